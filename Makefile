@@ -1,0 +1,32 @@
+# eschool — the two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+CONFIG ?= regions/demo.toml
+PORT ?= 5000
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint venv clean bench
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]' -e ./examples/eschool-auth-demo
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## Run the demo region on SQLite at http://127.0.0.1:$(PORT)
+run: $(STAMP)
+	$(BIN)/eschool --config $(CONFIG) db upgrade
+	$(BIN)/eschool --config $(CONFIG) run --host 127.0.0.1 --port $(PORT)
+
+## Run the whole test suite (SQLite; set ESCHOOL_TEST_PG for PostgreSQL — .ci/run does both)
+test: $(STAMP)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/python -m ruff check core plugins tests
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,149 @@
+"""eschool core: the app factory. The core knows plugins, regions, identities, users,
+permissions, audit and pages — nothing about schools."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+import pluggy
+from flask import Flask
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+from jinja2 import ChoiceLoader, FileSystemLoader
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from core import auth, db, web
+from core.config import ConfigError, RegionConfig, check_secret_key, load_region, validate_section
+from core.plugins import PluginError, dependency_order, make_manager, per_plugin
+
+__all__ = ["create_app", "ConfigError", "PluginError"]
+
+csrf = CSRFProtect()
+
+
+@dataclass
+class Platform:
+    """What ``app.extensions["eschool"]`` holds: the plugin manager and the validated region."""
+
+    pm: pluggy.PluginManager
+    region: RegionConfig
+    services: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def core_settings(self) -> dict[str, Any]:
+        return self.region.core
+
+    @property
+    def plugin_settings(self) -> dict[str, dict[str, Any]]:
+        return self.region.plugin_settings
+
+    def migrations_by_plugin(self):
+        found = per_plugin(self.pm, "migrations")
+        return [(name, found.get(name) or []) for name in dependency_order(self.pm)]
+
+    def upgrade_db(self, echo=None) -> list[str]:
+        return db.upgrade(db.database, self.migrations_by_plugin(), echo=echo)
+
+
+def create_app(
+    config: str | os.PathLike | Mapping[str, Any] | None = None,
+    *,
+    plugins: Mapping[str, Any] | None = None,
+) -> Flask:
+    """Build an app for one region.
+
+    ``config`` is a TOML path, an already parsed mapping, or None (then
+    ``ESCHOOL_CONFIG``). ``plugins`` maps names to plugin objects that are not
+    installed packages (tests); they are used only if the config names them.
+    """
+    region = load_region(config)
+    check_secret_key(region.core)
+    pm = make_manager(region.core["plugins"], plugins)
+    validate_plugin_sections(pm, region)
+
+    instance = region.core["instance_path"] or os.environ.get("ESCHOOL_INSTANCE") or os.path.join(os.getcwd(), "instance")
+    app = Flask(__name__, instance_path=os.path.abspath(instance), instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure_flask(app, region)
+    platform = Platform(pm, region)
+    app.extensions["eschool"] = platform
+
+    url = region.core["database_url"] or db.sqlite_url_for(os.path.join(app.instance_path, "eschool.sqlite3"))
+    db.init_app(app, url, region.core["db_pool_size"])
+    auth.init_app(app)
+    csrf.init_app(app)
+    Babel(app, locale_selector=lambda: region.core["language"], timezone_selector=lambda: region.core["timezone"])
+    web.init_app(app)
+    wire_plugins(app, platform)
+    pm.hook.app_ready(app=app)
+    return app
+
+
+def validate_plugin_sections(pm: pluggy.PluginManager, region: RegionConfig) -> None:
+    schemas = per_plugin(pm, "config_schema")
+    enabled = set(n for n, _ in pm.list_name_plugin())
+    for section in region.sections:
+        if section not in enabled:
+            raise ConfigError(f"{region.source}: section [{section}] belongs to no enabled plugin")
+    for name, schema in schemas.items():
+        if schema is None:
+            if name in region.sections:
+                raise ConfigError(f"{region.source}: plugin '{name}' takes no settings, remove [{name}]")
+            continue
+        region.plugin_settings[name] = validate_section(schema, region.sections.get(name, {}), region.source, name)
+
+
+def configure_flask(app: Flask, region: RegionConfig) -> None:
+    core = region.core
+    key = core["secret_key"]
+    if key is None:
+        key_file = Path(app.instance_path) / "secret_key"
+        if not key_file.exists():
+            key_file.write_text(secrets.token_urlsafe(48))
+            key_file.chmod(0o600)
+        key = key_file.read_text().strip()
+    production = core["production"]
+    app.config.update(
+        SECRET_KEY=str(key),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=production,
+        SESSION_COOKIE_NAME="eschool_session",
+        REMEMBER_COOKIE_HTTPONLY=True,
+        REMEMBER_COOKIE_SECURE=production,
+        MAX_CONTENT_LENGTH=20 * 1024 * 1024,
+        WTF_CSRF_TIME_LIMIT=None,
+        BABEL_DEFAULT_LOCALE=core["language"],
+        BABEL_DEFAULT_TIMEZONE=core["timezone"],
+        ESCHOOL_PRODUCTION=production,
+    )
+    if core["trusted_proxies"]:
+        n = core["trusted_proxies"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+    if production:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+
+def wire_plugins(app: Flask, platform: Platform) -> None:
+    pm = platform.pm
+    extra_dirs = [d for group in pm.hook.template_dirs() for d in (group or [])]
+    if extra_dirs:
+        app.jinja_loader = ChoiceLoader([FileSystemLoader(extra_dirs), app.jinja_loader])
+    for group in reversed(pm.hook.blueprints()):
+        for blueprint in group or []:
+            app.register_blueprint(blueprint)
+    for group in pm.hook.cli_commands():
+        for command in group or []:
+            if command.name in app.cli.commands:
+                raise PluginError(f"two plugins add the command 'eschool {command.name}'")
+            app.cli.add_command(command)
+    for group in pm.hook.services():
+        for name, service in (group or {}).items():
+            if name in platform.services:
+                raise PluginError(f"two plugins register the service '{name}'")
+            platform.services[name] = service

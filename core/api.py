@@ -1,0 +1,100 @@
+"""The facade: everything a plugin may import from the core, and nothing else.
+
+Plugins import from here only (``from core.api import hookimpl, BaseModel, ...``),
+never from the core's other modules or from each other. What is exported here
+is the stable contract documented in ``docs/plugin-api.md``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from flask_babel import gettext, lazy_gettext, ngettext
+from flask_login import current_user
+
+from core.audit import mask_snils, record as audit
+from core.auth import (
+    block_user,
+    complete_login,
+    link_identity,
+    login_required,
+    open_session,
+    public,
+    refused_page,
+    revoke_sessions,
+    roles_required,
+    safe_next,
+)
+from core.config import ConfigError, SecretRef, SecretValue
+from core.db import BaseModel, database, migrations_from_package, model_dict, utcnow
+from core.models import LoginIdentity, User
+from core.plugins import hookimpl
+from core.policy import can, explain, get_or_deny, require, scope
+from core.types import (
+    Actor,
+    AnonymousActor,
+    Decision,
+    Identity,
+    LoginMethod,
+    LoginRefused,
+    Migration,
+    NavItem,
+    Refusal,
+    Relation,
+    Scope,
+    allow,
+    deny,
+)
+
+_ = gettext
+
+__all__ = [
+    "Actor", "AnonymousActor", "BaseModel", "ConfigError", "Decision", "Identity", "LoginIdentity",
+    "LoginMethod", "LoginRefused", "Migration", "NavItem", "Refusal", "Relation", "Scope", "SecretRef",
+    "SecretValue", "User", "_", "allow", "audit", "block_user", "can", "complete_login", "current_actor",
+    "database", "deny", "explain", "get_or_deny", "gettext", "hookimpl", "lazy_gettext", "link_identity",
+    "login_required", "mask_snils", "migrations_from_package", "model_dict", "ngettext", "open_session",
+    "public", "refused_page", "relations", "require", "revoke_sessions", "roles_required", "safe_next",
+    "scope", "service", "settings", "utcnow",
+]
+
+
+def current_actor() -> Any:
+    """The actor of the current request (an ``Actor``, or an ``AnonymousActor``)."""
+    return current_user._get_current_object()
+
+
+def settings(plugin: str) -> dict[str, Any]:
+    """The validated config section of ``plugin`` in the current app (defaults filled in)."""
+    return current_app.extensions["eschool"].plugin_settings.get(plugin, {})
+
+
+def core_settings() -> dict[str, Any]:
+    """The validated ``[eschool]`` section of the current app."""
+    return current_app.extensions["eschool"].core_settings
+
+
+def service(name: str, default: Any = None) -> Any:
+    """A service another plugin registered (``services`` hook); ``default`` if that plugin is off."""
+    return current_app.extensions["eschool"].services.get(name, default)
+
+
+def enabled(plugin: str) -> bool:
+    """Whether the region enabled ``plugin``."""
+    return current_app.extensions["eschool"].pm.has_plugin(plugin)
+
+
+def relations(actor: Any) -> list[Relation]:
+    """Everything ``actor`` relates to, from every plugin (``actor_relations``), cached per request."""
+    from flask import g
+
+    cache = g.setdefault("_eschool_relations", {})
+    key = getattr(actor, "id", None)
+    if key not in cache:
+        pm = current_app.extensions["eschool"].pm
+        cache[key] = [r for group in pm.hook.actor_relations(actor=actor) for r in (group or [])]
+    return cache[key]
+
+
+__all__ += ["core_settings", "enabled"]

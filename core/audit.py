@@ -1,0 +1,78 @@
+"""Audit: who read or changed whose personal data.
+
+One function, ``record``, is the only way plugins write the audit log. Details
+are cleaned before they are stored: secrets are dropped and SNILS masked, so
+the log itself never becomes a leak.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from flask import has_request_context, request
+from flask_login import current_user
+
+from core.models import AuditRecord
+
+SECRET_KEYS = re.compile(r"pass|token|secret|code_verifier|client_secret|signature|key", re.I)
+SNILS_RE = re.compile(r"\b(\d{3})[- ]?(\d{3})[- ]?(\d{3})[- ]?(\d{2})\b")
+
+
+def mask_snils(value: str | None) -> str:
+    """``***-***-*** 45``: only the check digits of a SNILS are ever shown in passing."""
+    if not value:
+        return ""
+    digits = re.sub(r"\D", "", value)
+    return f"***-***-*** {digits[-2:]}" if len(digits) == 11 else "***"
+
+
+def clean(value: Any, key: str = "") -> Any:
+    """Remove secrets and mask SNILS anywhere inside ``value``."""
+    if key and SECRET_KEYS.search(key):
+        return "[removed]"
+    if isinstance(value, dict):
+        return {k: clean(v, str(k)) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [clean(v) for v in value]
+    if isinstance(value, str):
+        if "snils" in key.lower():
+            return mask_snils(value)
+        return SNILS_RE.sub(lambda m: f"***-***-*** {m.group(4)}", value)
+    return value
+
+
+def client_ip() -> str:
+    return (request.remote_addr or "") if has_request_context() else ""
+
+
+def record(
+    action: str,
+    object_type: str = "",
+    object_id: Any = "",
+    *,
+    result: str = "ok",
+    details: dict[str, Any] | None = None,
+    actor: Any = None,
+) -> AuditRecord:
+    """Write one audit record: UTC time, actor and role, IP, object, action, result.
+
+    ``actor`` defaults to the current actor; ``result`` is ``ok``, ``denied``,
+    ``not_found``, ``refused`` or ``failed``. Call it for every read and change
+    of personal data, and for every denied attempt.
+    """
+    if actor is None and has_request_context():
+        actor = current_user
+    user_id = getattr(actor, "id", None) if actor is not None else None
+    role = getattr(actor, "role", "anonymous") if actor is not None else "system"
+    return AuditRecord.create(
+        user_id=user_id,
+        role=role or "anonymous",
+        ip=client_ip(),
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id if object_id is not None else ""),
+        result=result,
+        details=json.dumps(clean(details or {}), ensure_ascii=False, default=str),
+    )

@@ -1,0 +1,258 @@
+"""Authentication: the login pipeline, server-side sessions, and route access marks.
+
+The pipeline, as in Plone's PluggableAuthService but with nothing swallowed:
+a provider plugin proves an ``Identity`` → ``resolve_identity`` finds the User
+→ ``login_rules`` may veto → a fresh session starts and the login is audited.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import json
+import secrets
+from typing import Any, Callable
+from urllib.parse import urlsplit
+
+from flask import (
+    Flask,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import LoginManager, current_user, login_user, logout_user
+
+from core import audit
+from core.db import utcnow
+from core.models import LoginIdentity, User, UserSession
+from core.types import Actor, AnonymousActor, Identity, LoginRefused
+
+ACCESS_ATTR = "_eschool_access"
+LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)
+
+
+# --- marks on views ---------------------------------------------------------
+
+
+def public(view: Callable) -> Callable:
+    """Mark a view as open to everyone, logged in or not."""
+    setattr(view, ACCESS_ATTR, "public")
+    return view
+
+
+def login_required(view: Callable) -> Callable:
+    """Mark a view as needing a logged-in actor; further checks belong to the policy."""
+    setattr(view, ACCESS_ATTR, "login")
+    return view
+
+
+def roles_required(*roles: str) -> Callable[[Callable], Callable]:
+    """Mark a view as open only to actors with one of ``roles``."""
+
+    def mark(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if current_user.role not in roles:
+                audit.record("route.denied", "endpoint", request.endpoint, result="denied")
+                abort(403)
+            return view(*args, **kwargs)
+
+        setattr(wrapper, ACCESS_ATTR, "roles")
+        return wrapper
+
+    return mark
+
+
+def access_of(app: Flask, endpoint: str | None) -> str | None:
+    """``public``, ``login``, ``roles`` or None (unmarked) for an endpoint."""
+    if endpoint is None:
+        return None
+    if endpoint == "static" or endpoint.endswith(".static"):
+        return "public"
+    view = app.view_functions.get(endpoint)
+    return getattr(view, ACCESS_ATTR, None)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def _guard_route():
+    """Default deny: an unmarked view is refused; a guarded one needs a live session."""
+    access = access_of(current_app, request.endpoint)
+    if request.endpoint is None or access == "public":
+        return None
+    if access is None:
+        abort(403)
+    if not current_user.is_authenticated:
+        if wants_json():
+            return jsonify({"error": "unauthorized", "message": _("Требуется вход в систему")}), 401
+        return redirect(url_for("core.login", next=request.full_path.rstrip("?")))
+    return None
+
+
+# --- sessions ----------------------------------------------------------------
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def open_session(user: User, provider: str, provider_data: dict[str, Any] | None = None) -> str:
+    """Create a server-side session for ``user`` and return its secret token."""
+    token = secrets.token_urlsafe(32)
+    hours = current_app.extensions["eschool"].core_settings["session_hours"]
+    UserSession.create(
+        token_hash=_hash(token),
+        user=user,
+        provider=provider,
+        expires_at=utcnow() + dt.timedelta(hours=hours),
+        ip=audit.client_ip(),
+        user_agent=(request.user_agent.string or "")[:300],
+        provider_data=json.dumps(provider_data or {}),
+    )
+    return token
+
+
+def load_actor(token: str) -> Actor | None:
+    """The actor for a session token, or None if the session ended, expired or the user is blocked."""
+    now = utcnow()
+    row = (
+        UserSession.select(UserSession, User)
+        .join(User)
+        .where((UserSession.token_hash == _hash(token)) & UserSession.revoked_at.is_null())
+        .first()
+    )
+    if row is None or row.expires_at <= now or row.user.is_blocked:
+        return None
+    if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
+        UserSession.update(last_seen_at=now).where(UserSession.id == row.id).execute()
+    return Actor(row.user, row, token)
+
+
+def revoke_sessions(user: User | int, *, except_token: str | None = None) -> int:
+    """End every live session of a user (password change, reset, blocking); return how many."""
+    user_id = user if isinstance(user, int) else user.id
+    query = UserSession.update(revoked_at=utcnow()).where(
+        (UserSession.user == user_id) & UserSession.revoked_at.is_null()
+    )
+    if except_token:
+        query = query.where(UserSession.token_hash != _hash(except_token))
+    return query.execute()
+
+
+def block_user(user: User, reason: str) -> None:
+    """Block an account: it cannot log in, and its live sessions end at once."""
+    User.update(is_blocked=True).where(User.id == user.id).execute()
+    revoke_sessions(user)
+    audit.record("user.block", "user", user.id, details={"reason": reason})
+
+
+def link_identity(user: User, identity: Identity) -> LoginIdentity:
+    """Remember that ``identity`` belongs to ``user``; the next login resolves through it."""
+    return LoginIdentity.create(user=user, provider=identity.provider, subject=identity.subject)
+
+
+# --- the pipeline ------------------------------------------------------------
+
+
+def resolve(identity: Identity) -> User:
+    """Identity → User through the plugins, or ``LoginRefused``."""
+    pm = current_app.extensions["eschool"].pm
+    user = pm.hook.resolve_identity(identity=identity)
+    if user is None:
+        raise LoginRefused(
+            _("Вход не выполнен: эта учётная запись не связана ни с одним пользователем "
+              "электронной школы. Обратитесь к администратору вашей школы."),
+            "unknown_identity",
+        )
+    if user.is_blocked:
+        raise LoginRefused(_("Учётная запись заблокирована. Обратитесь к администратору школы."), "blocked")
+    refusals = [r for r in pm.hook.login_rules(identity=identity, user=user) if r is not None]
+    if refusals:
+        raise LoginRefused(" ".join(str(r.message) for r in refusals), refusals[0].code)
+    return user
+
+
+def complete_login(identity: Identity, provider_data: dict[str, Any] | None = None) -> User:
+    """Run the whole pipeline and start a fresh session; raise ``LoginRefused`` otherwise.
+
+    Nothing from the session before login is carried over (the Flask session is
+    cleared, a new server-side token is issued), which defeats session fixation.
+    """
+    try:
+        user = resolve(identity)
+    except LoginRefused as refused:
+        audit.record("login", "identity", identity.provider, result="refused",
+                     actor=AnonymousActor(), details={"code": refused.code})
+        raise
+    session.clear()
+    token = open_session(user, identity.provider, provider_data)
+    actor = load_actor(token)
+    login_user(actor)
+    g._login_user = actor
+    LoginIdentity.update(last_login_at=utcnow()).where(
+        (LoginIdentity.user == user) & (LoginIdentity.provider == identity.provider)
+        & (LoginIdentity.subject == identity.subject)
+    ).execute()
+    audit.record("login", "user", user.id, actor=actor, details={"provider": identity.provider})
+    return user
+
+
+def end_session() -> str:
+    """Log the current actor out, revoke their session server-side; return the provider name."""
+    actor = current_user
+    provider = ""
+    if actor.is_authenticated:
+        provider = actor.provider
+        UserSession.update(revoked_at=utcnow()).where(UserSession.id == actor.session.id).execute()
+        audit.record("logout", "user", actor.id)
+    logout_user()
+    session.clear()
+    return provider
+
+
+def safe_next(target: str | None) -> str | None:
+    """Accept only a path on this site as a redirect target (no scheme, no host, no ``//``)."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target
+
+
+def refused_page(refusal: LoginRefused, status: int = 403):
+    """Render the login page with a refusal's message, as every provider should on failure."""
+    flash(refusal.message, "error")
+    return render_template("core/login.html", **login_page_context()), status
+
+
+def login_page_context() -> dict[str, Any]:
+    pm = current_app.extensions["eschool"].pm
+    methods = [m for group in pm.hook.login_methods() for m in (group or [])]
+    methods.sort(key=lambda m: (m.order, m.name))
+    return {"methods": methods, "next": safe_next(request.args.get("next")) or ""}
+
+
+def init_app(app: Flask) -> None:
+    manager = LoginManager()
+    manager.anonymous_user = AnonymousActor
+    manager.session_protection = None  # the server-side session is the protection
+    manager.init_app(app)
+    manager.user_loader(load_actor)
+
+    @manager.unauthorized_handler
+    def _unauthorized():
+        return redirect(url_for("core.login", next=request.full_path.rstrip("?")))
+
+    app.before_request(_guard_route)

@@ -1,0 +1,185 @@
+"""Database: one peewee proxy bound per app, connection per request, per-plugin migrations."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import pkgutil
+from typing import Any, Iterable
+from urllib.parse import parse_qs, urlparse
+
+import peewee
+from flask import Flask, current_app, has_app_context
+from playhouse.db_url import connect as connect_url
+
+from core.types import Migration
+
+SQLITE_PRAGMAS = (
+    ("journal_mode", "wal"),
+    ("foreign_keys", 1),
+    ("busy_timeout", 10000),
+    ("synchronous", "normal"),
+)
+
+
+class AppDatabaseProxy(peewee.DatabaseProxy):
+    """A proxy that resolves to the database of the current Flask app.
+
+    Models are defined once at import time, but two apps in one process (tests,
+    or two regions) each have their own database. Outside an app context the
+    proxy falls back to the database last initialised, which is what CLI tools
+    and benchmarks expect.
+    """
+
+    __slots__ = ("_default",)
+
+    def __init__(self):
+        object.__setattr__(self, "_default", None)
+        super().__init__()
+
+    @property
+    def obj(self):
+        if has_app_context():
+            database = current_app.extensions.get("eschool_db")
+            if database is not None:
+                return database
+        return self._default
+
+    @obj.setter
+    def obj(self, value):
+        object.__setattr__(self, "_default", value)
+
+    def __setattr__(self, attr, value):
+        object.__setattr__(self, attr, value)
+
+
+database = AppDatabaseProxy()
+
+
+class BaseModel(peewee.Model):
+    """Base class of every table of the platform and its plugins."""
+
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC now: the one clock every stored timestamp uses."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def open_database(url: str, pool_size: int = 8) -> peewee.Database:
+    """Open the database named by ``url`` (``sqlite:///path`` or ``postgresql://...``).
+
+    SQLite gets WAL, foreign keys, a busy timeout and IMMEDIATE write
+    transactions, so concurrent writers queue instead of failing with
+    "database is locked". PostgreSQL goes through psycopg with a pool.
+    """
+    parsed = urlparse(url)
+    if parsed.scheme.startswith("sqlite"):
+        # sqlite:///relative.db and sqlite:////absolute/path.db, as in playhouse.db_url
+        path = url.split("://", 1)[1]
+        path = path[1:] if path.startswith("/") else path
+        return peewee.SqliteDatabase(
+            path or ":memory:",
+            pragmas=SQLITE_PRAGMAS,
+            lock_type="IMMEDIATE",
+            timeout=10,
+            check_same_thread=False,
+        )
+    if parsed.scheme in ("postgres", "postgresql"):
+        params = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+        scheme = "postgresql+pool"
+        rest = url.split("://", 1)[1]
+        extra = "&" if "?" in rest else "?"
+        if "max_connections" not in params:
+            rest += f"{extra}max_connections={pool_size}&stale_timeout=300"
+        return connect_url(f"{scheme}://{rest}", prefer_psycopg3=True)
+    return connect_url(url)
+
+
+def sqlite_url_for(path: str) -> str:
+    return f"sqlite:///{path}"
+
+
+def init_app(app: Flask, url: str, pool_size: int) -> None:
+    """Bind a database to ``app`` and open/close a connection around each request."""
+    db = open_database(url, pool_size)
+    app.extensions["eschool_db"] = db
+    database.initialize(db)
+
+    @app.before_request
+    def _connect() -> None:
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(exc: BaseException | None) -> None:
+        if not db.is_closed():
+            if db.in_transaction():
+                db.rollback()
+            db.close()
+
+    @app.teardown_appcontext
+    def _close_ctx(exc: BaseException | None) -> None:
+        if not db.is_closed():
+            db.close()
+
+
+# --- migrations -----------------------------------------------------------
+
+
+class MigrationRecord(BaseModel):
+    """One applied migration: which plugin, which step, when."""
+
+    plugin = peewee.CharField(max_length=100)
+    name = peewee.CharField(max_length=200)
+    applied_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "migration_history"
+        indexes = ((("plugin", "name"), True),)
+
+
+def migrations_from_package(package: str) -> list[Migration]:
+    """Collect ``upgrade(db)`` functions from the modules of a migrations package, by name order."""
+    pkg = importlib.import_module(package)
+    found = []
+    for info in sorted(pkgutil.iter_modules(pkg.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{package}.{info.name}")
+        found.append(Migration(info.name, module.upgrade))
+    return found
+
+
+def pending_migrations(db: peewee.Database, by_plugin: Iterable[tuple[str, list[Migration]]]):
+    """Yield ``(plugin, migration)`` not yet recorded in the history table."""
+    db.create_tables([MigrationRecord], safe=True)
+    done = {(r.plugin, r.name) for r in MigrationRecord.select()}
+    for plugin, steps in by_plugin:
+        for step in steps:
+            if (plugin, step.name) not in done:
+                yield plugin, step
+
+
+def upgrade(db: peewee.Database, by_plugin: list[tuple[str, list[Migration]]], echo=None) -> list[str]:
+    """Apply every pending migration, each in its own transaction; return what ran."""
+    applied = []
+    with db.connection_context():
+        for plugin, step in list(pending_migrations(db, by_plugin)):
+            with db.atomic():
+                step.apply(db)
+                MigrationRecord.create(plugin=plugin, name=step.name)
+            applied.append(f"{plugin}:{step.name}")
+            if echo:
+                echo(f"applied {plugin}:{step.name}")
+    return applied
+
+
+def model_dict(instance: Any, fields: Iterable[str]) -> dict[str, Any]:
+    """The named field values of a model instance (foreign keys as ids), for audit diffs."""
+    out = {}
+    for name in fields:
+        field = instance._meta.fields[name]
+        value = instance.__data__.get(field.name)
+        out[name] = value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
+    return out

@@ -1,0 +1,341 @@
+"""Hook specifications: everything a plugin can contribute to the platform.
+
+Every docstring has four parts, checked by ``tests/core/test_hook_docs.py``:
+
+* **Called by** — who calls the hook and when;
+* **Arguments** — what each argument is;
+* **Returns** — what an implementation returns, and what ``None`` means;
+* **Combined** — how the results of several plugins are combined.
+
+Hooks that are called once per plugin (``config_schema``, ``plugin_requires``,
+``migrations``, ``models``) are attributed to the plugin that implements them:
+the core calls each implementation separately, so a plugin never needs to know
+the name a region gave it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import pluggy
+
+if TYPE_CHECKING:
+    import click
+    from flask import Blueprint, Flask
+    from marshmallow import Schema
+
+    from core.types import (
+        Actor,
+        Decision,
+        Identity,
+        LoginMethod,
+        Migration,
+        NavItem,
+        Refusal,
+        Relation,
+        Scope,
+    )
+
+hookspec = pluggy.HookspecMarker("eschool")
+
+
+# --- wiring ---------------------------------------------------------------
+
+
+@hookspec
+def plugin_requires() -> list[str]:
+    """Name the other plugins this plugin cannot work without.
+
+    Called by: the plugin loader, once per plugin, right after every plugin the
+    region names has been registered and before anything else happens.
+
+    Arguments: none.
+
+    Returns: a list of plugin names (as used in region configs). ``None`` or an
+    empty list means the plugin stands alone.
+
+    Combined: per plugin; if a required name is not enabled in the region,
+    start-up stops with a message naming both plugins.
+    """
+
+
+@hookspec
+def config_schema() -> type[Schema] | None:
+    """Give the marshmallow schema of this plugin's section of the region config.
+
+    Called by: the config loader at start-up, once per enabled plugin, to
+    validate the TOML section named after the plugin (``[auth_esia]``...).
+
+    Arguments: none.
+
+    Returns: a ``marshmallow.Schema`` subclass. Fields carry defaults; unknown
+    keys are errors (``class Meta: unknown = RAISE``); secrets are declared with
+    ``core.api.SecretRef`` so the file holds references, never values.
+    ``None`` means the plugin takes no settings, and then any section for it in
+    the region file is an error.
+
+    Combined: per plugin; the validated dict is available as
+    ``core.api.settings(app, "<plugin>")``.
+    """
+
+
+@hookspec
+def models() -> list[type]:
+    """List the peewee models (tables) this plugin owns.
+
+    Called by: ``eschool db`` commands and the test harness, to know which
+    tables belong to which plugin (for reset and status reports).
+
+    Arguments: none.
+
+    Returns: a list of ``core.api.BaseModel`` subclasses; ``None`` means none.
+
+    Combined: per plugin; tables are created only by migrations.
+    """
+
+
+@hookspec
+def migrations() -> list[Migration]:
+    """List this plugin's schema migrations, oldest first.
+
+    Called by: ``eschool db upgrade`` (and the test harness), once per enabled
+    plugin, in the order of plugin dependencies.
+
+    Arguments: none.
+
+    Returns: a list of ``core.api.Migration``; each has a name unique within
+    the plugin and a function ``apply(database)``. ``None`` means no tables.
+
+    Combined: per plugin; each pending migration runs in its own transaction
+    and is recorded in the ``migration_history`` table, so a second run is a
+    no-op.
+    """
+
+
+@hookspec
+def blueprints() -> list[Blueprint]:
+    """Give the Flask blueprints (routes, templates, static files) of a plugin.
+
+    Called by: ``create_app``, once, while the app is being built.
+
+    Arguments: none.
+
+    Returns: a list of ``flask.Blueprint``. Every view must be marked with
+    ``core.api.public`` or guarded with ``core.api.login_required`` /
+    ``core.api.roles_required``; unmarked views are refused to everyone.
+    ``None`` means no routes.
+
+    Combined: all collected; each blueprint is registered once.
+    """
+
+
+@hookspec
+def template_dirs() -> list[str]:
+    """Add template folders searched *before* the core's own templates.
+
+    Called by: ``create_app``, once, to build the Jinja loader.
+
+    Arguments: none.
+
+    Returns: a list of absolute folder paths; ``None`` means nothing to add.
+    A region plugin uses this to override a core or plugin template.
+
+    Combined: all collected, in the order of the region's plugin list.
+    """
+
+
+@hookspec
+def cli_commands() -> list[click.Command]:
+    """Add commands to the ``eschool`` command line.
+
+    Called by: ``create_app``, once; the commands appear under ``eschool``.
+
+    Arguments: none.
+
+    Returns: a list of ``click.Command`` (or groups); ``None`` means none.
+
+    Combined: all collected; a name clash stops start-up.
+    """
+
+
+@hookspec
+def nav_items(actor: Actor) -> list[NavItem]:
+    """Offer entries for the main navigation of the page being rendered.
+
+    Called by: the base layout, on every page render.
+
+    Arguments: ``actor`` — the current actor (``actor.is_authenticated`` is
+    False for a visitor).
+
+    Returns: a list of ``core.api.NavItem`` the actor may use; ``None`` means
+    nothing for this actor.
+
+    Combined: all collected, sorted by ``NavItem.order`` then label.
+    """
+
+
+@hookspec
+def services() -> dict[str, Any]:
+    """Register named services other plugins may use without importing this one.
+
+    Called by: ``create_app``, once, after all plugins are registered.
+
+    Arguments: none.
+
+    Returns: a mapping of service name to object (for example
+    ``{"registries": RegistryService()}``); ``None`` means none.
+
+    Combined: merged into one mapping (``core.api.service(name)``); two plugins
+    registering the same name stop start-up.
+    """
+
+
+@hookspec
+def app_ready(app: Flask) -> None:
+    """Let a plugin finish setting itself up on a fully built app.
+
+    Called by: ``create_app``, once, after blueprints, services and config are
+    in place.
+
+    Arguments: ``app`` — the Flask application.
+
+    Returns: nothing (``None``).
+
+    Combined: every implementation is called; an exception stops start-up.
+    """
+
+
+# --- authentication -------------------------------------------------------
+
+
+@hookspec
+def login_methods() -> list[LoginMethod]:
+    """Offer ways to log in on the login page.
+
+    Called by: the core's ``/login`` page on every render.
+
+    Arguments: none.
+
+    Returns: a list of ``core.api.LoginMethod`` — a button that leads to a URL
+    (Gosuslugi) or a form template to include (login and password). ``None``
+    means the plugin offers no way in.
+
+    Combined: all collected, sorted by ``LoginMethod.order``.
+    """
+
+
+@hookspec(firstresult=True)
+def resolve_identity(identity: Identity) -> Any:
+    """Turn an identity proven by a login provider into a User of the platform.
+
+    Called by: the core login pipeline (``core.api.complete_login``) after a
+    provider plugin has verified who the person is.
+
+    Arguments: ``identity`` — a ``core.api.Identity`` (provider, subject, SNILS,
+    birth date, names, confirmed flag, account level).
+
+    Returns: a ``core.models.User``. ``None`` means "not mine — I do not know
+    this identity", and the next plugin is asked. To refuse with an
+    explanation (an ambiguous match, a registry entry missing a link), raise
+    ``core.api.LoginRefused`` with a message for the person.
+
+    Combined: first non-``None`` result wins (``firstresult``). The core's
+    built-in implementation (a subject already linked to a user) runs first;
+    if nobody knows the identity the login is refused.
+    """
+
+
+@hookspec
+def login_rules(identity: Identity, user: Any) -> Refusal | None:
+    """Veto a login that must not happen (age rules, unconfirmed accounts).
+
+    Called by: the core login pipeline, after ``resolve_identity`` found a
+    user and before a session starts.
+
+    Arguments: ``identity`` — the proven ``Identity``; ``user`` — the
+    ``core.models.User`` it resolved to.
+
+    Returns: a ``core.api.Refusal`` with a Russian message telling the person
+    why and what to do instead; ``None`` means "no objection".
+
+    Combined: all collected; any refusal vetoes the login and every refusal's
+    message is shown.
+    """
+
+
+@hookspec(firstresult=True)
+def logout_url(actor: Actor, provider: str) -> str | None:
+    """Say where to send the browser after the platform session has ended.
+
+    Called by: the core ``/logout`` view, after the session was revoked.
+
+    Arguments: ``actor`` — the actor who logged out; ``provider`` — the name of
+    the provider the session was started with (``"esia"``, ``"local"``...).
+
+    Returns: an absolute URL (for example the ESIA logout endpoint, so the
+    Gosuslugi session ends too); ``None`` means "not my session".
+
+    Combined: first non-``None`` result wins; with none, the login page.
+    """
+
+
+# --- registries -----------------------------------------------------------
+
+
+@hookspec
+def actor_relations(actor: Actor) -> list[Relation]:
+    """Tell which persons and organisations the actor relates to, and how.
+
+    Called by: policy plugins and pages that need "whose data may this actor
+    see" without importing the plugin that keeps people (``core.api.relations``).
+
+    Arguments: ``actor`` — the current actor.
+
+    Returns: a list of ``core.api.Relation`` (kind such as ``"self"``,
+    ``"child"``, ``"school_staff"``, ``"municipality_staff"``; the object type
+    and id). ``None`` means the plugin knows nothing about this actor.
+
+    Combined: all collected into one list (cached for the request).
+    """
+
+
+# --- data-access policy ---------------------------------------------------
+
+
+@hookspec
+def permission(actor: Actor, action: str, resource: Any) -> Decision | None:
+    """Decide whether the actor may perform an action on a resource.
+
+    Called by: ``core.api.can`` / ``core.api.require`` — views and services,
+    before reading or changing data.
+
+    Arguments: ``actor`` — the current actor; ``action`` — a dotted name such
+    as ``"student.read"`` or ``"journal.write"``; ``resource`` — the object
+    (a model instance, or ``None`` for actions not about one object).
+
+    Returns: ``core.api.allow(reason)`` or ``core.api.deny(reason)``. ``None``
+    means abstain. An exception counts as a deny (fail closed).
+
+    Combined: default deny; any deny vetoes; otherwise at least one allow is
+    needed. Every decision records which plugin decided and why.
+    """
+
+
+@hookspec
+def policy_scope(actor: Actor, action: str, model: type) -> Scope | None:
+    """Give the query condition that limits a list to what the actor may see.
+
+    Called by: ``core.api.scope`` / ``core.api.get_or_deny`` — list pages and
+    API lists, and detail pages looking up an object by id.
+
+    Arguments: ``actor``; ``action`` (as in ``permission``); ``model`` — the
+    peewee model being queried.
+
+    Returns: ``core.api.Scope.allow(condition, reason)`` to let rows matching
+    the condition through, or ``core.api.Scope.restrict(condition, reason)``
+    to require every row to match it. ``None`` means abstain. An exception
+    denies everything (fail closed).
+
+    Combined: (OR of all allows) AND (AND of all restricts); no allow at all
+    means no rows.
+    """

@@ -1,0 +1,178 @@
+"""Plain value types that cross the boundary between the core and plugins."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from flask_login import AnonymousUserMixin, UserMixin
+
+
+@dataclass(frozen=True)
+class Identity:
+    """A person as proven by a login provider, before the platform knows them.
+
+    ``level`` is the account level the provider reports: ``"confirmed"``,
+    ``"standard"``, ``"simple"`` or ``"child"`` (ESIA's ``KD``). ``confirmed``
+    is a shortcut for ``level == "confirmed"`` where a provider has no levels.
+    """
+
+    provider: str
+    subject: str
+    snils: str | None = None
+    birth_date: dt.date | None = None
+    last_name: str = ""
+    first_name: str = ""
+    middle_name: str = ""
+    confirmed: bool | None = None
+    level: str | None = None
+    attributes: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def full_name(self) -> str:
+        return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+
+@dataclass(frozen=True)
+class LoginMethod:
+    """One way in, shown on the login page: a button (``url``) or a form (``template``)."""
+
+    name: str
+    label: str
+    url: str | None = None
+    template: str | None = None
+    description: str = ""
+    order: int = 100
+
+
+@dataclass(frozen=True)
+class NavItem:
+    """One entry of the main navigation."""
+
+    label: str
+    endpoint: str
+    order: int = 100
+    values: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A vetoed login: ``message`` is shown to the person, in Russian."""
+
+    message: str
+    code: str = "refused"
+
+
+class LoginRefused(Exception):
+    """Raised by a provider or a resolver to stop a login with a message for the person."""
+
+    def __init__(self, message: str, code: str = "refused"):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Relation:
+    """How an actor relates to a person or an organisation (see ``actor_relations``)."""
+
+    kind: str
+    object_type: str
+    object_id: int | str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A policy decision. ``allowed`` is True, False, or None (abstain)."""
+
+    allowed: bool | None
+    reason: str
+    plugin: str = ""
+    votes: tuple["Decision", ...] = ()
+
+    def __bool__(self) -> bool:
+        return self.allowed is True
+
+
+def allow(reason: str) -> Decision:
+    """A policy plugin's "yes", with the reason recorded for explanations."""
+    return Decision(True, reason)
+
+
+def deny(reason: str) -> Decision:
+    """A policy plugin's "no"; it vetoes any allow."""
+    return Decision(False, reason)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """A query condition contributed by a policy plugin (see ``policy_scope``)."""
+
+    condition: Any
+    reason: str
+    restricting: bool = False
+
+    @classmethod
+    def allow(cls, condition: Any, reason: str) -> "Scope":
+        return cls(condition, reason, False)
+
+    @classmethod
+    def restrict(cls, condition: Any, reason: str) -> "Scope":
+        return cls(condition, reason, True)
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One schema change of a plugin; ``apply(database)`` runs inside a transaction."""
+
+    name: str
+    apply: Callable[[Any], None]
+
+
+class Actor(UserMixin):
+    """The authenticated person behind a request: a User plus the live session.
+
+    ``get_id`` returns the session token, not the user id, so a session can be
+    revoked server-side (Flask-Login's "alternative tokens").
+    """
+
+    def __init__(self, user: Any, session: Any, token: str):
+        self.user = user
+        self.session = session
+        self._token = token
+
+    def get_id(self) -> str:
+        return self._token
+
+    @property
+    def id(self) -> int:
+        return self.user.id
+
+    @property
+    def role(self) -> str:
+        return self.user.role
+
+    @property
+    def display_name(self) -> str:
+        return self.user.display_name
+
+    @property
+    def provider(self) -> str:
+        return self.session.provider
+
+    def __repr__(self) -> str:
+        return f"<Actor user={self.user.id} role={self.role}>"
+
+
+class AnonymousActor(AnonymousUserMixin):
+    """A visitor who has not logged in."""
+
+    id = None
+    user = None
+    role = "anonymous"
+    display_name = ""
+    provider = ""
+
+    def __repr__(self) -> str:
+        return "<Actor anonymous>"

@@ -1,0 +1,151 @@
+"""The web shell: login and logout pages, the audit page, health, errors and security headers."""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    Flask,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from core import auth, policy
+from core.auth import login_required, public
+from core.models import AuditRecord
+
+bp = Blueprint("core", __name__)
+
+ERROR_TEXTS = {
+    400: ("Неверный запрос", "Запрос не удалось обработать. Проверьте введённые данные и попробуйте ещё раз."),
+    401: ("Требуется вход", "Войдите в систему, чтобы открыть эту страницу."),
+    403: ("Доступ запрещён", "У вас нет права открывать эту страницу или эти данные."),
+    404: ("Страница не найдена", "Такой страницы нет. Проверьте адрес или вернитесь на главную."),
+    405: ("Действие недоступно", "Это действие нельзя выполнить таким способом."),
+    413: ("Слишком большой файл", "Файл слишком велик для загрузки."),
+    422: ("Ошибка в данных", "Данные не прошли проверку."),
+    429: ("Слишком много попыток", "Слишком много попыток. Подождите немного и попробуйте снова."),
+    500: ("Внутренняя ошибка", "Что-то пошло не так. Мы уже знаем об ошибке; попробуйте позже."),
+    503: ("Сервис недоступен", "Сервис временно недоступен. Попробуйте позже."),
+}
+AUDIT_PAGE_SIZE = 100
+
+
+@bp.route("/")
+@public
+def index():
+    return render_template("core/index.html")
+
+
+@bp.route("/login")
+@public
+def login():
+    if current_user.is_authenticated:
+        return redirect(auth.safe_next(request.args.get("next")) or url_for("core.index"))
+    return render_template("core/login.html", **auth.login_page_context())
+
+
+@bp.route("/logout", methods=["POST"])
+@public
+def logout():
+    actor = current_user._get_current_object()
+    provider = auth.end_session()
+    pm = current_app.extensions["eschool"].pm
+    target = pm.hook.logout_url(actor=actor, provider=provider) if provider else None
+    flash(_("Вы вышли из системы."), "info")
+    return redirect(target or url_for("core.login"))
+
+
+@bp.route("/health")
+@public
+def health():
+    from core.db import database
+
+    database.execute_sql("SELECT 1")
+    return jsonify({"status": "ok"})
+
+
+@bp.route("/admin/audit")
+@login_required
+def audit_log():
+    policy.require(current_user, "audit.read")
+    query = AuditRecord.select().order_by(AuditRecord.id.desc())
+    for field in ("action", "object_type", "object_id", "result"):
+        value = request.args.get(field)
+        if value:
+            query = query.where(getattr(AuditRecord, field) == value)
+    page = max(request.args.get("page", 1, type=int), 1)
+    rows = list(query.paginate(page, AUDIT_PAGE_SIZE))
+    for row in rows:
+        row.details_dict = json.loads(row.details or "{}")
+    return render_template("core/audit.html", rows=rows, page=page, page_size=AUDIT_PAGE_SIZE)
+
+
+def render_error(exc: HTTPException):
+    code = exc.code or 500
+    title, text = ERROR_TEXTS.get(code, (exc.name, exc.description))
+    if auth.wants_json():
+        body = {"error": exc.name.lower().replace(" ", "_"), "message": _(text)}
+        if getattr(exc, "data", None):
+            body.update(exc.data)
+        return jsonify(body), code
+    return render_template("core/error.html", code=code, title=_(title), text=_(text)), code
+
+
+def internal_error(exc: Exception):
+    current_app.logger.exception("unhandled error on %s", request.path)
+    from werkzeug.exceptions import InternalServerError
+
+    return render_error(InternalServerError())
+
+
+def security_headers(response):
+    headers = response.headers
+    headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
+    )
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("Referrer-Policy", "same-origin")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+    if current_app.config.get("SESSION_COOKIE_SECURE"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+    is_static = request.endpoint is not None and (request.endpoint == "static" or request.endpoint.endswith(".static"))
+    if not is_static and (current_user.is_authenticated or request.path.startswith("/api/")):
+        headers["Cache-Control"] = "no-store"
+        headers["Pragma"] = "no-cache"
+    return response
+
+
+def nav_for(actor):
+    pm = current_app.extensions["eschool"].pm
+    items = [item for group in pm.hook.nav_items(actor=actor) for item in (group or [])]
+    items.sort(key=lambda i: (i.order, str(i.label)))
+    return items
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.register_error_handler(HTTPException, render_error)
+    app.register_error_handler(Exception, internal_error)
+    app.after_request(security_headers)
+
+    @app.context_processor
+    def _shell_context():
+        ext = current_app.extensions["eschool"]
+        return {
+            "nav_items": nav_for(current_user),
+            "region_name": ext.core_settings["region_name"],
+            "actor": current_user,
+        }

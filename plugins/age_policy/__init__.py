@@ -1,0 +1,1 @@
+"""Age rules: who may use which login method, by age, per region."""

@@ -1,0 +1,1 @@
+"""Gosuslugi (ESIA) login, and an offline ESIA emulator."""

@@ -1,0 +1,1 @@
+"""Local login: school-issued logins and passwords."""

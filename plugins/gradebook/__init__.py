@@ -1,0 +1,1 @@
+"""Gradebook: the teacher's journal and the progress service for families."""

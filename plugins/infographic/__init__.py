@@ -1,0 +1,1 @@
+"""Infographic: public pages on how families get the service."""

@@ -1,0 +1,1 @@
+"""Registries: students, parents (SNILS), users, links, consents, organisations."""

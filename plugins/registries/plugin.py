@@ -1,0 +1,145 @@
+"""Hook implementations of the registries plugin."""
+
+from __future__ import annotations
+
+from core.api import (
+    LoginRefused,
+    Relation,
+    Scope,
+    _,
+    allow,
+    deny,
+    hookimpl,
+    link_identity,
+    migrations_from_package,
+)
+from plugins.registries import models as m
+from plugins.registries import snils as snils_rules
+from plugins.registries.schemas import Settings
+from plugins.registries.service import (
+    FAMILY_ROLES,
+    SCHOOL_ROLES,
+    RegistryService,
+    active_consent_for_student,
+    linked_student_ids,
+)
+
+service = RegistryService()
+
+
+@hookimpl
+def config_schema():
+    return Settings
+
+
+@hookimpl
+def plugin_requires():
+    return []
+
+
+@hookimpl
+def models():
+    return m.REGISTRY_MODELS
+
+
+@hookimpl
+def migrations():
+    return migrations_from_package("plugins.registries.migrations")
+
+
+@hookimpl
+def services():
+    return {"registries": service}
+
+
+@hookimpl
+def actor_relations(actor):
+    if not actor.is_authenticated:
+        return None
+    user = actor.user
+    if user.role == "parent":
+        return [Relation("child", "student", sid) for (sid,) in linked_student_ids(user.id).tuples()]
+    if user.role == "student":
+        student = service.person_of(user)
+        return [Relation("self", "student", student.id)] if student else []
+    staff = service.staff_of(user)
+    if staff is None:
+        return []
+    if staff.school_id is not None:
+        return [Relation("school_staff", "school", staff.school_id)]
+    if staff.municipality_id is not None:
+        return [Relation("municipality_staff", "municipality", staff.municipality_id)]
+    return []
+
+
+@hookimpl(trylast=True)
+def resolve_identity(identity):
+    """First login through a provider that proves SNILS: SNILS → Parent (or Student) → User.
+
+    Runs after the core's "already linked" lookup. On success the provider's
+    subject is linked, so later logins resolve directly.
+    """
+    if not identity.snils:
+        return None
+    digits = snils_rules.normalize(identity.snils)
+    parent = m.Parent.get_or_none(m.Parent.snils == digits)
+    student = m.Student.get_or_none(m.Student.snils == digits)
+    if parent is not None and student is not None:
+        raise LoginRefused(
+            _("Вход не выполнен: ваш СНИЛС записан в школе и как у родителя, и как у учащегося. "
+              "Сообщите об этом администратору школы, чтобы он исправил реестр."),
+            "ambiguous_snils",
+        )
+    person = parent or student
+    if person is None:
+        raise LoginRefused(
+            _("Вход не выполнен: школа ещё не внесла вас в реестр «Родители» с вашим СНИЛС. "
+              "Обратитесь к администратору школы: он должен внести вас в реестр «Родители» "
+              "со СНИЛС и связать с ребёнком (шаг 2), а затем создать вам пользователя (шаг 3)."),
+            "not_in_registry",
+        )
+    if person.user_id is None:
+        raise LoginRefused(
+            _("Вход не выполнен: вы есть в реестре школы, но вам ещё не создан пользователь "
+              "(шаг 3). Обратитесь к администратору школы."),
+            "no_user",
+        )
+    user = person.user
+    link_identity(user, identity)
+    return user
+
+
+@hookimpl
+def policy_scope(actor, action, model):
+    if model is not m.Student or not actor.is_authenticated:
+        return None
+    role = actor.role
+    if action == "progress.read":
+        if role == "parent":
+            return Scope.allow(m.Student.id.in_(linked_student_ids(actor.id)), "a parent sees linked children")
+        if role == "student":
+            return Scope.allow(m.Student.user == actor.id, "a student sees themself")
+    if role in FAMILY_ROLES:
+        if action.startswith("progress."):
+            return Scope.restrict(active_consent_for_student(), "only with an active consent")
+        return None
+    if role in ("deputy", "school_admin") and (action.startswith("student.") or action == "progress.read"):
+        return Scope.allow(m.Student.school.in_(service.school_ids_of(actor.user)), "staff of the student's school")
+    return None
+
+
+@hookimpl
+def permission(actor, action, resource):
+    if not actor.is_authenticated:
+        return None
+    role = actor.role
+    if action.startswith("registry."):
+        if role == "school_admin":
+            return allow("the school admin keeps the registries of their school")
+        if role == "municipality" and action == "registry.readiness":
+            return allow("the municipality sees readiness aggregates")
+        if role in SCHOOL_ROLES + ("parent", "student"):
+            return deny("registries are kept by the school admin")
+    if action == "student.read" and role == "municipality":
+        return deny("the municipality sees aggregates only, never a single child's card")
+    return None

@@ -1,0 +1,72 @@
+"""SNILS («СНИЛС»): the insurance number that matches a Gosuslugi login to a person.
+
+Format ``XXX-XXX-XXX YY``: nine digits and a two-digit checksum. The checksum
+is the sum of each of the nine digits times its weight (9 for the first digit
+down to 1 for the ninth), taken as: below 100 — itself; 100 or 101 — 00; above
+101 — the remainder modulo 101 (and 100 → 00 again). Numbers up to
+001-001-998 were issued before the checksum existed and are not checked.
+"""
+
+from __future__ import annotations
+
+import re
+
+SNILS_DIGITS = re.compile(r"^\d{11}$")
+NO_CHECKSUM_UP_TO = 1001998
+
+
+class SnilsError(ValueError):
+    """The value is not a valid SNILS; the message is Russian, for a form field."""
+
+
+def normalize(value: str) -> str:
+    """Digits only: ``112-233-445 95`` → ``11223344595``."""
+    return re.sub(r"[\s\-]", "", value or "")
+
+
+def checksum(first_nine: str) -> int:
+    total = sum(int(d) * w for d, w in zip(first_nine, range(9, 0, -1)))
+    if total < 100:
+        return total
+    if total in (100, 101):
+        return 0
+    rest = total % 101
+    return 0 if rest == 100 else rest
+
+
+def validate(value: str) -> str:
+    """Return the normalised SNILS or raise ``SnilsError`` with the reason in Russian."""
+    digits = normalize(value)
+    if not SNILS_DIGITS.match(digits):
+        raise SnilsError("СНИЛС должен состоять из 11 цифр, например 112-233-445 95.")
+    if int(digits[:9]) <= NO_CHECKSUM_UP_TO:
+        return digits
+    if checksum(digits[:9]) != int(digits[9:]):
+        raise SnilsError("Контрольное число СНИЛС не совпадает: проверьте номер по документу.")
+    return digits
+
+
+def is_valid(value: str) -> bool:
+    try:
+        validate(value)
+    except SnilsError:
+        return False
+    return True
+
+
+def format_snils(digits: str) -> str:
+    """``11223344595`` → ``112-233-445 95``."""
+    d = normalize(digits)
+    return f"{d[0:3]}-{d[3:6]}-{d[6:9]} {d[9:11]}" if len(d) == 11 else d
+
+
+def mask(digits: str | None) -> str:
+    """``***-***-*** 95``: how SNILS is shown to everyone but the admin editing it."""
+    d = normalize(digits or "")
+    return f"***-***-*** {d[-2:]}" if len(d) == 11 else ""
+
+
+def make_valid(first_nine: int) -> str:
+    """A valid SNILS for a nine-digit number (demo data and tests)."""
+    nine = f"{first_nine:09d}"
+    return f"{nine}{checksum(nine):02d}"

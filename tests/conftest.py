@@ -1,0 +1,132 @@
+"""Test harness: a fresh app per test on a real SQLite file, or a real PostgreSQL database.
+
+Set ``ESCHOOL_TEST_PG`` to an admin URL of a PostgreSQL server (``.ci/run``
+starts a throwaway cluster and does this) and every app gets its own, newly
+created database instead of a SQLite file.
+
+Fixtures:
+- ``make_app(plugins=[...], sections={...}, extra={name: plugin_object}, core={...})``
+- ``app`` — an app with the plugins named by ``@pytest.mark.plugins(...)``, or all built-ins;
+- ``client``, ``runner`` (CLI), ``make_user(role)``, ``login(client, user)``.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+
+from core import create_app
+from core.auth import open_session
+from core.models import User
+
+BUILTIN_PLUGINS = ["registries", "auth_local", "auth_esia", "age_policy", "gradebook", "infographic"]
+PG_ADMIN_URL = os.environ.get("ESCHOOL_TEST_PG")
+
+
+def pytest_report_header(config):
+    return f"eschool database: {'PostgreSQL ' + PG_ADMIN_URL if PG_ADMIN_URL else 'SQLite (file per test)'}"
+
+
+def _pg_database(name: str, create: bool) -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        if create:
+            conn.execute(f'CREATE DATABASE "{name}"')
+        else:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _pg_url(name: str) -> str:
+    base, _, query = PG_ADMIN_URL.partition("?")
+    base = base.rsplit("/", 1)[0]
+    return f"{base}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture
+def make_app(tmp_path):
+    created = []
+    databases = []
+
+    def factory(plugins=None, sections=None, extra=None, core=None, migrate=True):
+        plugins = BUILTIN_PLUGINS if plugins is None else list(plugins)
+        instance = tmp_path / f"instance{len(created)}"
+        if PG_ADMIN_URL:
+            name = f"eschool_test_{uuid.uuid4().hex[:12]}"
+            _pg_database(name, create=True)
+            databases.append(name)
+            url = _pg_url(name)
+        else:
+            url = f"sqlite:///{instance / 'eschool.sqlite3'}"
+        config = {
+            "eschool": {
+                "region_name": "Тестовый регион",
+                "plugins": plugins,
+                "database_url": url,
+                "instance_path": str(instance),
+                **(core or {}),
+            },
+            **(sections or {}),
+        }
+        app = create_app(config, plugins=extra)
+        app.config["TESTING"] = True
+        app.config["WTF_CSRF_ENABLED"] = False
+        if migrate:
+            with app.app_context():
+                app.extensions["eschool"].upgrade_db()
+        created.append(app)
+        return app
+
+    yield factory
+    for app in created:
+        db = app.extensions["eschool_db"]
+        if not db.is_closed():
+            db.close()
+        if hasattr(db, "close_all"):
+            db.close_all()
+    for name in databases:
+        _pg_database(name, create=False)
+
+
+@pytest.fixture
+def app(request, make_app):
+    marker = request.node.get_closest_marker("plugins")
+    plugins = list(marker.args) if marker else None
+    return make_app(plugins)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make_user(app):
+    def factory(role="parent", name=None, **fields):
+        with app.app_context():
+            return User.create(display_name=name or f"Тест {role}", role=role, **fields)
+
+    return factory
+
+
+@pytest.fixture
+def login():
+    """Log ``client`` in as ``user`` by opening a real server-side session (as a provider would)."""
+
+    def do(client, user, provider="test"):
+        app = client.application
+        with app.test_request_context():
+            token = open_session(user, provider)
+        with client.session_transaction() as sess:
+            sess["_user_id"] = token
+            sess["_fresh"] = True
+        return token
+
+    return do
