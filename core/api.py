@@ -17,11 +17,13 @@ from core.audit import mask_snils, record as audit
 from core.auth import (
     block_user,
     complete_login,
+    create_api_token,
     link_identity,
     login_required,
     open_session,
     public,
     refused_page,
+    revoke_api_token,
     revoke_sessions,
     roles_required,
     safe_next,
@@ -55,7 +57,7 @@ __all__ = [
     "SecretValue", "User", "_", "allow", "audit", "block_user", "can", "complete_login", "current_actor",
     "database", "deny", "explain", "get_or_deny", "gettext", "hookimpl", "lazy_gettext", "link_identity",
     "login_required", "mask_snils", "migrations_from_package", "model_dict", "ngettext", "open_session",
-    "public", "refused_page", "relations", "require", "revoke_sessions", "roles_required", "safe_next",
+    "public", "refused_page", "create_api_token", "revoke_api_token", "relations", "require", "revoke_sessions", "roles_required", "safe_next",
     "scope", "service", "settings", "utcnow",
 ]
 

@@ -33,7 +33,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 
 from core import audit
 from core.db import utcnow
-from core.models import LoginIdentity, User, UserSession
+from core.models import ApiToken, LoginIdentity, User, UserSession
 from core.types import Actor, AnonymousActor, Identity, LoginRefused
 
 ACCESS_ATTR = "_eschool_access"
@@ -137,6 +137,62 @@ def load_actor(token: str) -> Actor | None:
     if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
         UserSession.update(last_seen_at=now).where(UserSession.id == row.id).execute()
     return Actor(row.user, row, token)
+
+
+def create_api_token(user: User, name: str, days: int | None = None) -> tuple[ApiToken, str]:
+    """Issue a bearer token for ``user``; the plain token is returned once and never stored."""
+    token = "esk_" + secrets.token_urlsafe(32)
+    expires = utcnow() + dt.timedelta(days=days) if days else None
+    row = ApiToken.create(user=user, name=name[:100], token_hash=_hash(token), expires_at=expires)
+    audit.record("api_token.create", "api_token", row.id, details={"name": name})
+    return row, token
+
+
+def revoke_api_token(token_id: int, user: User | int) -> bool:
+    """Revoke one of ``user``'s tokens; False if there is no such live token of theirs."""
+    user_id = user if isinstance(user, int) else user.id
+    changed = ApiToken.update(revoked_at=utcnow()).where(
+        (ApiToken.id == token_id) & (ApiToken.user == user_id) & ApiToken.revoked_at.is_null()
+    ).execute()
+    if changed:
+        audit.record("api_token.revoke", "api_token", token_id)
+    return bool(changed)
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def load_bearer_actor(req) -> Actor | None:
+    """Flask-Login request loader: an ``Authorization: Bearer`` token on ``/api/`` paths."""
+    token = bearer_token()
+    if token is None or not req.path.startswith("/api/"):
+        return None
+    now = utcnow()
+    row = (
+        ApiToken.select(ApiToken, User)
+        .join(User)
+        .where((ApiToken.token_hash == _hash(token)) & ApiToken.revoked_at.is_null())
+        .first()
+    )
+    if row is None or row.user.is_blocked or (row.expires_at is not None and row.expires_at <= now):
+        return None
+    if row.last_used_at is None or now - row.last_used_at > LAST_SEEN_RESOLUTION:
+        ApiToken.update(last_used_at=now).where(ApiToken.id == row.id).execute()
+    actor = Actor(row.user, None, "")
+    actor.api_token = row
+    return actor
+
+
+def _csrf_guard() -> None:
+    """CSRF on every state-changing request, except bearer-token API calls (no cookie, no CSRF)."""
+    if not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return
+    if bearer_token() is not None and request.path.startswith("/api/"):
+        return
+    current_app.extensions["csrf"].protect()
 
 
 def revoke_sessions(user: User | int, *, except_token: str | None = None) -> int:
@@ -250,9 +306,12 @@ def init_app(app: Flask) -> None:
     manager.session_protection = None  # the server-side session is the protection
     manager.init_app(app)
     manager.user_loader(load_actor)
+    manager.request_loader(load_bearer_actor)
 
     @manager.unauthorized_handler
     def _unauthorized():
         return redirect(url_for("core.login", next=request.full_path.rstrip("?")))
 
+    app.config["WTF_CSRF_CHECK_DEFAULT"] = False  # checked by _csrf_guard, which knows bearer tokens
+    app.before_request(_csrf_guard)
     app.before_request(_guard_route)

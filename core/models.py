@@ -53,6 +53,18 @@ class UserSession(BaseModel):
     provider_data = peewee.TextField(default="{}")
 
 
+class ApiToken(BaseModel):
+    """A bearer token a user created for a mobile app or an integration; only its hash is kept."""
+
+    user = peewee.ForeignKeyField(User, backref="api_tokens", on_delete="CASCADE")
+    name = peewee.CharField(max_length=100)
+    token_hash = peewee.CharField(max_length=64, unique=True)
+    created_at = peewee.DateTimeField(default=utcnow)
+    expires_at = peewee.DateTimeField(null=True)
+    last_used_at = peewee.DateTimeField(null=True)
+    revoked_at = peewee.DateTimeField(null=True)
+
+
 class AuditRecord(BaseModel):
     """Who read or changed whose personal data, when, from where, and with what result."""
 
@@ -67,4 +79,4 @@ class AuditRecord(BaseModel):
     details = peewee.TextField(default="{}")
 
 
-CORE_MODELS = [User, LoginIdentity, UserSession, AuditRecord]
+CORE_MODELS = [User, LoginIdentity, UserSession, ApiToken, AuditRecord]

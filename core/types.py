@@ -134,8 +134,11 @@ class Actor(UserMixin):
     """The authenticated person behind a request: a User plus the live session.
 
     ``get_id`` returns the session token, not the user id, so a session can be
-    revoked server-side (Flask-Login's "alternative tokens").
+    revoked server-side (Flask-Login's "alternative tokens"). An actor
+    authenticated by an API bearer token has ``session`` None and ``api_token`` set.
     """
+
+    api_token = None
 
     def __init__(self, user: Any, session: Any, token: str):
         self.user = user
@@ -159,7 +162,8 @@ class Actor(UserMixin):
 
     @property
     def provider(self) -> str:
-        return self.session.provider
+        """The login provider of the session, or ``"api_token"`` for a bearer-token request."""
+        return self.session.provider if self.session is not None else "api_token"
 
     def __repr__(self) -> str:
         return f"<Actor user={self.user.id} role={self.role}>"

@@ -1,4 +1,4 @@
-"""Users, login identities, sessions and the audit log."""
+"""Users, login identities, sessions, API tokens and the audit log."""
 
 from core.models import CORE_MODELS
 
