@@ -11,6 +11,7 @@ ENROLMENT_STATUSES = ("enrolled", "transferred", "left", "graduated")
 RELATIONS = ("mother", "father", "guardian", "representative")
 CONSENT_CHANNELS = ("paper", "electronic")
 STAFF_ROLES = ("teacher", "deputy", "school_admin", "municipality", "operator")
+SCHOOL_STAFF_ROLES = ("teacher", "deputy", "school_admin")
 
 
 class Municipality(BaseModel):
@@ -129,6 +130,8 @@ class Parent(Person):
     phone = peewee.CharField(max_length=50, default="")
     email = peewee.CharField(max_length=200, default="")
     user = peewee.ForeignKeyField(User, null=True, unique=True, backref="parent_person", on_delete="SET NULL")
+    # The school whose admin entered the record: it sees the parent before any child is linked.
+    registered_school = peewee.ForeignKeyField(School, null=True, backref="registered_parents", on_delete="SET NULL")
 
 
 class ParentLink(BaseModel):
