@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import pluggy
 from flask import Flask
@@ -66,7 +67,9 @@ def create_app(
     pm = make_manager(region.core["plugins"], plugins)
     validate_plugin_sections(pm, region)
 
-    instance = region.core["instance_path"] or os.environ.get("ESCHOOL_INSTANCE") or os.path.join(os.getcwd(), "instance")
+    instance = (
+        region.core["instance_path"] or os.environ.get("ESCHOOL_INSTANCE") or os.path.join(os.getcwd(), "instance")
+    )
     app = Flask(__name__, instance_path=os.path.abspath(instance), instance_relative_config=True)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_flask(app, region)

@@ -13,7 +13,8 @@ from flask import current_app
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
-from core.audit import mask_snils, record as audit
+from core.audit import mask_snils
+from core.audit import record as audit
 from core.auth import (
     block_user,
     complete_login,
@@ -52,13 +53,59 @@ from core.types import (
 _ = gettext
 
 __all__ = [
-    "Actor", "AnonymousActor", "BaseModel", "ConfigError", "Decision", "Identity", "LoginIdentity",
-    "LoginMethod", "LoginRefused", "Migration", "NavItem", "Refusal", "Relation", "Scope", "SecretRef",
-    "SecretValue", "User", "_", "allow", "audit", "block_user", "can", "complete_login", "current_actor",
-    "database", "deny", "explain", "get_or_deny", "gettext", "hookimpl", "lazy_gettext", "link_identity",
-    "login_required", "mask_snils", "migrations_from_package", "model_dict", "ngettext", "open_session",
-    "public", "refused_page", "create_api_token", "revoke_api_token", "relations", "require", "revoke_sessions", "roles_required", "safe_next",
-    "scope", "service", "settings", "utcnow",
+    "Actor",
+    "AnonymousActor",
+    "BaseModel",
+    "ConfigError",
+    "Decision",
+    "Identity",
+    "LoginIdentity",
+    "LoginMethod",
+    "LoginRefused",
+    "Migration",
+    "NavItem",
+    "Refusal",
+    "Relation",
+    "Scope",
+    "SecretRef",
+    "SecretValue",
+    "User",
+    "_",
+    "allow",
+    "audit",
+    "block_user",
+    "can",
+    "complete_login",
+    "core_settings",
+    "create_api_token",
+    "current_actor",
+    "database",
+    "deny",
+    "enabled",
+    "explain",
+    "get_or_deny",
+    "gettext",
+    "hookimpl",
+    "lazy_gettext",
+    "link_identity",
+    "login_required",
+    "mask_snils",
+    "migrations_from_package",
+    "model_dict",
+    "ngettext",
+    "open_session",
+    "public",
+    "refused_page",
+    "relations",
+    "require",
+    "revoke_api_token",
+    "revoke_sessions",
+    "roles_required",
+    "safe_next",
+    "scope",
+    "service",
+    "settings",
+    "utcnow",
 ]
 
 
@@ -98,5 +145,3 @@ def relations(actor: Any) -> list[Relation]:
         cache[key] = [r for group in pm.hook.actor_relations(actor=actor) for r in (group or [])]
     return cache[key]
 
-
-__all__ += ["core_settings", "enabled"]

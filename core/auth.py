@@ -12,7 +12,8 @@ import functools
 import hashlib
 import json
 import secrets
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import os
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
@@ -39,7 +40,7 @@ class SecretRef(fields.Field):
     """
 
     default_error_messages = {
-        "plain": "secrets must be references like { env = \"NAME\" } or { file = \"/path\" }, not values",
+        "plain": "secrets must be references like {{ env = \"NAME\" }} or {{ file = \"/path\" }}, not values",
         "missing_env": "environment variable {name} is not set",
         "missing_file": "secret file {name} cannot be read",
     }

@@ -5,7 +5,8 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import pkgutil
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import peewee
@@ -66,7 +67,7 @@ class BaseModel(peewee.Model):
 
 def utcnow() -> dt.datetime:
     """Naive UTC now: the one clock every stored timestamp uses."""
-    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def open_database(url: str, pool_size: int = 8) -> peewee.Database:

@@ -45,14 +45,32 @@ def _pg_url(name: str) -> str:
     return f"{base}/{name}" + (f"?{query}" if query else "")
 
 
+class AppFactory:
+    """Callable fixture object; ``latest`` is the app created last in this test."""
+
+    def __init__(self, build):
+        self._build = build
+        self.created = []
+
+    def __call__(self, *args, **kwargs):
+        app = self._build(*args, **kwargs)
+        self.created.append(app)
+        return app
+
+    @property
+    def latest(self):
+        return self.created[-1] if self.created else None
+
+
 @pytest.fixture
 def make_app(tmp_path):
-    created = []
     databases = []
+    counter = [0]
 
-    def factory(plugins=None, sections=None, extra=None, core=None, migrate=True):
+    def build(plugins=None, sections=None, extra=None, core=None, migrate=True):
         plugins = BUILTIN_PLUGINS if plugins is None else list(plugins)
-        instance = tmp_path / f"instance{len(created)}"
+        counter[0] += 1
+        instance = tmp_path / f"instance{counter[0]}"
         if PG_ADMIN_URL:
             name = f"eschool_test_{uuid.uuid4().hex[:12]}"
             _pg_database(name, create=True)
@@ -76,11 +94,11 @@ def make_app(tmp_path):
         if migrate:
             with app.app_context():
                 app.extensions["eschool"].upgrade_db()
-        created.append(app)
         return app
 
+    factory = AppFactory(build)
     yield factory
-    for app in created:
+    for app in factory.created:
         db = app.extensions["eschool_db"]
         if not db.is_closed():
             db.close()
@@ -108,8 +126,11 @@ def runner(app):
 
 
 @pytest.fixture
-def make_user(app):
-    def factory(role="parent", name=None, **fields):
+def make_user(request, make_app):
+    """Create a core User in the app built last in this test (or in the ``app`` fixture's app)."""
+
+    def factory(role="parent", name=None, app=None, **fields):
+        app = app or make_app.latest or request.getfixturevalue("app")
         with app.app_context():
             return User.create(display_name=name or f"Тест {role}", role=role, **fields)
 
@@ -130,3 +151,14 @@ def login():
         return token
 
     return do
+
+
+@pytest.fixture
+def hook_app(make_app):
+    """An app with only the core and the test plugin that implements every hook."""
+    from tests.core import hookplugin
+
+    def factory(**kwargs):
+        return make_app(["hooktester"], extra={"hooktester": hookplugin}, **kwargs)
+
+    return factory

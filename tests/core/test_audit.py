@@ -1,0 +1,59 @@
+"""Audit: one function, clean details, an admin page, and no secrets in logs."""
+
+import json
+import logging
+
+from core.api import audit
+from core.audit import clean
+from core.models import AuditRecord
+
+
+def test_details_lose_secrets_and_snils_is_masked():
+    cleaned = clean({"password": "hunter2", "access_token": "abc", "snils": "112-233-445 95",
+                     "note": "СНИЛС 112-233-445 95 и 11223344595", "nested": {"client_secret": "x"}})
+    assert cleaned["password"] == "[removed]" and cleaned["access_token"] == "[removed]"
+    assert cleaned["nested"]["client_secret"] == "[removed]"
+    assert cleaned["snils"] == "***-***-*** 95"
+    assert "445" not in cleaned["note"] and cleaned["note"].count("***-***-*** 95") == 2
+
+
+def test_record_stores_actor_role_ip_object_and_result(hook_app, make_user, login):
+    app = hook_app()
+    user = make_user("parent")
+    client = app.test_client()
+    token = login(client, user)
+    from core.auth import load_actor
+
+    with app.test_request_context(environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+        actor = load_actor(token)
+        audit("student.read", "student", 42, actor=actor, details={"password": "x"})
+    with app.app_context():
+        row = AuditRecord.get(AuditRecord.action == "student.read")
+    assert (row.user_id, row.role, row.ip, row.object_type, row.object_id, row.result) == (
+        user.id, "parent", "10.1.2.3", "student", "42", "ok")
+    assert json.loads(row.details) == {"password": "[removed]"}
+
+
+def test_audit_page_is_for_the_operator_only_and_denials_are_audited(hook_app, make_user, login):
+    app = hook_app()
+    parent, operator = make_user("parent"), make_user("operator")
+    client = app.test_client()
+    login(client, parent)
+    assert client.get("/admin/audit").status_code == 403
+    client2 = app.test_client()
+    login(client2, operator)
+    page = client2.get("/admin/audit?result=denied").get_data(as_text=True)
+    assert "audit.read" in page and "denied" in page
+
+
+def test_login_writes_no_password_or_token_to_the_log(hook_app, make_user, caplog):
+    app = hook_app()
+    make_user("parent", "Логи")
+    with caplog.at_level(logging.DEBUG):
+        client = app.test_client()
+        client.post("/hooktester/login", data={"name": "Логи", "password": "hunter2"})
+        with client.session_transaction() as sess:
+            token = sess["_user_id"]
+    assert token not in caplog.text and "hunter2" not in caplog.text
+    with app.app_context():
+        assert all(token not in r.details for r in AuditRecord.select())
