@@ -122,6 +122,10 @@ def configure_flask(app: Flask, region: RegionConfig) -> None:
         MAX_CONTENT_LENGTH=20 * 1024 * 1024,
         WTF_CSRF_TIME_LIMIT=None,
         BABEL_DEFAULT_LOCALE=core["language"],
+        # msgids are the Russian texts; a region adds a catalog folder to translate or reword them
+        BABEL_TRANSLATION_DIRECTORIES=";".join(
+            p for p in (core["translations"], os.path.join(os.path.dirname(__file__), "translations")) if p
+        ),
         BABEL_DEFAULT_TIMEZONE=core["timezone"],
         ESCHOOL_PRODUCTION=production,
     )

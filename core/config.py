@@ -76,6 +76,7 @@ class CoreSettings(Schema):
     secret_key = SecretRef(load_default=None, allow_none=True)
     session_hours = fields.Integer(load_default=12, validate=validate.Range(min=1, max=24 * 30))
     language = fields.String(load_default="ru")
+    translations = fields.String(load_default=None, allow_none=True)
     timezone = fields.String(load_default="Europe/Moscow")
     instance_path = fields.String(load_default=None, allow_none=True)
     trusted_proxies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))

@@ -147,5 +147,6 @@ def init_app(app: Flask) -> None:
         return {
             "nav_items": nav_for(current_user),
             "region_name": ext.core_settings["region_name"],
+            "language": ext.core_settings["language"],
             "actor": current_user,
         }
