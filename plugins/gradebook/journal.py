@@ -1,0 +1,292 @@
+"""Writing the journal: marks, attendance, topics and homework, period grades, closing a year.
+
+Every write goes through these functions, which keep the change history
+(old → new, who, when), compute the late-entry flag from the school's local
+act, and refuse to touch a closed (archived) year. Access decisions belong to
+the caller (the policy, ``journal.write``); these functions trust it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from core.api import _, core_settings, database, settings, utcnow
+from plugins.gradebook.models import (
+    MARK_VALUES,
+    NOT_ASSESSED,
+    AcademicYear,
+    Attendance,
+    AttendanceCode,
+    JournalChange,
+    Lesson,
+    LocalAct,
+    Mark,
+    PeriodGrade,
+    TeachingAssignment,
+    WorkType,
+)
+from plugins.gradebook.rules import is_late
+
+DEFAULT_WORK_TYPES = (
+    # name, short, weight, written, default
+    ("Ответ на уроке", "ОУ", "1", False, True),
+    ("Домашняя работа", "ДР", "1", False, False),
+    ("Самостоятельная работа", "СР", "1.5", True, False),
+    ("Практическая работа", "ПР", "1.5", True, False),
+    ("Контрольная работа", "КР", "2", True, False),
+)
+DEFAULT_ATTENDANCE_CODES = (
+    # code, name, absence, excused
+    ("Н", "Отсутствовал", True, False),
+    ("Б", "Болел", True, True),
+    ("УП", "Уважительная причина", True, True),
+    ("ОП", "Опоздал", False, False),
+)
+MARK_SYNONYMS = {"зачет": "зач", "зачёт": "зач", "незачет": "незач", "незачёт": "незач", "на": "н/а"}
+
+
+class YearClosed(Exception):
+    """The academic year is archived; its journal is read-only."""
+
+
+class CellError(ValueError):
+    """A value typed into the journal that the school's scale or codes do not allow (Russian message)."""
+
+
+@dataclass(frozen=True)
+class CellValue:
+    """What one journal cell holds: an optional mark and an optional attendance code."""
+
+    mark: str = ""
+    code: str = ""
+
+
+def local_act_for(school_id: int) -> LocalAct:
+    """The school's local act; created with the region's defaults (and default work types, codes) if missing."""
+    act = LocalAct.get_or_none(LocalAct.school_id == school_id)
+    if act is not None:
+        return act
+    conf = settings("gradebook")
+    with database.atomic():
+        act = LocalAct.create(
+            school_id=school_id,
+            period_kind=conf["period_kind"],
+            min_marks=conf["min_marks"],
+            mark_days=conf["mark_days"],
+            written_mark_days=conf["written_mark_days"],
+        )
+        if not WorkType.select().where(WorkType.school_id == school_id).exists():
+            for name, short, weight, written, default in DEFAULT_WORK_TYPES:
+                WorkType.create(school_id=school_id, name=name, short_name=short, weight=weight,
+                                is_written=written, is_default=default)
+        if not AttendanceCode.select().where(AttendanceCode.school_id == school_id).exists():
+            for code, name, absence, excused in DEFAULT_ATTENDANCE_CODES:
+                AttendanceCode.create(school_id=school_id, code=code, name=name, is_absence=absence,
+                                      is_excused=excused)
+    return act
+
+
+def default_work_type(school_id: int) -> WorkType:
+    local_act_for(school_id)
+    found = WorkType.select().where(WorkType.school_id == school_id).order_by(
+        WorkType.is_default.desc(), WorkType.id).first()
+    return found
+
+
+def attendance_codes(school_id: int) -> list[str]:
+    local_act_for(school_id)
+    rows = AttendanceCode.select().where(AttendanceCode.school_id == school_id).order_by(AttendanceCode.id)
+    return [c.code for c in rows]
+
+
+def parse_cell(text: str, scale: str, codes: list[str]) -> CellValue:
+    """Read a journal cell: «5», «Н», «ОП 4», «н/а», «зач»… Raise ``CellError`` with a Russian message."""
+    mark = code = ""
+    by_upper = {c.upper(): c for c in codes}
+    allowed_marks = MARK_VALUES.get(scale, ())
+    for token in (text or "").split():
+        lowered = MARK_SYNONYMS.get(token.lower(), token.lower())
+        if token.upper() in by_upper and lowered != NOT_ASSESSED:
+            if code:
+                raise CellError(_("В ячейке два кода посещаемости: оставьте один."))
+            code = by_upper[token.upper()]
+        elif lowered in allowed_marks:
+            if mark:
+                raise CellError(_("В ячейке две отметки: оставьте одну."))
+            mark = lowered
+        else:
+            if scale == "none":
+                hint = _("в этом классе безотметочное обучение, допустимы только коды посещаемости: %(codes)s",
+                         codes=", ".join(codes))
+            else:
+                hint = _("допустимы отметки %(marks)s и коды посещаемости %(codes)s",
+                         marks=", ".join(allowed_marks), codes=", ".join(codes))
+            raise CellError(_("Недопустимое значение «%(value)s»: %(hint)s.", value=token, hint=hint))
+    return CellValue(mark, code)
+
+
+def ensure_open(assignment: TeachingAssignment) -> None:
+    year = AcademicYear.get_by_id(assignment.year_id)
+    if year.is_closed:
+        raise YearClosed(_("Учебный год %(year)s закрыт и переведён в архив: изменения невозможны.", year=year.name))
+
+
+def _log(kind: str, obj_id: int, field: str, old: Any, new: Any, by: int | None, *, lesson_id=None,
+         student_id=None, assignment_id=None, at: dt.datetime | None = None) -> None:
+    JournalChange.create(
+        kind=kind, object_id=obj_id, field=field, old_value="" if old is None else str(old),
+        new_value="" if new is None else str(new), changed_by=by, changed_at=at or utcnow(),
+        lesson_id=lesson_id, student_id=student_id, assignment_id=assignment_id,
+    )
+
+
+def _timezone() -> str:
+    return core_settings()["timezone"]
+
+
+def set_mark(lesson: Lesson, student_id: int, value: str, by: int | None, *, work_type: WorkType | None = None,
+             comment: str | None = None, now: dt.datetime | None = None) -> Mark | None:
+    """Put, change or remove (empty ``value``) a student's mark for a lesson; history and late flag kept."""
+    assignment = lesson.assignment
+    ensure_open(assignment)
+    now = now or utcnow()
+    work_type = work_type or lesson.work_type or default_work_type(assignment.school_id)
+    where = (Mark.lesson == lesson.id) & (Mark.student_id == student_id) & (Mark.work_type == work_type.id)
+    existing = Mark.select().where(where).first()
+    ids = {"lesson_id": lesson.id, "student_id": student_id, "assignment_id": assignment.id, "at": now}
+    if not value:
+        if existing is not None:
+            existing.delete_instance()
+            _log("mark", existing.id, "value", existing.value, "", by, **ids)
+        return None
+    if existing is None:
+        act = local_act_for(assignment.school_id)
+        days = act.written_mark_days if work_type.is_written else act.mark_days
+        mark = Mark.create(
+            lesson=lesson.id, student_id=student_id, assignment_id=assignment.id, subject_id=assignment.subject_id,
+            lesson_date=lesson.date, value=value, work_type=work_type.id, weight=work_type.weight,
+            comment=comment or "", entered_at=now, entered_by=by, updated_at=now, updated_by=by,
+            is_late=is_late(lesson.date, now, days, _timezone()),
+        )
+        _log("mark", mark.id, "value", "", value, by, **ids)
+        if comment:
+            _log("mark", mark.id, "comment", "", comment, by, **ids)
+        return mark
+    changed = False
+    if existing.value != value:
+        _log("mark", existing.id, "value", existing.value, value, by, **ids)
+        existing.value = value
+        changed = True
+    if comment is not None and comment != existing.comment:
+        _log("mark", existing.id, "comment", existing.comment, comment, by, **ids)
+        existing.comment = comment
+        changed = True
+    if changed:
+        existing.updated_at = now
+        existing.updated_by = by
+        existing.save()
+    return existing
+
+
+def set_attendance(lesson: Lesson, student_id: int, code: str, by: int | None,
+                   *, now: dt.datetime | None = None) -> Attendance | None:
+    """Record, change or clear (empty ``code`` = present) a student's attendance at a lesson."""
+    assignment = lesson.assignment
+    ensure_open(assignment)
+    now = now or utcnow()
+    existing = Attendance.get_or_none((Attendance.lesson == lesson.id) & (Attendance.student_id == student_id))
+    ids = {"lesson_id": lesson.id, "student_id": student_id, "assignment_id": assignment.id, "at": now}
+    if not code:
+        if existing is not None:
+            existing.delete_instance()
+            _log("attendance", existing.id, "code", existing.code, "", by, **ids)
+        return None
+    if existing is None:
+        act = local_act_for(assignment.school_id)
+        row = Attendance.create(
+            lesson=lesson.id, student_id=student_id, assignment_id=assignment.id, lesson_date=lesson.date,
+            code=code, entered_at=now, entered_by=by, updated_at=now,
+            is_late=is_late(lesson.date, now, act.attendance_days, _timezone()),
+        )
+        _log("attendance", row.id, "code", "", code, by, **ids)
+        return row
+    if existing.code != code:
+        _log("attendance", existing.id, "code", existing.code, code, by, **ids)
+        existing.code = code
+        existing.updated_at = now
+        existing.save()
+    return existing
+
+
+def set_lesson_text(lesson: Lesson, by: int | None, *, topic: str | None = None, homework: str | None = None,
+                    work_type: WorkType | None = None, now: dt.datetime | None = None) -> Lesson:
+    """Change a lesson's topic, homework or column work type; the first entry time of each text is kept."""
+    ensure_open(lesson.assignment)
+    now = now or utcnow()
+    act = local_act_for(lesson.assignment.school_id)
+    ids = {"lesson_id": lesson.id, "assignment_id": lesson.assignment_id, "at": now}
+    if topic is not None and topic.strip() != lesson.topic:
+        _log("lesson", lesson.id, "topic", lesson.topic, topic.strip(), by, **ids)
+        lesson.topic = topic.strip()
+        if lesson.topic and lesson.topic_entered_at is None:
+            lesson.topic_entered_at = now
+            lesson.topic_late = is_late(lesson.date, now, act.topic_days, _timezone())
+    if homework is not None and homework.strip() != lesson.homework:
+        _log("lesson", lesson.id, "homework", lesson.homework, homework.strip(), by, **ids)
+        lesson.homework = homework.strip()
+        if lesson.homework and lesson.homework_entered_at is None:
+            lesson.homework_entered_at = now
+            lesson.homework_late = is_late(lesson.date, now, act.homework_days, _timezone())
+    if work_type is not None and work_type.id != lesson.work_type_id:
+        _log("lesson", lesson.id, "work_type", lesson.work_type_id or "", work_type.id, by, **ids)
+        lesson.work_type = work_type.id
+    lesson.save()
+    return lesson
+
+
+def set_period_grade(assignment: TeachingAssignment, student_id: int, period, value: str, by: int | None, *,
+                     average=None, suggested: str = "", now: dt.datetime | None = None) -> PeriodGrade | None:
+    """Set, change or remove a period grade (``period`` None = the year grade), keeping history."""
+    ensure_open(assignment)
+    now = now or utcnow()
+    period_id = period.id if period is not None else None
+    query = PeriodGrade.select().where(
+        (PeriodGrade.assignment_id == assignment.id) & (PeriodGrade.student_id == student_id)
+        & (PeriodGrade.period.is_null() if period_id is None else PeriodGrade.period == period_id)
+    )
+    existing = query.first()
+    ids = {"student_id": student_id, "assignment_id": assignment.id, "at": now}
+    if not value:
+        if existing is not None:
+            existing.delete_instance()
+            _log("grade", existing.id, "value", existing.value, "", by, **ids)
+        return None
+    if existing is None:
+        grade = PeriodGrade.create(
+            student_id=student_id, assignment_id=assignment.id, subject_id=assignment.subject_id,
+            year=assignment.year_id, period=period_id, value=value, average=average, suggested=suggested,
+            set_at=now, set_by=by,
+        )
+        _log("grade", grade.id, "value", "", value, by, **ids)
+        return grade
+    if existing.value != value:
+        _log("grade", existing.id, "value", existing.value, value, by, **ids)
+        existing.value = value
+        existing.average = average
+        existing.suggested = suggested
+        existing.set_at = now
+        existing.set_by = by
+        existing.save()
+    return existing
+
+
+def close_year(year: AcademicYear, by: int | None) -> AcademicYear:
+    """Close a finished academic year into the read-only archive."""
+    if year.closed_at is None:
+        year.closed_at = utcnow()
+        year.closed_by = by
+        year.save()
+        _log("year", year.id, "closed_at", "", year.closed_at.isoformat(), by)
+    return year

@@ -1,0 +1,498 @@
+"""Reading the journal: the queries behind the family pages, the teacher's grid and the JSON API.
+
+Every function here takes objects the caller is already allowed to read (a
+``Student`` obtained through ``get_or_deny``, an assignment checked with
+``journal.read``); the functions themselves do no access control and no
+auditing. They return plain dataclasses that ``schemas.py`` dumps.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import peewee
+
+from core.api import service
+from plugins.gradebook.journal import attendance_codes, default_work_type, local_act_for
+from plugins.gradebook.models import (
+    AcademicYear,
+    Attendance,
+    AttendanceCode,
+    GroupMember,
+    JournalChange,
+    Lesson,
+    Mark,
+    Period,
+    PeriodGrade,
+    Subject,
+    TeachingAssignment,
+    WorkType,
+)
+from plugins.gradebook.rules import GradeRule, suggest_period_grade, suggest_year_grade, weighted_average
+
+WEEK_DAYS = 6
+HOMEWORK_LOOKBACK_DAYS = 14
+
+
+def registries() -> Any:
+    return service("registries")
+
+
+# --- calendar -------------------------------------------------------------------
+
+
+def years_of_school(school_id: int) -> list[AcademicYear]:
+    """The school's academic years, newest first (closed ones included: the archive)."""
+    return list(AcademicYear.select().where(AcademicYear.school_id == school_id)
+                .order_by(AcademicYear.start_year.desc()))
+
+
+def year_on(school_id: int, day: dt.date) -> AcademicYear | None:
+    """The school's academic year that contains ``day``, else the latest one that started before it."""
+    years = years_of_school(school_id)
+    for year in years:
+        if year.starts_on <= day <= year.ends_on:
+            return year
+    started = [y for y in years if y.starts_on <= day]
+    return started[0] if started else (years[-1] if years else None)
+
+
+def periods_of(year: AcademicYear) -> list[Period]:
+    return list(Period.select().where(Period.year == year.id).order_by(Period.number))
+
+
+def period_on(year: AcademicYear, day: dt.date) -> Period | None:
+    """The period containing ``day``; between periods the last finished one; before all, the first."""
+    periods = periods_of(year)
+    for period in periods:
+        if period.starts_on <= day <= period.ends_on:
+            return period
+    finished = [p for p in periods if p.ends_on < day]
+    return finished[-1] if finished else (periods[0] if periods else None)
+
+
+def periods_for_student(student: Any) -> list[tuple[AcademicYear, list[Period]]]:
+    """Every year of the student's school with its periods, newest first (for the period chooser)."""
+    return [(year, periods_of(year)) for year in years_of_school(student.school_id)]
+
+
+# --- who learns what ------------------------------------------------------------
+
+
+def student_assignments(student: Any, year: AcademicYear) -> peewee.ModelSelect:
+    """Assignments a student learns in a year: the class's, their groups', and any that marked them."""
+    groups = GroupMember.select(GroupMember.group).where(GroupMember.student_id == student.id)
+    marked = Mark.select(Mark.assignment_id).where(
+        (Mark.student_id == student.id) & Mark.lesson_date.between(year.starts_on, year.ends_on))
+    mine = (((TeachingAssignment.class_id == student.school_class_id) & TeachingAssignment.group.is_null())
+            | TeachingAssignment.group.in_(groups) | TeachingAssignment.id.in_(marked))
+    return (TeachingAssignment.select(TeachingAssignment, Subject).join(Subject)
+            .where((TeachingAssignment.year == year.id) & mine)
+            .order_by(Subject.name, TeachingAssignment.id))
+
+
+def students_of_assignment(assignment: TeachingAssignment) -> list[Any]:
+    """Students of a class or group, plus anyone already marked in it (e.g. after a transfer), by name."""
+    Student = registries().Student
+    if assignment.group_id is not None:
+        members = GroupMember.select(GroupMember.student_id).where(GroupMember.group == assignment.group_id)
+        current = Student.id.in_(members)
+    else:
+        current = (Student.school_class == assignment.class_id) & (Student.status == "enrolled")
+    marked = Mark.select(Mark.student_id).where(Mark.assignment_id == assignment.id)
+    graded = PeriodGrade.select(PeriodGrade.student_id).where(PeriodGrade.assignment_id == assignment.id)
+    return list(Student.select().where(current | Student.id.in_(marked) | Student.id.in_(graded))
+                .order_by(Student.last_name, Student.first_name, Student.id))
+
+
+def teacher_names(staff_ids: Iterable[int]) -> dict[int, str]:
+    Staff = registries().Staff
+    ids = {i for i in staff_ids if i is not None}
+    if not ids:
+        return {}
+    return {s.id: s.short_name for s in Staff.select().where(Staff.id.in_(ids))}
+
+
+def class_names(class_ids: Iterable[int]) -> dict[int, str]:
+    SchoolClass = registries().SchoolClass
+    ids = set(class_ids)
+    if not ids:
+        return {}
+    return {c.id: c.name for c in SchoolClass.select().where(SchoolClass.id.in_(ids))}
+
+
+def assignment_title(assignment: TeachingAssignment) -> str:
+    name = class_names([assignment.class_id]).get(assignment.class_id, "")
+    if assignment.group_id is not None:
+        name = f"{name}, {assignment.group.name}"
+    return f"{assignment.subject.name} — {name}"
+
+
+# --- the family's view ----------------------------------------------------------
+
+
+@dataclass
+class MarkView:
+    """A current mark as families and the API see it."""
+
+    id: int
+    lesson_id: int
+    date: dt.date
+    value: str
+    work_type: str
+    weight: Decimal
+    comment: str
+    entered_at: dt.datetime
+    is_late: bool
+
+
+@dataclass
+class SubjectProgress:
+    """One subject in one period: marks, weighted average, the rule's suggestion and the period grade."""
+
+    subject_id: int
+    subject: str
+    teacher: str
+    scale: str
+    marks: list[MarkView] = field(default_factory=list)
+    average: Decimal | None = None
+    suggested: str = ""
+    period_grade: str = ""
+    absences: int = 0
+
+
+@dataclass
+class Homework:
+    """Homework given at a lesson and due at the next lesson of the subject."""
+
+    lesson_id: int
+    subject: str
+    given_on: dt.date
+    due_on: dt.date | None
+    text: str
+    has_file: bool
+
+
+@dataclass
+class Progress:
+    """A student's progress in one period (the `/progress` page and the API call)."""
+
+    student_id: int
+    year: AcademicYear
+    period: Period
+    subjects: list[SubjectProgress]
+    attendance: dict[str, int]
+    homework: list[Homework]
+
+
+def _mark_view(mark: Mark) -> MarkView:
+    return MarkView(mark.id, mark.lesson_id, mark.lesson_date, mark.value, mark.work_type.name,
+                    Decimal(mark.weight), mark.comment, mark.entered_at, mark.is_late)
+
+
+def progress_for(student: Any, period: Period, today: dt.date | None = None) -> Progress:
+    """Marks, averages, period grades, attendance and coming homework of a student in a period."""
+    year = period.year
+    rule = GradeRule.of(local_act_for(student.school_id))
+    assignments = list(student_assignments(student, year))
+    by_subject: dict[int, SubjectProgress] = {}
+    names = teacher_names(a.teacher_id for a in assignments)
+    for a in assignments:
+        if a.subject_id not in by_subject:
+            by_subject[a.subject_id] = SubjectProgress(
+                a.subject_id, a.subject.name, names.get(a.teacher_id, ""), a.scale)
+    marks = (Mark.select(Mark, WorkType).join(WorkType)
+             .where((Mark.student_id == student.id) & Mark.lesson_date.between(period.starts_on, period.ends_on))
+             .order_by(Mark.lesson_date, Mark.id))
+    for mark in marks:
+        entry = by_subject.get(mark.subject_id)
+        if entry is not None:
+            entry.marks.append(_mark_view(mark))
+    for grade in PeriodGrade.select().where((PeriodGrade.student_id == student.id) & (PeriodGrade.period == period.id)):
+        if grade.subject_id in by_subject:
+            by_subject[grade.subject_id].period_grade = grade.value
+    assignment_subject = {a.id: a.subject_id for a in assignments}
+    counts: dict[str, int] = defaultdict(int)
+    absence_codes = {c.code for c in AttendanceCode.select().where(
+        (AttendanceCode.school_id == student.school_id) & AttendanceCode.is_absence)}
+    for row in Attendance.select(Attendance.code, Attendance.assignment_id).where(
+            (Attendance.student_id == student.id) & Attendance.lesson_date.between(period.starts_on, period.ends_on)):
+        counts[row.code] += 1
+        subject_id = assignment_subject.get(row.assignment_id)
+        if subject_id in by_subject and row.code in absence_codes:
+            by_subject[subject_id].absences += 1
+    for entry in by_subject.values():
+        pairs = [(m.value, m.weight) for m in entry.marks]
+        entry.average = weighted_average(pairs)
+        entry.suggested = suggest_period_grade(pairs, entry.scale, rule)
+    today = today or dt.date.today()
+    return Progress(student.id, year, period, list(by_subject.values()), dict(counts),
+                    homework_upcoming(student, today, assignments=assignments))
+
+
+def homework_upcoming(student: Any, today: dt.date, days: int = 7, assignments=None) -> list[Homework]:
+    """Homework due from ``today`` to ``today + days``: given at a lesson, due at the subject's next lesson."""
+    if assignments is None:
+        year = year_on(student.school_id, today)
+        assignments = list(student_assignments(student, year)) if year else []
+    by_id = {a.id: a for a in assignments}
+    if not by_id:
+        return []
+    lessons = (Lesson.select(Lesson.id, Lesson.assignment, Lesson.date, Lesson.homework, Lesson.homework_file)
+               .where(Lesson.assignment.in_(list(by_id))
+                      & Lesson.date.between(today - dt.timedelta(days=HOMEWORK_LOOKBACK_DAYS),
+                                            today + dt.timedelta(days=days)))
+               .order_by(Lesson.assignment, Lesson.date, Lesson.number))
+    found = []
+    grouped: dict[int, list[Lesson]] = defaultdict(list)
+    for lesson in lessons:
+        grouped[lesson.assignment_id].append(lesson)
+    for assignment_id, rows in grouped.items():
+        for here, after in zip(rows, rows[1:] + [None], strict=False):
+            due = after.date if after is not None else None
+            if here.homework and ((due is not None and today <= due <= today + dt.timedelta(days=days))
+                                  or (due is None and here.date >= today - dt.timedelta(days=1))):
+                found.append(Homework(here.id, by_id[assignment_id].subject.name, here.date, due, here.homework,
+                                      bool(here.homework_file)))
+    found.sort(key=lambda h: (h.due_on or h.given_on, h.subject))
+    return found
+
+
+@dataclass
+class DiaryLesson:
+    lesson_id: int
+    number: int
+    starts_at: dt.time | None
+    ends_at: dt.time | None
+    room: str
+    subject: str
+    topic: str
+    homework: str
+    has_file: bool
+    marks: list[MarkView] = field(default_factory=list)
+    attendance: str = ""
+
+
+@dataclass
+class DiaryDay:
+    date: dt.date
+    lessons: list[DiaryLesson] = field(default_factory=list)
+
+
+def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
+    """The week diary: for Monday–Saturday, the lessons with topic, homework, marks and attendance."""
+    monday = monday - dt.timedelta(days=monday.weekday())
+    days = [DiaryDay(monday + dt.timedelta(days=i)) for i in range(WEEK_DAYS)]
+    year = year_on(student.school_id, monday)
+    if year is None:
+        return days
+    assignments = {a.id: a for a in student_assignments(student, year)}
+    if not assignments:
+        return days
+    end = monday + dt.timedelta(days=WEEK_DAYS - 1)
+    lessons = list(Lesson.select().where(Lesson.assignment.in_(list(assignments)) & Lesson.date.between(monday, end))
+                   .order_by(Lesson.date, Lesson.number))
+    ids = [lesson.id for lesson in lessons]
+    marks: dict[int, list[MarkView]] = defaultdict(list)
+    codes: dict[int, str] = {}
+    if ids:
+        for mark in Mark.select(Mark, WorkType).join(WorkType).where(
+                (Mark.student_id == student.id) & Mark.lesson.in_(ids)).order_by(Mark.id):
+            marks[mark.lesson_id].append(_mark_view(mark))
+        for row in Attendance.select().where((Attendance.student_id == student.id) & Attendance.lesson.in_(ids)):
+            codes[row.lesson_id] = row.code
+    by_date = {d.date: d for d in days}
+    for lesson in lessons:
+        a = assignments[lesson.assignment_id]
+        by_date[lesson.date].lessons.append(DiaryLesson(
+            lesson.id, lesson.number, lesson.starts_at, lesson.ends_at, lesson.room, a.subject.name, lesson.topic,
+            lesson.homework, bool(lesson.homework_file), marks.get(lesson.id, []), codes.get(lesson.id, "")))
+    return days
+
+
+@dataclass
+class ReportCardRow:
+    subject: str
+    grades: dict[int, str]
+    year_grade: str
+
+
+def report_card(student: Any, year: AcademicYear) -> tuple[list[Period], list[ReportCardRow]]:
+    """The табель: period and year grades of every subject of a year."""
+    periods = periods_of(year)
+    rows: dict[int, ReportCardRow] = {}
+    for a in student_assignments(student, year):
+        rows.setdefault(a.subject_id, ReportCardRow(a.subject.name, {}, ""))
+    for grade in PeriodGrade.select().where((PeriodGrade.student_id == student.id) & (PeriodGrade.year == year.id)):
+        row = rows.get(grade.subject_id)
+        if row is None:
+            continue
+        if grade.period_id is None:
+            row.year_grade = grade.value
+        else:
+            row.grades[grade.period_id] = grade.value
+    return periods, list(rows.values())
+
+
+def trend_points(marks: list[MarkView]) -> list[tuple[dt.date, Decimal]]:
+    """The running weighted average after each mark, for the trend chart."""
+    points = []
+    seen: list[tuple[str, Decimal]] = []
+    for mark in marks:
+        seen.append((mark.value, mark.weight))
+        average = weighted_average(seen)
+        if average is not None and mark.value.isdigit():
+            points.append((mark.date, average))
+    return points
+
+
+@dataclass
+class MarkChange:
+    """A change of a mark or grade since a moment (for notifications; keyed on entry/change time)."""
+
+    id: int
+    kind: str
+    object_id: int
+    student_id: int
+    lesson_id: int | None
+    subject: str
+    lesson_date: dt.date | None
+    field: str
+    old_value: str
+    new_value: str
+    changed_at: dt.datetime
+
+
+def marks_changed_since(student_ids: Iterable[int], since: dt.datetime, limit: int = 500) -> list[MarkChange]:
+    """Marks and period grades entered, changed or removed after ``since`` (UTC), oldest first."""
+    ids = list(student_ids)
+    if not ids:
+        return []
+    rows = (JournalChange.select(JournalChange, Subject.name.alias("subject_name"), Lesson.date.alias("on_date"))
+            .join(TeachingAssignment, peewee.JOIN.LEFT_OUTER, on=(JournalChange.assignment_id == TeachingAssignment.id))
+            .join(Subject, peewee.JOIN.LEFT_OUTER)
+            .switch(JournalChange)
+            .join(Lesson, peewee.JOIN.LEFT_OUTER, on=(JournalChange.lesson_id == Lesson.id))
+            .where(JournalChange.student_id.in_(ids) & JournalChange.kind.in_(("mark", "grade"))
+                   & (JournalChange.changed_at > since))
+            .order_by(JournalChange.changed_at, JournalChange.id).limit(limit).objects())
+    return [MarkChange(r.id, r.kind, r.object_id, r.student_id, r.lesson_id, r.subject_name or "", r.on_date,
+                       r.field, r.old_value, r.new_value, r.changed_at) for r in rows]
+
+
+def mark_history(mark_id: int) -> list[JournalChange]:
+    return list(JournalChange.select().where((JournalChange.kind == "mark") & (JournalChange.object_id == mark_id))
+                .order_by(JournalChange.changed_at, JournalChange.id))
+
+
+# --- the teacher's grid -----------------------------------------------------------
+
+
+@dataclass
+class Cell:
+    """One journal cell: the mark of the lesson's column work type, the attendance code, other marks."""
+
+    mark: str = ""
+    code: str = ""
+    late: bool = False
+    others: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        return " ".join(p for p in (self.code, self.mark) if p)
+
+
+@dataclass
+class GridRow:
+    student: Any
+    cells: dict[int, Cell]
+    average: Decimal | None
+    suggested: str
+    period_grade: str
+
+
+@dataclass
+class JournalGrid:
+    assignment: TeachingAssignment
+    period: Period
+    lessons: list[Lesson]
+    rows: list[GridRow]
+    codes: list[str]
+    work_types: dict[int, WorkType]
+
+
+def journal_grid(assignment: TeachingAssignment, period: Period) -> JournalGrid:
+    """Students × lessons of an assignment in a period, with averages and the rule's suggestion."""
+    rule = GradeRule.of(local_act_for(assignment.school_id))
+    fallback = default_work_type(assignment.school_id)
+    work_types = {w.id: w for w in WorkType.select().where(WorkType.school_id == assignment.school_id)}
+    lessons = list(Lesson.select().where((Lesson.assignment == assignment.id)
+                                         & Lesson.date.between(period.starts_on, period.ends_on))
+                   .order_by(Lesson.date, Lesson.number))
+    column_type = {lesson.id: lesson.work_type_id or fallback.id for lesson in lessons}
+    students = students_of_assignment(assignment)
+    cells: dict[tuple[int, int], Cell] = defaultdict(Cell)
+    marks_of: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    if lessons:
+        lesson_ids = list(column_type)
+        for mark in Mark.select().where(Mark.lesson.in_(lesson_ids)).order_by(Mark.lesson_date, Mark.id):
+            cell = cells[(mark.lesson_id, mark.student_id)]
+            if mark.work_type_id == column_type[mark.lesson_id]:
+                cell.mark, cell.late = mark.value, mark.is_late
+            else:
+                cell.others.append(mark.value)
+            marks_of[mark.student_id].append((mark.value, Decimal(mark.weight)))
+        for row in Attendance.select().where(Attendance.lesson.in_(lesson_ids)):
+            cells[(row.lesson_id, row.student_id)].code = row.code
+    grades = {g.student_id: g.value for g in PeriodGrade.select().where(
+        (PeriodGrade.assignment_id == assignment.id) & (PeriodGrade.period == period.id))}
+    rows = []
+    for student in students:
+        pairs = marks_of.get(student.id, [])
+        rows.append(GridRow(student, {lesson.id: cells.get((lesson.id, student.id), Cell()) for lesson in lessons},
+                            weighted_average(pairs), suggest_period_grade(pairs, assignment.scale, rule),
+                            grades.get(student.id, "")))
+    return JournalGrid(assignment, period, lessons, rows, attendance_codes(assignment.school_id), work_types)
+
+
+@dataclass
+class AttestationRow:
+    """A student's line on the attestation page: per period average, suggestion, grade; year likewise."""
+
+    student: Any
+    periods: dict[int, tuple[Decimal | None, str, str]]
+    year_suggested: str
+    year_grade: str
+
+
+def attestation(assignment: TeachingAssignment) -> tuple[list[Period], list[AttestationRow]]:
+    """What the teacher sees when setting period and year grades for an assignment."""
+    year = assignment.year
+    rule = GradeRule.of(local_act_for(assignment.school_id))
+    periods = periods_of(year)
+    students = students_of_assignment(assignment)
+    marks: dict[tuple[int, int], list[tuple[str, Decimal]]] = defaultdict(list)
+    for mark in Mark.select(Mark.student_id, Mark.lesson_date, Mark.value, Mark.weight).where(
+            Mark.assignment_id == assignment.id):
+        for period in periods:
+            if period.starts_on <= mark.lesson_date <= period.ends_on:
+                marks[(mark.student_id, period.id)].append((mark.value, Decimal(mark.weight)))
+    grades: dict[tuple[int, int | None], str] = {}
+    for grade in PeriodGrade.select().where(PeriodGrade.assignment_id == assignment.id):
+        grades[(grade.student_id, grade.period_id)] = grade.value
+    rows = []
+    for student in students:
+        cells = {}
+        for period in periods:
+            pairs = marks.get((student.id, period.id), [])
+            cells[period.id] = (weighted_average(pairs), suggest_period_grade(pairs, assignment.scale, rule),
+                                grades.get((student.id, period.id), ""))
+        given = [grades.get((student.id, p.id), "") for p in periods]
+        rows.append(AttestationRow(student, cells, suggest_year_grade([g for g in given if g], assignment.scale, rule),
+                                   grades.get((student.id, None), "")))
+    return periods, rows
