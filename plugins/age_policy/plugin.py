@@ -1,7 +1,12 @@
 """Hook implementations of the age_policy plugin."""
 
-from core.api import hookimpl
+from __future__ import annotations
+
+from core.api import Refusal, _, core_settings, hookimpl, service, settings
+from plugins.age_policy import rules
 from plugins.age_policy.schemas import Settings
+
+PLUGIN = "age_policy"
 
 
 @hookimpl
@@ -12,3 +17,35 @@ def config_schema():
 @hookimpl
 def plugin_requires():
     return ["registries"]
+
+
+def login_kind(section, provider: str) -> str | None:
+    if provider in section["esia_providers"]:
+        return "esia"
+    if provider in section["school_login_providers"]:
+        return "school"
+    return None
+
+
+@hookimpl
+def login_rules(identity, user):
+    """Students only: the way in depends on their age (from the registry) on the login day.
+
+    Parents and staff are not age-restricted; a provider that is neither
+    Gosuslugi nor a school login is "not mine".
+    """
+    if user.role != "student":
+        return None
+    section = settings(PLUGIN)
+    kind = login_kind(section, identity.provider)
+    if kind is None:
+        return None
+    person = service("registries").person_of(user)
+    if person is None or person.birth_date is None:
+        return Refusal(
+            _("Вход не выполнен: в реестре школы нет вашей даты рождения, поэтому нельзя проверить, каким "
+              "способом вам можно входить. Обратитесь к администратору школы."),
+            "age_unknown",
+        )
+    today = rules.local_today(core_settings()["timezone"])
+    return rules.decide(section, kind, identity.level, person.birth_date, today)

@@ -1,7 +1,31 @@
 """Hook implementations of the auth_local plugin."""
 
-from core.api import hookimpl
+from __future__ import annotations
+
+import click
+from flask.cli import with_appcontext
+
+from core.api import (
+    ConfigError,
+    LoginMethod,
+    NavItem,
+    Scope,
+    User,
+    allow,
+    core_settings,
+    hookimpl,
+    migrations_from_package,
+    service,
+    settings,
+)
+from core.api import (
+    lazy_gettext as _l,
+)
+from plugins.auth_local import credentials, passwords, throttle
+from plugins.auth_local.models import AUTH_LOCAL_MODELS, LocalCredential
 from plugins.auth_local.schemas import Settings
+
+MANAGE = "credentials.manage"
 
 
 @hookimpl
@@ -12,3 +36,113 @@ def config_schema():
 @hookimpl
 def plugin_requires():
     return ["registries"]
+
+
+@hookimpl
+def models():
+    return AUTH_LOCAL_MODELS
+
+
+@hookimpl
+def migrations():
+    return migrations_from_package("plugins.auth_local.migrations")
+
+
+@hookimpl
+def blueprints():
+    from plugins.auth_local.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def app_ready(app):
+    """A production region may not hash passwords below the OWASP minimum."""
+    with app.app_context():
+        memory, time_cost, parallelism = passwords.hasher_parameters(settings("auth_local"))
+        if core_settings()["production"] and not passwords.meets_owasp_minimum(memory, time_cost, parallelism):
+            raise ConfigError(
+                f"[auth_local] argon2id parameters m={memory} KiB, t={time_cost}, p={parallelism} are below "
+                "the OWASP minimum (m=19456 KiB, t=2, p=1); raise hash_memory_kib / hash_time_cost"
+            )
+
+
+@hookimpl
+def login_methods():
+    return [LoginMethod(
+        name="local",
+        label=_l("Вход по логину и паролю"),
+        template="auth_local/form.html",
+        description=_l("Для учащихся, которым школа выдала логин и пароль."),
+        order=20,
+    )]
+
+
+@hookimpl
+def nav_items(actor):
+    if not actor.is_authenticated:
+        return None
+    items = []
+    if actor.role == "school_admin":
+        items.append(NavItem(_l("Логины учащихся"), "auth_local.classes", order=300))
+    if actor.provider == "local":
+        items.append(NavItem(_l("Сменить пароль"), "auth_local.change_password", order=950))
+    return items
+
+
+def _manages_school(actor, school_id) -> bool:
+    return actor.role == "school_admin" and school_id in service("registries").school_ids_of(actor.user)
+
+
+@hookimpl
+def permission(actor, action, resource):
+    """The school admin manages the credentials of the classes and students of their own school."""
+    if action != MANAGE or not actor.is_authenticated or resource is None:
+        return None
+    school_id = getattr(resource, "school_id", None)
+    if school_id is not None and _manages_school(actor, school_id):
+        return allow("the school admin issues logins for their own school")
+    return None
+
+
+@hookimpl
+def policy_scope(actor, action, model):
+    reg = service("registries")
+    if action != MANAGE or reg is None or model is not reg.SchoolClass or not actor.is_authenticated:
+        return None
+    if actor.role != "school_admin":
+        return None
+    return Scope.allow(reg.SchoolClass.school.in_(reg.school_ids_of(actor.user)),
+                       "the school admin issues logins for the classes of their own school")
+
+
+@hookimpl
+def cli_commands():
+    @click.group("local-login")
+    def group():
+        """School-issued logins and passwords (auth_local)."""
+
+    @group.command("issue")
+    @click.argument("user_id", type=int)
+    @click.option("--login", default=None, help="Login to give (a generated one by default).")
+    @with_appcontext
+    def issue(user_id, login):
+        """Give an account a login and a temporary password, printed once (e.g. the first school admin)."""
+        user = User.get_or_none(User.id == user_id)
+        if user is None:
+            raise click.ClickException(f"no user with id {user_id}")
+        login, password = credentials.issue_for_user(user, login, None)
+        click.echo(f"login: {login}\ntemporary password: {password}")
+
+    @group.command("unlock")
+    @click.argument("login")
+    @with_appcontext
+    def unlock(login):
+        """Lift the lock put on a login by too many failed attempts."""
+        credential = LocalCredential.get_or_none(LocalCredential.login == credentials.normalize_login(login))
+        if credential is None:
+            raise click.ClickException(f"no login {login!r}")
+        throttle.lift_lock(credential)
+        click.echo(f"unlocked {credential.login}")
+
+    return [group]

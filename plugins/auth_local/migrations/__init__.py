@@ -1,0 +1,1 @@
+"""Migrations of the auth_local plugin."""

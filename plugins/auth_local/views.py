@@ -1,0 +1,283 @@
+"""Pages of the auth_local plugin: the login form's target, password change, credential management."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from marshmallow import ValidationError
+
+from core.api import (
+    Identity,
+    LoginRefused,
+    _,
+    audit,
+    complete_login,
+    core_settings,
+    current_actor,
+    get_or_deny,
+    login_required,
+    public,
+    refused_page,
+    require,
+    roles_required,
+    safe_next,
+    scope,
+    service,
+    settings,
+    utcnow,
+)
+from plugins.auth_local import credentials, passwords, throttle
+from plugins.auth_local.credentials import Outcome
+from plugins.auth_local.models import LocalCredential
+from plugins.auth_local.schemas import PasswordChangeForm
+
+bp = Blueprint(
+    "auth_local", __name__, url_prefix="/local", template_folder="templates",
+    static_folder="static", static_url_path="/static/auth_local",
+)
+MANAGE = "credentials.manage"
+# Endpoints an account that must change its temporary password may still reach.
+OPEN_DURING_FORCED_CHANGE = {"auth_local.change_password", "core.logout", "core.login", "core.health"}
+
+
+def bad_credentials_message() -> str:
+    return _("Неверный логин или пароль. Проверьте раскладку клавиатуры и Caps Lock. Если вы забыли "
+             "пароль, обратитесь к классному руководителю или администратору школы: он выдаст новый "
+             "временный пароль.")
+
+
+def throttled_message() -> str:
+    minutes = settings("auth_local")["account_window_minutes"]
+    return _("Слишком много неудачных попыток входа. Вход по этому логину временно приостановлен — "
+             "попробуйте снова через %(minutes)s мин. Если вы забыли пароль, обратитесь к администратору "
+             "школы: он выдаст новый временный пароль и может снять блокировку сразу.", minutes=minutes)
+
+
+def expired_message() -> str:
+    days = settings("auth_local")["temporary_password_days"]
+    return _("Срок действия временного пароля истёк (он действует %(days)s дн.). Попросите классного "
+             "руководителя или администратора школы выдать новый временный пароль.", days=days)
+
+
+def local_date(moment: dt.datetime) -> dt.date:
+    """A stored naive-UTC moment as a date in the region's timezone."""
+    zone = ZoneInfo(core_settings()["timezone"])
+    return moment.replace(tzinfo=dt.UTC).astimezone(zone).date()
+
+
+@bp.app_template_filter("auth_local_date")
+def _date_filter(moment: dt.datetime | None) -> str:
+    return local_date(moment).strftime("%d.%m.%Y") if moment else ""
+
+
+@bp.app_template_filter("auth_local_time")
+def _time_filter(moment: dt.datetime | None) -> str:
+    if not moment:
+        return ""
+    zone = ZoneInfo(core_settings()["timezone"])
+    return moment.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%d.%m.%Y %H:%M")
+
+
+@bp.before_app_request
+def force_password_change():
+    """An account logged in with a temporary password reaches nothing but the change page."""
+    actor = current_actor()
+    if not actor.is_authenticated or actor.provider != "local":
+        return None
+    endpoint = request.endpoint or ""
+    if endpoint in OPEN_DURING_FORCED_CHANGE or endpoint == "static" or endpoint.endswith(".static"):
+        return None
+    credential = LocalCredential.get_or_none(LocalCredential.user == actor.id)
+    if credential is None or not credential.is_temporary:
+        return None
+    if request.path.startswith("/api/"):
+        return jsonify({"error": "password_change_required",
+                        "message": _("Сначала смените временный пароль.")}), 403
+    return redirect(url_for("auth_local.change_password", next=request.full_path.rstrip("?")))
+
+
+@bp.route("/login", methods=["POST"])
+@public
+def login():
+    raw_login = request.form.get("login", "")
+    password = request.form.get("password", "")
+    next_url = safe_next(request.form.get("next"))
+    outcome, credential = credentials.check_login(raw_login, password, request.remote_addr or "")
+    if outcome is Outcome.THROTTLED:
+        audit("login", "local_login", credentials.normalize_login(raw_login), result="denied",
+              details={"reason": "throttled"})
+        return refused_page(LoginRefused(throttled_message(), "throttled"), 429)
+    if outcome is Outcome.BAD_CREDENTIALS:
+        audit("login", "local_login", credentials.normalize_login(raw_login), result="failed")
+        return refused_page(LoginRefused(bad_credentials_message(), "bad_credentials"), 401)
+    if outcome is Outcome.EXPIRED:
+        audit("login", "user", credential.user_id, result="refused", details={"reason": "temporary_expired"})
+        return refused_page(LoginRefused(expired_message(), "temporary_expired"), 403)
+    try:
+        complete_login(Identity(provider="local", subject=credential.login))
+    except LoginRefused as refused:
+        return refused_page(refused)
+    if credential.is_temporary:
+        flash(_("Вы вошли с временным паролем. Придумайте свой пароль — без этого работать дальше нельзя."),
+              "warning")
+        return redirect(url_for("auth_local.change_password", next=next_url or ""))
+    return redirect(next_url or url_for("core.index"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    actor = current_actor()
+    credential = LocalCredential.get_or_none(LocalCredential.user == actor.id)
+    if credential is None:
+        flash(_("У вашей учётной записи нет пароля электронной школы: вы входите через Госуслуги."), "info")
+        return redirect(url_for("core.index"))
+    errors: dict[str, list[str]] = {}
+    next_url = safe_next(request.values.get("next")) or ""
+    if request.method == "POST":
+        try:
+            form = PasswordChangeForm().load(request.form.to_dict())
+        except ValidationError as exc:
+            errors = {k: [str(m) for m in v] for k, v in exc.messages.items()}
+        else:
+            errors = _password_change_errors(credential, form)
+            if not errors:
+                return _finish_change(credential, form["new_password"], next_url)
+    status = 422 if errors else 200
+    return render_template("auth_local/change_password.html", credential=credential, errors=errors,
+                           next=next_url), status
+
+
+def _password_change_errors(credential: LocalCredential, form: dict) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if not passwords.verify_password(credential.password_hash, form["current_password"]):
+        errors["current_password"] = [_("Текущий пароль введён неверно.")]
+    problems = passwords.password_problems(form["new_password"], login=credential.login,
+                                           current=form["current_password"])
+    if problems:
+        errors["new_password"] = problems
+    if form["new_password"] != form["new_password_again"]:
+        errors["new_password_again"] = [_("Пароли не совпадают.")]
+    return errors
+
+
+def _finish_change(credential: LocalCredential, new_password: str, next_url: str):
+    credentials.change_password(credential, new_password)
+    audit("password.change", "user", credential.user_id)
+    try:
+        # every session ended, this one too: the browser gets a fresh one, a copied cookie does not
+        complete_login(Identity(provider="local", subject=credential.login))
+    except LoginRefused as refused:
+        return refused_page(refused)
+    flash(_("Пароль изменён. Все остальные сеансы этой учётной записи завершены."), "success")
+    return redirect(next_url or url_for("core.index"))
+
+
+# --- the school admin's pages ------------------------------------------------
+
+
+def _classes_query(actor):
+    reg = service("registries")
+    return (
+        reg.SchoolClass.select(reg.SchoolClass, reg.School)
+        .join(reg.School)
+        .where(scope(actor, MANAGE, reg.SchoolClass))
+        .order_by(reg.School.short_name, reg.SchoolClass.year.desc(), reg.SchoolClass.grade,
+                  reg.SchoolClass.letter)
+    )
+
+
+def _class_students(actor, school_class):
+    reg = service("registries")
+    return list(
+        reg.Student.select()
+        .where(scope(actor, "student.read", reg.Student)
+               & (reg.Student.school_class == school_class.id) & (reg.Student.status == "enrolled"))
+        .order_by(reg.Student.last_name, reg.Student.first_name, reg.Student.middle_name, reg.Student.id)
+    )
+
+
+@bp.route("/classes")
+@roles_required("school_admin")
+def classes():
+    return render_template("auth_local/classes.html", classes=list(_classes_query(current_actor())))
+
+
+@bp.route("/classes/<int:class_id>")
+@roles_required("school_admin")
+def class_credentials(class_id):
+    actor = current_actor()
+    school_class = get_or_deny(actor, MANAGE, service("registries").SchoolClass, class_id)
+    students = _class_students(actor, school_class)
+    user_ids = [s.user_id for s in students if s.user_id]
+    by_user = {c.user_id: c for c in LocalCredential.select().where(LocalCredential.user.in_(user_ids))}
+    now = utcnow()
+    rows = []
+    for student in students:
+        credential = by_user.get(student.user_id)
+        rows.append({
+            "student": student,
+            "credential": credential,
+            "locked_until": throttle.locked_until(credential, now) if credential else None,
+            "expired": bool(credential and credential.is_temporary and credential.expires_at
+                            and credential.expires_at <= now),
+        })
+    audit("credentials.view", "school_class", class_id, details={"students": len(students)})
+    return render_template("auth_local/class.html", school_class=school_class, rows=rows)
+
+
+@bp.route("/classes/<int:class_id>/issue", methods=["POST"])
+@roles_required("school_admin")
+def issue_class(class_id):
+    """Issue credentials for a class; the response IS the slips page (passwords are never stored)."""
+    actor = current_actor()
+    school_class = get_or_deny(actor, MANAGE, service("registries").SchoolClass, class_id)
+    reissue = request.form.get("mode") == "all"
+    slips = credentials.issue_for_students(_class_students(actor, school_class), actor.id, reissue=reissue)
+    for slip in slips:
+        audit("credentials.issue", "student", slip.student.id, details={"reissue": reissue})
+    if not slips:
+        flash(_("Всем учащимся класса логины уже выданы. Чтобы выдать новые пароли всем, выберите "
+                "«всем учащимся класса»."), "info")
+        return redirect(url_for("auth_local.class_credentials", class_id=class_id))
+    return render_template("auth_local/slips.html", school_class=school_class, slips=slips)
+
+
+def _student_and_credential(student_id):
+    actor = current_actor()
+    reg = service("registries")
+    student = get_or_deny(actor, "student.read", reg.Student, student_id)
+    require(actor, MANAGE, student, object_type="student", object_id=student_id)
+    credential = LocalCredential.get_or_none(LocalCredential.user == student.user_id) if student.user_id else None
+    if credential is None:
+        flash(_("У этого учащегося ещё нет логина: выдайте логины классу."), "error")
+    return student, credential
+
+
+@bp.route("/students/<int:student_id>/reset", methods=["POST"])
+@roles_required("school_admin")
+def reset_student(student_id):
+    student, credential = _student_and_credential(student_id)
+    if credential is None:
+        return redirect(url_for("auth_local.classes"))
+    password = credentials.reset(credential, current_actor().id)
+    audit("credentials.reset", "student", student.id)
+    credential = LocalCredential.get_by_id(credential.id)
+    slip = credentials.Slip(student, credential.login, password, credential.expires_at)
+    return render_template("auth_local/slips.html", school_class=student.school_class, slips=[slip])
+
+
+@bp.route("/students/<int:student_id>/unlock", methods=["POST"])
+@roles_required("school_admin")
+def unlock_student(student_id):
+    student, credential = _student_and_credential(student_id)
+    if credential is None:
+        return redirect(url_for("auth_local.classes"))
+    throttle.lift_lock(credential)
+    audit("credentials.unlock", "student", student.id)
+    flash(_("Блокировка входа снята: %(name)s может снова войти.", name=student.full_name), "success")
+    if student.school_class_id:
+        return redirect(url_for("auth_local.class_credentials", class_id=student.school_class_id))
+    return redirect(url_for("auth_local.classes"))
