@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from core.api import (
     LoginRefused,
+    NavItem,
     Relation,
     Scope,
     _,
-    allow,
-    deny,
     hookimpl,
+    lazy_gettext,
     link_identity,
     migrations_from_package,
 )
+from plugins.registries import access
 from plugins.registries import models as m
 from plugins.registries import snils as snils_rules
 from plugins.registries.schemas import Settings
 from plugins.registries.service import (
     FAMILY_ROLES,
-    SCHOOL_ROLES,
     RegistryService,
     active_consent_for_student,
     linked_student_ids,
@@ -111,7 +111,11 @@ def resolve_identity(identity):
 
 @hookimpl
 def policy_scope(actor, action, model):
-    if model is not m.Student or not actor.is_authenticated:
+    if not actor.is_authenticated:
+        return None
+    if action.startswith("registry."):
+        return access.registry_scope(actor, action, model)
+    if model is not m.Student:
         return None
     role = actor.role
     if action == "progress.read":
@@ -132,14 +136,36 @@ def policy_scope(actor, action, model):
 def permission(actor, action, resource):
     if not actor.is_authenticated:
         return None
+    return access.registry_permission(actor, action, resource)
+
+
+@hookimpl
+def nav_items(actor):
+    if not actor.is_authenticated:
+        return None
     role = actor.role
-    if action.startswith("registry."):
-        if role == "school_admin":
-            return allow("the school admin keeps the registries of their school")
-        if role == "municipality" and action == "registry.readiness":
-            return allow("the municipality sees readiness aggregates")
-        if role in SCHOOL_ROLES + ("parent", "student"):
-            return deny("registries are kept by the school admin")
-    if action == "student.read" and role == "municipality":
-        return deny("the municipality sees aggregates only, never a single child's card")
+    if role == "school_admin":
+        return [
+            NavItem(lazy_gettext("Обучающиеся"), "registries.students", order=200),
+            NavItem(lazy_gettext("Родители"), "registries.parents", order=210),
+            NavItem(lazy_gettext("Классы"), "registries.classes", order=220),
+            NavItem(lazy_gettext("Импорт и экспорт"), "registries.import_page", order=230),
+            NavItem(lazy_gettext("Готовность к услуге"), "registries.readiness", order=240),
+        ]
+    if role in access.READINESS_ROLES:
+        return [NavItem(lazy_gettext("Готовность к услуге"), "registries.readiness", order=240)]
     return None
+
+
+@hookimpl
+def blueprints():
+    from plugins.registries.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def cli_commands():
+    from plugins.registries.cli import registries_group
+
+    return [registries_group]

@@ -219,6 +219,13 @@ class LinkSchema(RowSchema):
                       required=True)
 
 
+class ParentLinkForm(RowSchema):
+    """The link form on a child's card: an existing parent by the full SNILS, and the relation."""
+
+    parent_snils = Snils(required=True)
+    relation = Choice(RELATION_WORDS, _l("Выберите, кем приходится ребёнку."), required=True)
+
+
 class ConsentSchema(RowSchema):
     purpose = Text(300, required=True)
     text_version = Text(50, required=True)
