@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import auth, db, web
+from core import auth, db, logs, web
 from core.config import ConfigError, RegionConfig, check_secret_key, load_region, validate_section
 from core.plugins import PluginError, dependency_order, make_manager, per_plugin
 
@@ -78,6 +78,7 @@ def create_app(
 
     url = region.core["database_url"] or db.sqlite_url_for(os.path.join(app.instance_path, "eschool.sqlite3"))
     db.init_app(app, url, region.core["db_pool_size"])
+    logs.init_app(app, region.core["log_format"])
     auth.init_app(app)
     csrf.init_app(app)
     Babel(app, locale_selector=lambda: region.core["language"], timezone_selector=lambda: region.core["timezone"])
@@ -137,7 +138,11 @@ def configure_flask(app: Flask, region: RegionConfig) -> None:
 
 
 def wire_plugins(app: Flask, platform: Platform) -> None:
+    from core.commands import CORE_COMMANDS
+
     pm = platform.pm
+    for command in CORE_COMMANDS:
+        app.cli.add_command(command)
     extra_dirs = [d for group in pm.hook.template_dirs() for d in (group or [])]
     if extra_dirs:
         app.jinja_loader = ChoiceLoader([FileSystemLoader(extra_dirs), app.jinja_loader])

@@ -6,12 +6,11 @@ import os
 import sys
 
 import click
-from flask import current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup
 
 from core import create_app
 from core.config import ConfigError
-from core.plugins import PluginError, enabled_names, installed_plugins, plugin_version
+from core.plugins import PluginError
 
 
 def _set_config(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -52,44 +51,6 @@ cli = EschoolGroup(
     ],
     help="eschool: the regional electronic school platform.",
 )
-
-
-@cli.command("plugins")
-@with_appcontext
-def plugins_command():
-    """List installed plugins and whether this region enables them."""
-    enabled = set(enabled_names(current_app.extensions["eschool"].pm))
-    installed = installed_plugins()
-    for name in sorted(set(installed) | enabled):
-        version = plugin_version(installed[name]) if name in installed else "(not installed)"
-        state = "enabled" if name in enabled else "disabled"
-        click.echo(f"{name:<16} {version:<12} {state}")
-
-
-@cli.group("db")
-def db_group():
-    """Database schema commands."""
-
-
-@db_group.command("upgrade")
-@with_appcontext
-def db_upgrade():
-    """Apply every enabled plugin's pending migrations (a second run does nothing)."""
-    applied = current_app.extensions["eschool"].upgrade_db(echo=click.echo)
-    click.echo(f"{len(applied)} migration(s) applied" if applied else "database is up to date")
-
-
-@db_group.command("status")
-@with_appcontext
-def db_status():
-    """Show pending migrations per plugin."""
-    from core.db import database, pending_migrations
-
-    with database.connection_context():
-        pending = list(pending_migrations(database, current_app.extensions["eschool"].migrations_by_plugin()))
-    for plugin, step in pending:
-        click.echo(f"pending {plugin}:{step.name}")
-    click.echo(f"{len(pending)} pending")
 
 
 def main() -> None:

@@ -79,6 +79,7 @@ class CoreSettings(Schema):
     translations = fields.String(load_default=None, allow_none=True)
     timezone = fields.String(load_default="Europe/Moscow")
     instance_path = fields.String(load_default=None, allow_none=True)
+    log_format = fields.String(load_default="text", validate=validate.OneOf(["text", "json"]))
     trusted_proxies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
 
 
