@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hmac
 
-from flask import Blueprint, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, request, url_for
 from marshmallow import RAISE, Schema, fields
 
 from core.api import (
