@@ -1,7 +1,27 @@
 """Hook implementations of the auth_esia plugin."""
 
-from core.api import hookimpl
+from __future__ import annotations
+
+import re
+from urllib.parse import quote_plus, urlencode
+
+import click
+from flask import url_for
+
+from core.api import (
+    LoginIdentity,
+    LoginMethod,
+    Refusal,
+    _,
+    hookimpl,
+    migrations_from_package,
+    service,
+    settings,
+)
+from plugins.auth_esia import messages
+from plugins.auth_esia.models import ESIA_MODELS
 from plugins.auth_esia.schemas import Settings
+from plugins.auth_esia.signers import SignerRegistry
 
 
 @hookimpl
@@ -12,3 +32,111 @@ def config_schema():
 @hookimpl
 def plugin_requires():
     return ["registries"]
+
+
+@hookimpl
+def models():
+    return ESIA_MODELS
+
+
+@hookimpl
+def migrations():
+    return migrations_from_package("plugins.auth_esia.migrations")
+
+
+@hookimpl
+def blueprints():
+    from plugins.auth_esia.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def services():
+    return {"esia_signers": SignerRegistry()}
+
+
+@hookimpl
+def cli_commands():
+    from plugins.auth_esia.emulator.cli import esia_emulator
+
+    return [esia_emulator]
+
+
+@hookimpl
+def app_ready(app):
+    """With ``emulator_autostart``, ``eschool run`` (the demo) serves the emulator beside the app."""
+    cfg = app.extensions["eschool"].plugin_settings.get("auth_esia", {})
+    if not cfg.get("emulator_autostart") or cfg.get("stand") != "emulator":
+        return
+    ctx = click.get_current_context(silent=True)
+    if ctx is None or ctx.info_name != "run":
+        return
+    from plugins.auth_esia.emulator.server import emulator_address, emulator_for_region, serve_in_thread
+
+    host, port = emulator_address(app)
+    try:
+        serve_in_thread(emulator_for_region(app), host, port)
+    except OSError as exc:
+        app.logger.warning("ESIA emulator not started on %s:%s: %s", host, port, exc)
+        return
+    click.echo(f" * ESIA emulator on http://{host}:{port}/")
+
+
+@hookimpl
+def login_methods():
+    return [LoginMethod(
+        name="esia",
+        label=_("Войти через Госуслуги"),
+        url=url_for("auth_esia.start"),
+        description=_("Для родителей и учащихся с подтверждённой учётной записью на Госуслугах."),
+        order=10,
+    )]
+
+
+def _digits(value: str | None) -> str:
+    return re.sub(r"\D", "", value or "")
+
+
+@hookimpl
+def login_rules(identity, user):
+    """Refuse unconfirmed accounts, a SNILS that contradicts the registry, and a second ESIA account.
+
+    Child accounts (ESIA ``KD``) are left to the age policy.
+    """
+    if identity.provider != "esia":
+        return None
+    if identity.level != "child" and not identity.confirmed:
+        return Refusal(str(messages.UNCONFIRMED), "esia_unconfirmed")
+    registries = service("registries")
+    person = registries.person_of(user) if registries is not None else None
+    registered = _digits(getattr(person, "snils", None))
+    if registered and identity.snils and registered != _digits(identity.snils):
+        return Refusal(str(messages.SNILS_MISMATCH), "esia_snils_mismatch")
+    first = (
+        LoginIdentity.select()
+        .where((LoginIdentity.user == user.id) & (LoginIdentity.provider == "esia"))
+        .order_by(LoginIdentity.linked_at, LoginIdentity.id)
+        .first()
+    )
+    if first is not None and first.subject != identity.subject:
+        # The link this login just made would shadow the person's real account: undo it.
+        LoginIdentity.delete().where(
+            (LoginIdentity.user == user.id) & (LoginIdentity.provider == "esia")
+            & (LoginIdentity.subject == identity.subject)
+        ).execute()
+        return Refusal(str(messages.ANOTHER_ACCOUNT), "esia_another_account")
+    return None
+
+
+@hookimpl
+def logout_url(actor, provider):
+    """End the Gosuslugi session too: ESIA's logout, which sends the browser back to our login page."""
+    if provider != "esia":
+        return None
+    cfg = settings("auth_esia")
+    from plugins.auth_esia.runtime import base_url
+
+    query = urlencode({"client_id": cfg["client_id"], "redirect_url": url_for("core.login", _external=True)},
+                      quote_via=quote_plus)
+    return f"{base_url(cfg)}/idp/ext/Logout?{query}"

@@ -1,0 +1,1 @@
+"""The offline ESIA emulator (a separate Flask app)."""

@@ -1,0 +1,42 @@
+"""``eschool esia-emulator``: run the offline ESIA for this region."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from plugins.auth_esia import tokens
+from plugins.auth_esia.emulator.persons import PersonsError
+from plugins.auth_esia.emulator.server import emulator_address, emulator_for_region
+
+
+@click.command("esia-emulator")
+@click.option("--persons", "persons", metavar="FILE", default=None,
+              help="Test persons (TOML or JSON). Default: [auth_esia] emulator_persons, else the demo file.")
+@click.option("--host", default=None, help="Address to listen on (default: from [auth_esia] base_url).")
+@click.option("--port", type=int, default=None, help="Port (default: from [auth_esia] base_url, 5001).")
+@click.option("--jwt-alg", type=click.Choice([tokens.RS256, tokens.GOST]), default=tokens.RS256,
+              help="How the emulator signs its tokens (a per-system setting at the real ESIA).")
+@click.option("--redirect-uri", "redirect_uris", multiple=True, metavar="URL",
+              help="Allowed redirect URI prefix of the system (repeatable). Default: http://127.0.0.1:5000/.")
+@click.option("--init-keys", is_flag=True, help="Only make the demo client key and the emulator keys, then exit.")
+@with_appcontext
+def esia_emulator(persons, host, port, jwt_alg, redirect_uris, init_keys):
+    """Run an offline ESIA (Gosuslugi login) that speaks the real protocol, for the demo and tests."""
+    app = current_app._get_current_object()
+    try:
+        emulator = emulator_for_region(app, persons, jwt_alg, list(redirect_uris) or None)
+    except PersonsError as exc:
+        raise click.ClickException(str(exc)) from None
+    if init_keys:
+        click.echo("keys ready: demo client certificate "
+                   + next(iter(emulator.clients.values())).certificate.hash_hex)
+        return
+    default_host, default_port = emulator_address(app)
+    host, port = host or default_host, port or default_port
+    from plugins.auth_esia.emulator.app import create_emulator_app
+
+    click.echo(f"ESIA emulator on http://{host}:{port}/ — {len(emulator.persons)} test persons, "
+               f"issuer {emulator.issuer}, client {', '.join(emulator.clients)}")
+    create_emulator_app(emulator).run(host=host, port=port, use_reloader=False, threaded=True)

@@ -1,0 +1,47 @@
+"""Start the emulator for a region: from its ``[auth_esia]`` section, in a thread or in the foreground."""
+
+from __future__ import annotations
+
+import threading
+from urllib.parse import urlsplit
+
+from flask import Flask
+from werkzeug.serving import BaseWSGIServer, make_server
+
+from plugins.auth_esia import tokens
+from plugins.auth_esia.emulator.app import Emulator, RegisteredClient, create_emulator_app
+from plugins.auth_esia.emulator.persons import DEMO_PERSONS, load_persons
+from plugins.auth_esia.keys import EmulatorKeys
+from plugins.auth_esia.runtime import base_url, client_certificate, emulator_dir, issuer
+
+DEFAULT_REDIRECTS = ["http://127.0.0.1:5000/", "http://localhost:5000/"]
+
+
+def emulator_for_region(app: Flask, persons: str | None = None, jwt_alg: str = tokens.RS256,
+                        redirect_uris: list[str] | None = None) -> Emulator:
+    """An emulator that knows this region's system: its client id, certificate and redirect URI."""
+    cfg = app.extensions["eschool"].plugin_settings["auth_esia"]
+    certificate, _, _ = client_certificate(cfg, app)
+    redirects = list(redirect_uris or DEFAULT_REDIRECTS)
+    if cfg["redirect_uri"]:
+        parts = urlsplit(cfg["redirect_uri"])
+        redirects.append(f"{parts.scheme}://{parts.netloc}/")
+    client = RegisteredClient(cfg["client_id"], certificate, redirects, jwt_alg)
+    return Emulator(
+        persons=load_persons(persons or cfg["emulator_persons"] or DEMO_PERSONS),
+        clients={client.client_id: client},
+        keys=EmulatorKeys.load_or_create(emulator_dir(app)),
+        issuer=issuer(cfg),
+    )
+
+
+def emulator_address(app: Flask) -> tuple[str, int]:
+    parts = urlsplit(base_url(app.extensions["eschool"].plugin_settings["auth_esia"]))
+    return parts.hostname or "127.0.0.1", parts.port or 80
+
+
+def serve_in_thread(emulator: Emulator, host: str, port: int) -> BaseWSGIServer:
+    """Serve the emulator from a daemon thread; the caller calls ``shutdown()`` when done."""
+    server = make_server(host, port, create_emulator_app(emulator), threaded=True)
+    threading.Thread(target=server.serve_forever, name="esia-emulator", daemon=True).start()
+    return server

@@ -1,0 +1,1 @@
+"""Schema migrations of the auth_esia plugin."""
