@@ -1,6 +1,6 @@
 """Hook implementations of the infographic plugin."""
 
-from core.api import hookimpl
+from core.api import NavItem, _, hookimpl
 from plugins.infographic.schemas import Settings
 
 
@@ -12,3 +12,18 @@ def config_schema():
 @hookimpl
 def plugin_requires():
     return []
+
+
+@hookimpl
+def blueprints():
+    from plugins.infographic.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def nav_items(actor):
+    items = [NavItem(_("Как получить услугу"), "infographic.page", order=50)]
+    if actor.is_authenticated and actor.role == "school_admin":
+        items.append(NavItem(_("Подготовка к услуге"), "infographic.checklist", order=60))
+    return items
