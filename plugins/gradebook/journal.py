@@ -47,6 +47,12 @@ DEFAULT_ATTENDANCE_CODES = (
 MARK_SYNONYMS = {"зачет": "зач", "зачёт": "зач", "незачет": "незач", "незачёт": "незач", "на": "н/а"}
 
 
+def normalize_mark(text: str) -> str:
+    """A typed mark in the school's spelling: «Зачёт» → «зач», «на» → «н/а»."""
+    value = (text or "").strip().lower()
+    return MARK_SYNONYMS.get(value, value)
+
+
 class YearClosed(Exception):
     """The academic year is archived; its journal is read-only."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.api import hookimpl, migrations_from_package
+from core.api import NavItem, hookimpl, lazy_gettext, migrations_from_package
 from plugins.gradebook import policy
 from plugins.gradebook.models import GRADEBOOK_MODELS
 from plugins.gradebook.schemas import Settings
@@ -36,3 +36,31 @@ def policy_scope(actor, action, model):
 @hookimpl
 def permission(actor, action, resource):
     return policy.decide(actor, action, resource)
+
+
+@hookimpl
+def blueprints():
+    from plugins.gradebook import admin_views  # noqa: F401 (adds the settings pages to the blueprint)
+    from plugins.gradebook.views import bp
+
+    return [bp]
+
+
+@hookimpl
+def nav_items(actor):
+    if not actor.is_authenticated:
+        return None
+    role = actor.role
+    items = []
+    if role in ("parent", "student"):
+        items.append(NavItem(lazy_gettext("Успеваемость"), "gradebook.progress_index", order=100))
+    if role in policy.SCHOOL_STAFF:
+        items.append(NavItem(lazy_gettext("Журнал"), "gradebook.journal_index", order=110))
+    if role in policy.SCHOOL_MANAGERS:
+        items.append(NavItem(lazy_gettext("Своевременность"), "gradebook.timeliness_school", order=300))
+    if role in ("municipality", "operator"):
+        items.append(NavItem(lazy_gettext("Своевременность по школам"), "gradebook.timeliness_municipality",
+                             order=300))
+    if role == "school_admin":
+        items.append(NavItem(lazy_gettext("Настройки журнала"), "gradebook.admin_index", order=310))
+    return items or None

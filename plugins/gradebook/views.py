@@ -1,0 +1,475 @@
+"""Pages of the gradebook: the family's progress service, the teacher's journal, reports, school settings.
+
+Family pages list children through ``scope(actor, "progress.read", Student)``
+and open one through ``get_or_deny``; every page that shows a child's data
+writes an audit record. Journal pages check ``journal.read``/``journal.write``
+on the teaching assignment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import uuid
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from werkzeug.utils import secure_filename
+
+from core.api import (
+    _,
+    audit,
+    can,
+    current_actor,
+    database,
+    get_or_deny,
+    login_required,
+    require,
+    roles_required,
+    scope,
+    service,
+    settings,
+)
+from plugins.gradebook import charts, journal, queries, timeliness
+from plugins.gradebook.models import (
+    MARK_VALUES,
+    AcademicYear,
+    JournalChange,
+    Lesson,
+    Period,
+    Subject,
+    TeachingAssignment,
+    WorkType,
+)
+
+bp = Blueprint("gradebook", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/gradebook/static")
+
+CELL_NAME = re.compile(r"^c-(\d+)-(\d+)$")
+STAFF_ROLES = ("teacher", "deputy", "school_admin")
+
+
+def reg():
+    return service("registries")
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def _int_arg(name: str) -> int | None:
+    return request.args.get(name, type=int)
+
+
+# --- the family's progress service ------------------------------------------------
+
+
+def _student(student_id: int):
+    return get_or_deny(current_actor(), "progress.read", reg().Student, student_id)
+
+
+def _period_for(student) -> Period:
+    """The period asked for (only one of the student's school), else the current one."""
+    wanted = _int_arg("period")
+    if wanted is not None:
+        period = (Period.select(Period, AcademicYear).join(AcademicYear)
+                  .where((Period.id == wanted) & (AcademicYear.school_id == student.school_id)).first())
+        if period is None:
+            abort(404)
+        return period
+    year = queries.year_on(student.school_id, today())
+    period = queries.period_on(year, today()) if year else None
+    if period is None:
+        abort(404)
+    return period
+
+
+@bp.route("/progress")
+@login_required
+def progress_index():
+    Student = reg().Student
+    children = list(Student.select().where(scope(current_actor(), "progress.read", Student))
+                    .order_by(Student.last_name, Student.first_name).limit(500))
+    audit("progress.list", "student", "", details={"shown": [c.id for c in children]})
+    return render_template("gradebook/progress_index.html", children=children)
+
+
+@bp.route("/progress/<int:student_id>")
+@login_required
+def progress(student_id: int):
+    student = _student(student_id)
+    period = _period_for(student)
+    data = queries.progress_for(student, period, today=today())
+    trends = {s.subject_id: charts.trend_svg(queries.trend_points(s.marks), _("Динамика среднего балла: %(s)s",
+                                                                                s=s.subject))
+              for s in data.subjects}
+    audit("progress.read", "student", student.id, details={"page": "progress", "period": period.id})
+    return render_template("gradebook/progress.html", student=student, data=data, trends=trends,
+                           years=queries.periods_for_student(student))
+
+
+@bp.route("/progress/<int:student_id>/diary")
+@login_required
+def diary(student_id: int):
+    student = _student(student_id)
+    try:
+        day = dt.date.fromisoformat(request.args.get("week", "")) if request.args.get("week") else today()
+    except ValueError:
+        abort(404)
+    monday = day - dt.timedelta(days=day.weekday())
+    days = queries.diary_week(student, monday)
+    audit("progress.read", "student", student.id, details={"page": "diary", "week": monday.isoformat()})
+    return render_template("gradebook/diary.html", student=student, days=days, monday=monday,
+                           prev_week=monday - dt.timedelta(days=7), next_week=monday + dt.timedelta(days=7))
+
+
+@bp.route("/progress/<int:student_id>/report-card")
+@login_required
+def report_card(student_id: int):
+    student = _student(student_id)
+    years = queries.years_of_school(student.school_id)
+    wanted = _int_arg("year")
+    year = next((y for y in years if y.id == wanted), None) if wanted else queries.year_on(student.school_id, today())
+    if year is None:
+        abort(404)
+    periods, rows = queries.report_card(student, year)
+    audit("progress.read", "student", student.id, details={"page": "report_card", "year": year.id})
+    return render_template("gradebook/report_card.html", student=student, year=year, years=years,
+                           periods=periods, rows=rows)
+
+
+@bp.route("/progress/<int:student_id>/homework/<int:lesson_id>")
+@login_required
+def homework_file(student_id: int, lesson_id: int):
+    student = _student(student_id)
+    lesson = Lesson.get_or_none(Lesson.id == lesson_id)
+    if lesson is None or not lesson.homework_file:
+        abort(404)
+    year = lesson.assignment.year
+    mine = queries.student_assignments(student, year).where(TeachingAssignment.id == lesson.assignment_id).exists()
+    if not mine:
+        abort(404)
+    audit("progress.read", "student", student.id, details={"page": "homework_file", "lesson": lesson.id})
+    return _send_attachment(lesson)
+
+
+def _attachment_dir() -> Path:
+    return Path(current_app.instance_path) / "gradebook" / "homework"
+
+
+def _send_attachment(lesson: Lesson):
+    path = _attachment_dir() / lesson.homework_file
+    if not path.is_file():
+        abort(404)
+    return send_file(path, as_attachment=True, download_name=lesson.homework_file_name or path.name)
+
+
+# --- the teacher's journal ----------------------------------------------------------
+
+
+def _assignment(assignment_id: int, action: str = "journal.read") -> TeachingAssignment:
+    assignment = (TeachingAssignment.select(TeachingAssignment, Subject).join(Subject)
+                  .where(TeachingAssignment.id == assignment_id).first())
+    if assignment is None:
+        abort(404)
+    require(current_actor(), action, assignment, object_type="assignment", object_id=assignment_id)
+    return assignment
+
+
+@bp.route("/journal")
+@roles_required(*STAFF_ROLES)
+def journal_index():
+    query = (TeachingAssignment.select(TeachingAssignment, Subject, AcademicYear).join(Subject)
+             .switch(TeachingAssignment).join(AcademicYear)
+             .where(scope(current_actor(), "journal.read", TeachingAssignment))
+             .order_by(AcademicYear.start_year.desc(), TeachingAssignment.class_id, Subject.name))
+    assignments = list(query)
+    names = queries.class_names(a.class_id for a in assignments)
+    teachers = queries.teacher_names(a.teacher_id for a in assignments)
+    return render_template("gradebook/journal_index.html", assignments=assignments, names=names, teachers=teachers)
+
+
+def _journal_period(assignment: TeachingAssignment) -> Period:
+    periods = queries.periods_of(assignment.year)
+    wanted = _int_arg("period")
+    period = next((p for p in periods if p.id == wanted), None) if wanted else queries.period_on(assignment.year,
+                                                                                                   today())
+    if period is None:
+        abort(404)
+    return period
+
+
+@bp.route("/journal/<int:assignment_id>", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def journal_grid(assignment_id: int):
+    assignment = _assignment(assignment_id)
+    period = _journal_period(assignment)
+    actor = current_actor()
+    writable = can(actor, "journal.write", assignment)
+    errors: dict[str, str] = {}
+    submitted: dict[str, str] = {}
+    if request.method == "POST":
+        require(actor, "journal.write", assignment, object_type="assignment", object_id=assignment_id)
+        grid = queries.journal_grid(assignment, period)
+        errors, submitted, changed = _save_cells(assignment, grid)
+        if not errors:
+            audit("journal.write", "assignment", assignment.id, details={"period": period.id, "cells": changed})
+            flash(_("Журнал сохранён. Изменено ячеек: %(n)s.", n=changed), "success")
+            return redirect(url_for(".journal_grid", assignment_id=assignment.id, period=period.id))
+        flash(_("Журнал не сохранён: исправьте отмеченные ячейки."), "error")
+    grid = queries.journal_grid(assignment, period)
+    audit("journal.read", "assignment", assignment.id, details={"period": period.id})
+    return render_template("gradebook/journal_grid.html", grid=grid, assignment=assignment, period=period,
+                           periods=queries.periods_of(assignment.year), writable=writable, errors=errors,
+                           submitted=submitted, title=queries.assignment_title(assignment),
+                           year_closed=assignment.year.is_closed), (422 if errors else 200)
+
+
+def _save_cells(assignment: TeachingAssignment, grid: queries.JournalGrid) -> tuple[dict, dict, int]:
+    """Validate every submitted cell first; save all changed ones in one transaction only if all are valid."""
+    lessons = {lesson.id: lesson for lesson in grid.lessons}
+    students = {row.student.id: row for row in grid.rows}
+    errors, submitted, parsed = {}, {}, {}
+    for name, text in request.form.items():
+        match = CELL_NAME.match(name)
+        if not match:
+            continue
+        lesson_id, student_id = int(match.group(1)), int(match.group(2))
+        if lesson_id not in lessons or student_id not in students:
+            abort(400)
+        submitted[name] = text
+        try:
+            parsed[(lesson_id, student_id)] = journal.parse_cell(text, assignment.scale, grid.codes)
+        except journal.CellError as exc:
+            student = students[student_id].student
+            errors[name] = _("%(student)s, %(date)s: %(message)s", student=student.full_name,
+                             date=lessons[lesson_id].date.strftime("%d.%m"), message=str(exc))
+    if errors:
+        return errors, submitted, 0
+    by = current_actor().id
+    changed = 0
+    with database.atomic():
+        for (lesson_id, student_id), value in parsed.items():
+            cell = students[student_id].cells[lesson_id]
+            if value.mark != cell.mark:
+                journal.set_mark(lessons[lesson_id], student_id, value.mark, by)
+            if value.code != cell.code:
+                journal.set_attendance(lessons[lesson_id], student_id, value.code, by)
+            changed += int(value.mark != cell.mark or value.code != cell.code)
+    return {}, {}, changed
+
+
+@bp.route("/journal/<int:assignment_id>/lesson/<int:lesson_id>", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def lesson_page(assignment_id: int, lesson_id: int):
+    assignment = _assignment(assignment_id)
+    lesson = Lesson.get_or_none((Lesson.id == lesson_id) & (Lesson.assignment == assignment.id))
+    if lesson is None:
+        abort(404)
+    actor = current_actor()
+    work_types = list(WorkType.select().where(WorkType.school_id == assignment.school_id).order_by(WorkType.id))
+    codes = journal.attendance_codes(assignment.school_id)
+    students = queries.students_of_assignment(assignment)
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        require(actor, "journal.write", assignment, object_type="assignment", object_id=assignment_id)
+        errors = _save_lesson(assignment, lesson, work_types, codes, students)
+        if not errors:
+            audit("journal.write", "lesson", lesson.id)
+            flash(_("Урок сохранён."), "success")
+            return redirect(url_for(".lesson_page", assignment_id=assignment.id, lesson_id=lesson.id))
+        flash(_("Урок не сохранён: исправьте отмеченные поля."), "error")
+    lesson = Lesson.get_by_id(lesson.id)
+    column = lesson.work_type_id or journal.default_work_type(assignment.school_id).id
+    marks = {m.student_id: m for m in lesson.marks if m.work_type_id == column}
+    attendance = {a.student_id: a.code for a in lesson.attendance}
+    audit("journal.read", "lesson", lesson.id)
+    return render_template("gradebook/lesson.html", assignment=assignment, lesson=lesson, work_types=work_types,
+                           codes=codes, students=students, marks=marks, attendance=attendance, errors=errors,
+                           column=column, writable=can(actor, "journal.write", assignment),
+                           allowed=MARK_VALUES.get(assignment.scale, ()), title=queries.assignment_title(assignment))
+
+
+def _save_lesson(assignment, lesson, work_types, codes, students) -> dict[str, str]:
+    errors = {}
+    form = request.form
+    types = {w.id: w for w in work_types}
+    work_type = types.get(form.get("work_type_id", type=int)) if form.get("work_type_id") else None
+    if form.get("work_type_id") and work_type is None:
+        errors["work_type_id"] = _("Выберите вид работы из списка.")
+    upload = request.files.get("homework_file")
+    max_bytes = settings("gradebook")["attachment_max_mb"] * 1024 * 1024
+    content = upload.read() if upload and upload.filename else None
+    if content is not None and len(content) > max_bytes:
+        errors["homework_file"] = _("Файл больше %(n)s МБ.", n=settings("gradebook")["attachment_max_mb"])
+    allowed = MARK_VALUES.get(assignment.scale, ())
+    values = {}
+    for student in students:
+        mark = journal.normalize_mark(form.get(f"mark-{student.id}", ""))
+        code = form.get(f"code-{student.id}", "")
+        if mark and mark not in allowed:
+            errors[f"mark-{student.id}"] = _("Допустимы отметки: %(v)s.", v=", ".join(allowed) or "—")
+        if code and code not in codes:
+            errors[f"code-{student.id}"] = _("Выберите код посещаемости из списка.")
+        values[student.id] = (mark, form.get(f"comment-{student.id}", "").strip()[:500], code)
+    if errors:
+        return errors
+    by = current_actor().id
+    with database.atomic():
+        journal.set_lesson_text(lesson, by, topic=form.get("topic", ""), homework=form.get("homework", ""),
+                                work_type=work_type)
+        if content is not None:
+            _store_attachment(lesson, upload.filename, content)
+        elif form.get("remove_file") and lesson.homework_file:
+            lesson.homework_file = lesson.homework_file_name = ""
+            lesson.save()
+        column = types.get(lesson.work_type_id) or journal.default_work_type(assignment.school_id)
+        for student_id, (mark, comment, code) in values.items():
+            journal.set_mark(lesson, student_id, mark, by, work_type=column, comment=comment if mark else None)
+            journal.set_attendance(lesson, student_id, code, by)
+    return {}
+
+
+def _store_attachment(lesson: Lesson, filename: str, content: bytes) -> None:
+    """Keep a homework file in the instance folder under a random name; the original name is shown."""
+    folder = _attachment_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    safe = secure_filename(filename) or "file"
+    stored = f"{lesson.id}-{uuid.uuid4().hex}{os.path.splitext(safe)[1][:10]}"
+    (folder / stored).write_bytes(content)
+    lesson.homework_file, lesson.homework_file_name = stored, filename[:200]
+    lesson.save()
+
+
+@bp.route("/journal/<int:assignment_id>/lesson/<int:lesson_id>/file")
+@roles_required(*STAFF_ROLES)
+def lesson_file(assignment_id: int, lesson_id: int):
+    assignment = _assignment(assignment_id)
+    lesson = Lesson.get_or_none((Lesson.id == lesson_id) & (Lesson.assignment == assignment.id))
+    if lesson is None or not lesson.homework_file:
+        abort(404)
+    return _send_attachment(lesson)
+
+
+@bp.route("/journal/<int:assignment_id>/attestation", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def attestation(assignment_id: int):
+    assignment = _assignment(assignment_id)
+    actor = current_actor()
+    periods, rows = queries.attestation(assignment)
+    allowed = MARK_VALUES.get(assignment.scale, ())
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        require(actor, "journal.write", assignment, object_type="assignment", object_id=assignment_id)
+        wanted = {}
+        for row in rows:
+            for key, period in [(str(p.id), p) for p in periods] + [("year", None)]:
+                name = f"g-{row.student.id}-{key}"
+                if name not in request.form:
+                    continue
+                value = journal.normalize_mark(request.form[name])
+                if value and value not in allowed:
+                    errors[name] = _("Допустимы: %(v)s.", v=", ".join(allowed) or "—")
+                average, suggested = (row.periods[period.id][:2] if period else (None, row.year_suggested))
+                wanted[(row.student.id, key)] = (period, value, average, suggested)
+        if not errors:
+            with database.atomic():
+                for (student_id, _key), (period, value, average, suggested) in wanted.items():
+                    journal.set_period_grade(assignment, student_id, period, value, actor.id, average=average,
+                                             suggested=suggested)
+            audit("journal.write", "attestation", assignment.id)
+            flash(_("Отметки за периоды сохранены."), "success")
+            return redirect(url_for(".attestation", assignment_id=assignment.id))
+        flash(_("Отметки не сохранены: исправьте отмеченные поля."), "error")
+    act = journal.local_act_for(assignment.school_id)
+    audit("journal.read", "attestation", assignment.id)
+    return render_template("gradebook/attestation.html", assignment=assignment, periods=periods, rows=rows,
+                           errors=errors, act=act, writable=can(actor, "journal.write", assignment),
+                           title=queries.assignment_title(assignment)), (422 if errors else 200)
+
+
+@bp.route("/journal/<int:assignment_id>/history")
+@roles_required(*STAFF_ROLES)
+def history(assignment_id: int):
+    assignment = _assignment(assignment_id)
+    changes = list(JournalChange.select().where(JournalChange.assignment_id == assignment.id)
+                   .order_by(JournalChange.changed_at.desc(), JournalChange.id.desc()).limit(500))
+    Student = reg().Student
+    names = {s.id: s.full_name for s in Student.select().where(
+        Student.id.in_([c.student_id for c in changes if c.student_id] or [0]))}
+    users = {u.id: u.display_name for u in _users([c.changed_by for c in changes])}
+    lessons = {lesson.id: lesson for lesson in Lesson.select().where(
+        Lesson.id.in_([c.lesson_id for c in changes if c.lesson_id] or [0]))}
+    audit("journal.read", "history", assignment.id)
+    return render_template("gradebook/history.html", assignment=assignment, changes=changes, names=names,
+                           users=users, lessons=lessons, title=queries.assignment_title(assignment))
+
+
+def _users(ids):
+    from core.api import User
+
+    wanted = [i for i in set(ids) if i]
+    return list(User.select().where(User.id.in_(wanted))) if wanted else []
+
+
+# --- timeliness reports ---------------------------------------------------------------
+
+
+def _range() -> tuple[dt.date, dt.date]:
+    try:
+        end = dt.date.fromisoformat(request.args["to"]) if request.args.get("to") else today()
+        start = dt.date.fromisoformat(request.args["from"]) if request.args.get("from") else end - dt.timedelta(
+            days=30)
+    except ValueError:
+        abort(400)
+    return start, min(end, today())
+
+
+def _xlsx(data: bytes, name: str):
+    import io
+
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/timeliness")
+@roles_required("deputy", "school_admin")
+def timeliness_school():
+    actor = current_actor()
+    staff = reg().staff_of(actor.user)
+    if staff is None or staff.school_id is None:
+        abort(403)
+    school = staff.school
+    require(actor, "timeliness.read", school, object_type="school", object_id=school.id)
+    start, end = _range()
+    rows = timeliness.by_teacher_and_class([school.id], start, end)
+    audit("timeliness.read", "school", school.id, details={"from": start.isoformat(), "to": end.isoformat()})
+    titles = timeliness.count_titles()
+    columns = [("teacher", _("Учитель")), ("class_name", _("Класс")), ("subjects", _("Предметы"))] + \
+        list(titles.items())
+    if request.args.get("format") == "xlsx":
+        return _xlsx(timeliness.to_xlsx(rows, columns, _("Своевременность")), f"timeliness-{school.code}.xlsx")
+    return render_template("gradebook/timeliness.html", rows=rows, columns=columns, start=start, end=end,
+                           heading=_("Своевременность ведения журнала: %(school)s", school=school.short_name),
+                           endpoint=".timeliness_school")
+
+
+@bp.route("/timeliness/municipality")
+@roles_required("municipality", "operator")
+def timeliness_municipality():
+    actor = current_actor()
+    require(actor, "timeliness.aggregate", None)
+    if actor.role == "operator":
+        school_ids = [s.id for s in reg().School.select(reg().School.id)]
+    else:
+        school_ids = reg().school_ids_of(actor.user)
+    start, end = _range()
+    rows = timeliness.by_school(school_ids, start, end)
+    audit("timeliness.read", "municipality", "", details={"schools": len(school_ids)})
+    columns = [("school", _("Школа"))] + list(timeliness.count_titles().items())
+    if request.args.get("format") == "xlsx":
+        return _xlsx(timeliness.to_xlsx(rows, columns, _("Своевременность")), "timeliness-municipality.xlsx")
+    return render_template("gradebook/timeliness.html", rows=rows, columns=columns, start=start, end=end,
+                           heading=_("Своевременность ведения журнала по школам"),
+                           endpoint=".timeliness_municipality")

@@ -1,0 +1,116 @@
+"""The progress service for families: only linked children with consent, every view audited."""
+
+import datetime as dt
+
+from core.models import AuditRecord
+from plugins.gradebook import journal
+from plugins.gradebook.models import Lesson
+
+
+def _audits(app, student_id):
+    with app.app_context():
+        return list(AuditRecord.select().where((AuditRecord.action == "progress.read")
+                                               & (AuditRecord.object_id == str(student_id))
+                                               & (AuditRecord.result == "ok")))
+
+
+def test_parent_sees_only_linked_children_with_consent(world, as_):
+    page = as_(world.parent).get("/progress").get_data(as_text=True)
+    assert "Иванов Пётр" in page
+    assert "Петров" not in page and "Сидоров" not in page
+
+
+def test_parent_without_consent_sees_no_child_and_cannot_open_it(world, as_):
+    client = as_(world.parent_no_consent)
+    assert "Сидоров Олег" not in client.get("/progress").get_data(as_text=True)
+    assert client.get(f"/progress/{world.a3.id}").status_code == 403
+
+
+def test_other_parent_is_refused_with_403(world, as_):
+    client = as_(world.other_parent)
+    for url in (f"/progress/{world.a1.id}", f"/progress/{world.a1.id}/diary", f"/progress/{world.a1.id}/report-card"):
+        assert client.get(url).status_code == 403
+
+
+def test_both_parents_and_the_student_see_the_same_progress(world, as_):
+    for person in (world.parent, world.parent2, world.a1):
+        page = as_(person).get(f"/progress/{world.a1.id}")
+        assert page.status_code == 200
+        assert "Математика" in page.get_data(as_text=True)
+
+
+def test_municipality_cannot_open_a_childs_progress(world, as_):
+    client = as_(world.municipal)
+    assert client.get(f"/progress/{world.a1.id}").status_code == 403
+    assert "Иванов" not in client.get("/progress").get_data(as_text=True)
+
+
+def test_progress_page_shows_marks_weights_average_and_trend_chart(app, world, as_):
+    page = as_(world.parent).get(f"/progress/{world.a1.id}").get_data(as_text=True)
+    assert "Контрольная работа" in page
+    if len(world.maths_lessons) >= 3:  # 5 (w1), 4 (w1), 5 (w2): (5 + 4 + 10) / 4
+        assert "4.75" in page
+        assert "<svg" in page and "<polyline" in page
+    assert "<script" not in page
+
+
+def test_every_progress_view_writes_an_audit_record(app, world, as_):
+    client = as_(world.parent)
+    for url in (f"/progress/{world.a1.id}", f"/progress/{world.a1.id}/diary", f"/progress/{world.a1.id}/report-card"):
+        assert client.get(url).status_code == 200
+    pages = sorted(__import__("json").loads(r.details)["page"] for r in _audits(app, world.a1.id))
+    assert pages == ["diary", "progress", "report_card"]
+    client = as_(world.other_parent)
+    client.get(f"/progress/{world.a1.id}")
+    with app.app_context():
+        denied = AuditRecord.select().where((AuditRecord.action == "progress.read")
+                                            & (AuditRecord.result == "denied")).count()
+    assert denied == 1
+
+
+def test_week_diary_shows_lessons_topic_homework_and_marks(app, world, as_):
+    with app.app_context():
+        lesson = world.maths_lessons[-1]
+        journal.set_lesson_text(lesson, world.teacher.user_id, topic="Сложение дробей", homework="№ 123, 124")
+        journal.set_mark(lesson, world.a1.id, "3", world.teacher.user_id)
+    page = as_(world.parent).get(f"/progress/{world.a1.id}/diary?week={lesson.date.isoformat()}")
+    text = page.get_data(as_text=True)
+    assert "Сложение дробей" in text and "№ 123, 124" in text and ">3<" in text
+
+
+def test_homework_for_coming_days_is_listed_with_its_due_date(app, world, as_):
+    with app.app_context():
+        lessons = list(Lesson.select().where(Lesson.assignment == world.maths_5a.id).order_by(Lesson.date))
+        given = [lesson for lesson in lessons if lesson.date <= world.today][-1]
+        journal.set_lesson_text(given, world.teacher.user_id, homework="Выучить таблицу")
+    page = as_(world.a1).get(f"/progress/{world.a1.id}").get_data(as_text=True)
+    assert "Выучить таблицу" in page
+
+
+def test_homework_attachment_is_served_only_to_whom_may_read_the_child(app, world, as_):
+    import io
+
+    lesson = world.maths_lessons[0]
+    teacher = as_(world.teacher)
+    saved = teacher.post(f"/journal/{world.maths_5a.id}/lesson/{lesson.id}", data={
+        "topic": "Тема", "homework": "Решить задачи", "work_type_id": "",
+        "homework_file": (io.BytesIO(b"task text"), "задание.txt")}, content_type="multipart/form-data")
+    assert saved.status_code == 302
+    got = as_(world.parent).get(f"/progress/{world.a1.id}/homework/{lesson.id}")
+    assert got.status_code == 200 and got.data == b"task text"
+    assert as_(world.other_parent).get(f"/progress/{world.a1.id}/homework/{lesson.id}").status_code == 403
+    assert as_(world.parent_c).get(f"/progress/{world.c1.id}/homework/{lesson.id}").status_code == 404
+
+
+def test_report_card_lists_period_and_year_grades(app, world, as_):
+    with app.app_context():
+        journal.set_period_grade(world.maths_5a, world.a1.id, world.period, "5", world.teacher.user_id)
+        journal.set_period_grade(world.maths_5a, world.a1.id, None, "4", world.teacher.user_id)
+    page = as_(world.parent).get(f"/progress/{world.a1.id}/report-card").get_data(as_text=True)
+    assert "Табель" in page and "<strong>4</strong>" in page
+
+
+def test_unknown_period_of_another_school_is_not_found(world, as_):
+    with_other = as_(world.parent).get(f"/progress/{world.a1.id}?period=999999")
+    assert with_other.status_code == 404
+    assert dt.date.today()  # the page picks today's period without a parameter
