@@ -118,11 +118,14 @@ def policy_scope(actor, action, model):
     if model is not m.Student:
         return None
     role = actor.role
+    # A plugin gives one Scope per call, so the family's allow carries the consent condition itself.
     if action == "progress.read":
         if role == "parent":
-            return Scope.allow(m.Student.id.in_(linked_student_ids(actor.id)), "a parent sees linked children")
+            return Scope.allow(m.Student.id.in_(linked_student_ids(actor.id)) & active_consent_for_student(),
+                               "a parent sees linked children with an active consent")
         if role == "student":
-            return Scope.allow(m.Student.user == actor.id, "a student sees themself")
+            return Scope.allow((m.Student.user == actor.id) & active_consent_for_student(),
+                               "a student sees themself with an active consent")
     if role in FAMILY_ROLES:
         if action.startswith("progress."):
             return Scope.restrict(active_consent_for_student(), "only with an active consent")
@@ -152,6 +155,8 @@ def nav_items(actor):
             NavItem(lazy_gettext("Импорт и экспорт"), "registries.import_page", order=230),
             NavItem(lazy_gettext("Готовность к услуге"), "registries.readiness", order=240),
         ]
+    if role in FAMILY_ROLES:
+        return [NavItem(lazy_gettext("Мои данные"), "registries.my_card", order=800)]
     if role in access.READINESS_ROLES:
         return [NavItem(lazy_gettext("Готовность к услуге"), "registries.readiness", order=240)]
     return None

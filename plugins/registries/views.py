@@ -42,7 +42,7 @@ from plugins.registries.schemas import (
     StudentSchema,
     errors_in_russian,
 )
-from plugins.registries.service import READINESS_STEPS
+from plugins.registries.service import READINESS_STEPS, RegistryService
 from plugins.registries.snils import format_snils, mask
 from plugins.registries.tabular import KIND_TITLES, FileError, read_file
 
@@ -53,6 +53,7 @@ ADMIN = ("school_admin",)
 KINDS = ("students", "parents", "links")
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+people_service = RegistryService()
 DEFAULT_PURPOSE = "Предоставление информации о текущей успеваемости учащегося в электронном виде"
 
 
@@ -606,3 +607,27 @@ def gaps(key: str):
 for _key, _label in READINESS_STEPS:
     bp.add_url_rule(f"/readiness/{_key}", endpoint=f"gaps_{_key}", view_func=roles_required(*ADMIN)(gaps),
                     defaults={"key": _key})
+
+
+# --- the family's own card ---------------------------------------------------------
+
+
+@bp.route("/me")
+@roles_required("parent", "student")
+def my_card():
+    """A parent's or student's own registry card: their data, children and consents."""
+    actor = current_actor()
+    person = people_service.person_of(actor.user)
+    if person is None:
+        abort(404)
+    kind = "parent" if isinstance(person, m.Parent) else "student"
+    if kind == "parent":
+        consents = m.Consent.select().where((m.Consent.subject_parent == person.id)
+                                            | (m.Consent.giver_parent == person.id))
+        children = list(people_service.children_of(actor.user))
+    else:
+        consents = m.Consent.select().where(m.Consent.subject_student == person.id)
+        children = []
+    audit(f"{kind}.read", kind, person.id, details={"own_card": True})
+    return render_template("registries/me.html", person=person, kind=kind, children=children,
+                           consents=list(consents.order_by(m.Consent.id.desc())))

@@ -35,6 +35,8 @@ class World:
             self.deputy = self.staff("deputy", school=self.school)
             self.municipal = self.staff("municipality", municipality=self.municipality)
 
+    new_snils = staticmethod(next_snils)
+
     def staff(self, role, school=None, municipality=None):
         with self.app.app_context():
             user = User.create(display_name=f"Сотрудник {role}", role=role)
