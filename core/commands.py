@@ -81,3 +81,82 @@ def restore_command(source, yes):
 
 
 CORE_COMMANDS = [plugins_command, db_group, backup_command, restore_command]
+
+
+def reset_database(platform) -> None:
+    """Drop every table of the enabled plugins (dependents first) and the migration history."""
+    import peewee
+
+    from core.db import MigrationRecord, database
+    from core.plugins import dependency_order, per_plugin
+
+    models = per_plugin(platform.pm, "models")
+    cascade = isinstance(database.obj, peewee.PostgresqlDatabase)
+    for name in reversed(dependency_order(platform.pm)):
+        tables = list(reversed(models.get(name) or []))
+        if tables:
+            database.drop_tables(tables, safe=True, cascade=cascade)
+    database.drop_tables([MigrationRecord], safe=True)
+
+
+@click.command("demo")
+@click.option("--students", default=600, show_default=True, help="How many students the region has.")
+@click.option("--seed", default=2026, show_default=True, help="The same seed gives the same data.")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), default=None, help="Pretend today is this day.")
+@click.option("--if-empty", is_flag=True, help="Keep an existing demo and only print its logins.")
+@click.option("--reset", is_flag=True, help="Drop every table of the enabled plugins first.")
+@with_appcontext
+def demo_command(students, seed, today, if_empty, reset):
+    """Generate a living demo region: schools, people, logins and a journal up to today."""
+    import datetime as dt
+    import json
+    import random
+    from pathlib import Path
+
+    from core.db import database
+    from core.models import User
+    from core.plugins import dependency_order
+    from core.types import Demo
+
+    platform = current_app.extensions["eschool"]
+    logins_file = Path(current_app.instance_path) / "demo-logins.json"
+    with database.connection_context():
+        if reset:
+            reset_database(platform)
+        platform.upgrade_db()
+        if User.select().exists():
+            if if_empty and logins_file.exists():
+                click.echo("The demo region is already there.")
+                print_logins(json.loads(logins_file.read_text(encoding="utf-8")))
+                return
+            raise click.ClickException("the database already has users: use --reset to start again")
+
+        def progress(label, items):
+            items = list(items)
+            if len(items) < 200:
+                return items
+            return click.progressbar(items, label=label, file=click.get_text_stream("stderr"))
+
+        demo = Demo(random=random.Random(seed), students=students,
+                    today=(today.date() if today else dt.date.today()),
+                    instance_path=Path(current_app.instance_path), progress=progress)
+        order = {name: i for i, name in enumerate(dependency_order(platform.pm))}
+        impls = sorted(platform.pm.hook.demo_data.get_hookimpls(), key=lambda i: order.get(i.plugin_name, 0))
+        for impl in impls:
+            click.echo(f"demo: {impl.plugin_name}", err=True)
+            with database.atomic():
+                impl.function(demo=demo)
+    logins = [vars(login) for login in demo.logins]
+    logins_file.write_text(json.dumps(logins, ensure_ascii=False, indent=1), encoding="utf-8")
+    print_logins(logins)
+
+
+def print_logins(logins: list[dict]) -> None:
+    click.echo("\nAccounts to try / Кого попробовать:")
+    for item in logins:
+        secret = f" / {item['password']}" if item.get("password") else ""
+        note = f"  ({item['note']})" if item.get("note") else ""
+        click.echo(f"  {item['who']:<34} {item['how']:<16} {item['login']}{secret}{note}")
+
+
+CORE_COMMANDS.append(demo_command)

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from core.types import (
         Actor,
         Decision,
+        Demo,
         Identity,
         LoginMethod,
         Migration,
@@ -202,6 +203,28 @@ def app_ready(app: Flask) -> None:
     Returns: nothing (``None``).
 
     Combined: every implementation is called; an exception stops start-up.
+    """
+
+
+@hookspec
+def demo_data(demo: Demo) -> None:
+    """Fill the database with this plugin's part of a realistic demo region.
+
+    Called by: ``eschool demo`` (the README's run command), once per enabled
+    plugin, in the order of plugin dependencies, inside one transaction per
+    plugin, on an upgraded and empty database.
+
+    Arguments: ``demo`` — a ``core.api.Demo``: ``random`` (seeded, so the same
+    seed gives the same data), ``students`` (the size asked for), ``today``,
+    ``instance_path``, ``shared`` (a dict in which plugins hand what they made to
+    the plugins after them, under documented keys such as
+    ``"registries.students"``), ``progress(label, items)`` for long loops, and
+    ``add_login(...)`` to list an account a newcomer can try.
+
+    Returns: nothing (``None``).
+
+    Combined: every implementation is called, dependencies first; an exception
+    stops the demo and rolls back that plugin's part.
     """
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import random as _random
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask_login import AnonymousUserMixin, UserMixin
@@ -181,3 +183,30 @@ class AnonymousActor(AnonymousUserMixin):
 
     def __repr__(self) -> str:
         return "<Actor anonymous>"
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    """An account of the demo region a newcomer can try, printed by ``eschool demo``."""
+
+    who: str
+    how: str
+    login: str
+    password: str = ""
+    note: str = ""
+
+
+@dataclass
+class Demo:
+    """What ``demo_data`` implementations receive (see the hook's docstring)."""
+
+    random: _random.Random
+    students: int
+    today: dt.date
+    instance_path: Path
+    shared: dict[str, Any] = field(default_factory=dict)
+    logins: list[DemoLogin] = field(default_factory=list)
+    progress: Callable[[str, Iterable[Any]], Iterable[Any]] = lambda label, items: items
+
+    def add_login(self, who: str, how: str, login: str, password: str = "", note: str = "") -> None:
+        self.logins.append(DemoLogin(who, how, login, password, note))

@@ -204,3 +204,12 @@ def policy_scope(actor, action, model):
     if model is Note and action == "note.read" and actor.is_authenticated:
         return Scope.allow(Note.owner == actor.id, "a person reads their own notes")
     return None
+
+
+@hookimpl
+def demo_data(demo):
+    owner = User.create(display_name=f"Демо {demo.random.randint(1000, 9999)}", role="parent")
+    for i in demo.progress("notes", range(demo.students)):
+        Note.create(owner=owner.id, text=f"заметка {i}")
+    demo.shared["hooktester.owner"] = owner.id
+    demo.add_login("Родитель (тест)", "по имени", owner.display_name)

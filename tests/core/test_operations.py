@@ -112,3 +112,28 @@ def test_a_thousand_requests_with_ten_percent_errors_leave_no_connection_open(fa
         assert len(opened) == len(closed) >= 1000
     else:
         assert len(opened) == len(closed) and len(opened) >= 1000
+
+
+@pytest.mark.covers_hook("demo_data")
+def test_demo_is_reproducible_prints_logins_and_keeps_an_existing_demo(hook_app):
+    from tests.core.hookplugin import Note
+
+    app = hook_app(migrate=False)
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["demo", "--students", "30", "--seed", "7"])
+    assert first.exit_code == 0, first.output
+    with app.app_context():
+        assert Note.select().count() == 30
+        name = User.get(User.role == "parent").display_name
+    assert name in first.output and "Accounts to try" in first.output
+
+    again = runner.invoke(args=["demo", "--if-empty"])
+    assert again.exit_code == 0 and "already there" in again.output and name in again.output
+    refused = runner.invoke(args=["demo"])
+    assert refused.exit_code != 0 and "--reset" in refused.output
+
+    reset = runner.invoke(args=["demo", "--reset", "--students", "5", "--seed", "7"])
+    assert reset.exit_code == 0, reset.output
+    with app.app_context():
+        assert Note.select().count() == 5
+        assert User.get(User.role == "parent").display_name == name  # same seed, same data
