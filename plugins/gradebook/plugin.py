@@ -41,9 +41,11 @@ def permission(actor, action, resource):
 @hookimpl
 def blueprints():
     from plugins.gradebook import admin_views  # noqa: F401 (adds the settings pages to the blueprint)
+    from plugins.gradebook.api import bp as api_bp
+    from plugins.gradebook.tokens_views import bp as tokens_bp
     from plugins.gradebook.views import bp
 
-    return [bp]
+    return [bp, api_bp, tokens_bp]
 
 
 @hookimpl
@@ -63,4 +65,5 @@ def nav_items(actor):
                              order=300))
     if role == "school_admin":
         items.append(NavItem(lazy_gettext("Настройки журнала"), "gradebook.admin_index", order=310))
+    items.append(NavItem(lazy_gettext("Ключи API"), "gradebook_tokens.api_tokens", order=900))
     return items or None

@@ -1,0 +1,206 @@
+"""The JSON API ``/api/v1`` for mobile apps and integrations (issue 6, item 8).
+
+Same policy and audit as the pages: lists come from
+``scope(actor, "progress.read", Student)``, one student is opened through
+``get_or_deny`` (404 unknown, 403 out of scope), and every read of a child's
+data writes ``progress.read`` with ``{"via": "api"}``. The core authenticates
+``Authorization: Bearer esk_…`` (or the session cookie) and answers an
+anonymous call with JSON 401; bad query parameters give 422 with Russian
+messages per field. The OpenAPI document is built from ``api_schemas.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import peewee
+from flask import Blueprint, abort, current_app, jsonify, request
+from marshmallow import Schema, ValidationError
+from werkzeug.exceptions import UnprocessableEntity
+
+from core.api import audit, current_actor, get_or_deny, login_required, public, scope, service
+from plugins.gradebook import api_schemas as s
+from plugins.gradebook import queries
+from plugins.gradebook.models import AcademicYear, Period
+
+bp = Blueprint("gradebook_api", __name__, url_prefix="/api/v1")
+
+MAX_CHILDREN = 1000
+MAX_ID = 2**31 - 1
+
+
+def reg() -> Any:
+    return service("registries")
+
+
+def today() -> dt.date:
+    return dt.date.today()
+
+
+def load_query(schema: type[Schema]) -> dict[str, Any]:
+    """The query string validated by ``schema``; 422 with field messages otherwise."""
+    try:
+        return schema().load(request.args.to_dict())
+    except ValidationError as error:
+        refusal = UnprocessableEntity()
+        refusal.data = {"errors": s.messages_of(error)}
+        raise refusal from None
+
+
+def answer(schema: type[Schema], data: Any):
+    return jsonify(schema().dump(data))
+
+
+def student_or_deny(student_id: int) -> Any:
+    """The student through the actor's ``progress.read`` scope (403/404 otherwise, both audited)."""
+    if student_id > MAX_ID:  # beyond a 32-bit key PostgreSQL would refuse the query itself
+        abort(404)
+    return get_or_deny(current_actor(), "progress.read", reg().Student, student_id)
+
+
+def read(student: Any, resource: str, **details: Any) -> None:
+    audit("progress.read", "student", student.id, details={"via": "api", "resource": resource, **details})
+
+
+def visible_students() -> peewee.ModelSelect:
+    Student = reg().Student
+    return Student.select().where(scope(current_actor(), "progress.read", Student))
+
+
+@bp.route("/openapi.json")
+@public
+def openapi_document():
+    from plugins.gradebook.openapi import document
+
+    cached = current_app.extensions.setdefault("gradebook_openapi", {})
+    if "doc" not in cached:
+        cached["doc"] = document(current_app)
+    return jsonify(cached["doc"])
+
+
+@bp.route("/me")
+@login_required
+def me():
+    actor = current_actor()
+    person = reg().person_of(actor.user)
+    if actor.role in ("parent", "student"):
+        Student = reg().Student
+        schools = sorted({sid for (sid,) in visible_students().select(Student.school).distinct().tuples()})
+    else:
+        schools = reg().school_ids_of(actor.user)
+    return answer(s.MeSchema, {
+        "id": actor.id, "display_name": actor.display_name, "role": actor.role,
+        "auth": "token" if actor.api_token is not None else "session",
+        "person_id": person.id if person is not None else None, "school_ids": schools,
+    })
+
+
+@bp.route("/children")
+@login_required
+def children():
+    Student, SchoolClass, School = reg().Student, reg().SchoolClass, reg().School
+    rows = list(Student.select(Student, SchoolClass, School)
+                .join(SchoolClass, peewee.JOIN.LEFT_OUTER).switch(Student).join(School)
+                .where(scope(current_actor(), "progress.read", Student))
+                .order_by(Student.last_name, Student.first_name, Student.id).limit(MAX_CHILDREN))
+    audit("progress.list", "student", "", details={"via": "api", "shown": [r.id for r in rows]})
+    students = [{"id": r.id, "full_name": r.full_name, "school_id": r.school_id, "school": r.school.short_name,
+                 "class_name": r.school_class.name if r.school_class_id else ""} for r in rows]
+    return answer(s.ChildrenSchema, {"students": students})
+
+
+@bp.route("/students/<int:student_id>/periods")
+@login_required
+def periods(student_id: int):
+    student = student_or_deny(student_id)
+    years = [{**_year_dict(year), "periods": periods} for year, periods in queries.periods_for_student(student)]
+    year = queries.year_on(student.school_id, today())
+    current = queries.period_on(year, today()) if year else None
+    read(student, "periods")
+    return answer(s.StudentYearsSchema, {"student_id": student.id, "years": years,
+                                         "current_period_id": current.id if current else None})
+
+
+def _year_dict(year: AcademicYear) -> dict[str, Any]:
+    return {key: getattr(year, key) for key in s.AcademicYearSchema._declared_fields}
+
+
+def _period_of(student: Any, period_id: int | None) -> Period:
+    if period_id is not None:
+        period = (Period.select(Period, AcademicYear).join(AcademicYear)
+                  .where((Period.id == period_id) & (AcademicYear.school_id == student.school_id)).first())
+    else:
+        year = queries.year_on(student.school_id, today())
+        period = queries.period_on(year, today()) if year else None
+    if period is None:
+        abort(404)
+    return period
+
+
+@bp.route("/students/<int:student_id>/progress")
+@login_required
+def progress(student_id: int):
+    student = student_or_deny(student_id)
+    args = load_query(s.ProgressQuery)
+    period = _period_of(student, args.get("period"))
+    data = queries.progress_for(student, period, today=today())
+    read(student, "progress", period=period.id)
+    return answer(s.ApiProgressSchema, data)
+
+
+@bp.route("/students/<int:student_id>/diary")
+@login_required
+def diary(student_id: int):
+    student = student_or_deny(student_id)
+    args = load_query(s.DiaryQuery)
+    day = args.get("week") or today()
+    monday = day - dt.timedelta(days=day.weekday())
+    days = queries.diary_week(student, monday)
+    read(student, "diary", week=monday.isoformat())
+    return answer(s.DiaryWeekSchema, {"student_id": student.id, "week": monday, "days": days})
+
+
+@bp.route("/students/<int:student_id>/report-card")
+@login_required
+def report_card(student_id: int):
+    student = student_or_deny(student_id)
+    args = load_query(s.ReportCardQuery)
+    years = queries.years_of_school(student.school_id)
+    wanted = args.get("year")
+    year = next((y for y in years if y.id == wanted), None) if wanted else queries.year_on(student.school_id, today())
+    if year is None:
+        abort(404)
+    periods_, rows = queries.report_card(student, year)
+    read(student, "report_card", year=year.id)
+    rows = [{"subject": r.subject, "year_grade": r.year_grade, "grades": {str(k): v for k, v in r.grades.items()}}
+            for r in rows]
+    return answer(s.ReportCardSchema, {"student_id": student.id, "year": year, "periods": periods_, "rows": rows})
+
+
+@bp.route("/marks/changes")
+@login_required
+def mark_changes():
+    """Marks and period grades entered or changed after ``since`` (keyed on entry time), for notifications."""
+    args = load_query(s.MarkChangesQuery)
+    if "student" in args:
+        ids = [student_or_deny(args["student"]).id]
+    else:
+        Student = reg().Student
+        ids = [sid for (sid,) in visible_students().select(Student.id).tuples()]
+    limit = args["limit"]
+    found = queries.marks_changed_since(ids, args["since"], limit=limit + 1)
+    has_more = len(found) > limit
+    changes = _whole_moments(found, limit) if has_more else found
+    for student_id in sorted({c.student_id for c in changes}):
+        audit("progress.read", "student", student_id, details={"via": "api", "resource": "marks.changes"})
+    return answer(s.MarkChangesSchema, {"changes": changes, "has_more": has_more,
+                                        "next_since": changes[-1].changed_at if changes else args["since"]})
+
+
+def _whole_moments(found: list, limit: int) -> list:
+    """Cut a page at ``limit`` without splitting changes of one moment, so ``next_since`` loses nothing."""
+    page = found[:limit]
+    boundary = found[limit].changed_at
+    whole = [c for c in page if c.changed_at != boundary]
+    return whole or page
