@@ -19,7 +19,7 @@ from urllib.parse import urljoin
 import pytest
 import requests
 from flask import Blueprint, jsonify
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 
 from core.api import current_actor, hookimpl, login_required, service
 from core.models import User
@@ -68,8 +68,13 @@ class ProbePlugin:
         return [probe]
 
 
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
 def serve(wsgi_app) -> tuple[Any, str]:
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=QuietHandler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_port}"
 
