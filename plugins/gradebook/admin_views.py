@@ -106,7 +106,7 @@ def admin_save(kind: str):
         with database.atomic():
             _apply(kind, school, data)
     except ValidationError as exc:
-        messages = {k: (v[0] if isinstance(v, list) else str(v)) for k, v in exc.messages.items()}
+        messages = {k: (v[0] if isinstance(v, list) else str(v)) for k, v in exc.normalized_messages().items()}
         flash(_("Не сохранено: исправьте отмеченные поля."), "error")
         return _page(school, {kind: messages}, 422)
     audit("gradebook.manage", kind, school.id)

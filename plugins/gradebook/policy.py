@@ -19,6 +19,7 @@ from core.api import Scope, allow, deny, service
 from plugins.gradebook.models import AcademicYear, GroupMember, TeachingAssignment
 
 SCHOOL_STAFF = ("teacher", "deputy", "school_admin")
+FAMILY_ROLES = ("parent", "student")
 SCHOOL_MANAGERS = ("deputy", "school_admin")
 
 
@@ -58,7 +59,13 @@ def taught_students(staff_id: int) -> Any:
 
 
 def scope(actor: Any, action: str, model: type) -> Scope | None:
-    if not actor.is_authenticated or actor.role not in SCHOOL_STAFF:
+    if not actor.is_authenticated:
+        return None
+    if actor.role in FAMILY_ROLES and action == "progress.read" and model is service("registries").Student:
+        # Defence in depth: whatever allows a family member in, the consent must be active.
+        return Scope.restrict(service("registries").active_consent_condition(),
+                              "the family sees progress only with an active consent")
+    if actor.role not in SCHOOL_STAFF:
         return None
     staff_id = staff_id_of(actor)
     if staff_id is None:

@@ -194,11 +194,15 @@ def build_world(app: Any, today: dt.date | None = None, kind: str = "quarter") -
         t["maths_lessons"] = past
         teacher_user = t["teacher"].user_id
         if len(past) >= 3:
-            journal.set_mark(past[0], t["a1"].id, "5", teacher_user)
-            journal.set_mark(past[1], t["a1"].id, "4", teacher_user)
-            journal.set_mark(past[2], t["a1"].id, "5", teacher_user,
+            # entered on the lesson day (07:00 UTC), as the local act wants
+            def on_day(lesson):
+                return dt.datetime.combine(lesson.date, dt.time(7, 0))
+
+            journal.set_mark(past[0], t["a1"].id, "5", teacher_user, now=on_day(past[0]))
+            journal.set_mark(past[1], t["a1"].id, "4", teacher_user, now=on_day(past[1]))
+            journal.set_mark(past[2], t["a1"].id, "5", teacher_user, now=on_day(past[2]),
                              work_type=work_type(school, "Контрольная работа"))
-            journal.set_attendance(past[1], t["a2"].id, "Н", teacher_user)
+            journal.set_attendance(past[1], t["a2"].id, "Н", teacher_user, now=on_day(past[1]))
     return w
 
 
