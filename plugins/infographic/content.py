@@ -135,6 +135,9 @@ def infographic(school: Any = None) -> Infographic:
         _("Личный кабинет «%(system)s»", system=system_name),
         conf["cabinet_url"] or url_for("core.login", _external=True),
     )
+    school_help_text = conf["school_help_text"] or _(
+        "Администратор системы «%(system)s» в школе или классный руководитель вашего ребёнка.", system=system_name
+    )
     return Infographic(
         region_name=core_settings()["region_name"],
         service_name=conf["service_name"] or _("Предоставление информации о текущей успеваемости учащегося"),
@@ -143,8 +146,7 @@ def infographic(school: Any = None) -> Infographic:
         cabinet=cabinet,
         apps=[Link(app["name"], app["url"]) for app in conf["mobile_apps"]],
         contacts=[Contact(**contact) for contact in conf["help_contacts"]],
-        school_help_text=conf["school_help_text"]
-        or _("Администратор системы «%(system)s» в школе или классный руководитель вашего ребёнка.", system=system_name),
+        school_help_text=school_help_text,
         rules=age_rules(),
         school=school,
         frame_ancestors=list(conf["embed_frame_ancestors"]),

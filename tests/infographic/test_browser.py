@@ -1,0 +1,110 @@
+"""The pages in a real browser: Debian's headless Chromium over real HTTP on 127.0.0.1.
+
+Screenshots land in the test's tmp folder (the path is printed) so a person can look at them.
+"""
+
+import io
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import zxingcpp
+from PIL import Image
+
+from tests.infographic.conftest import live_server, read_region
+
+A4_HEIGHT_PX = 1123  # 297 mm at 96 px per inch
+
+
+def no_horizontal_scroll(page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def test_page_and_poster_screenshots_and_no_horizontal_scroll_at_360px(region_app, browser, tmp_path):
+    app = region_app("example-north.toml")
+    shots = tmp_path / "screenshots"
+    shots.mkdir()
+    with live_server(app) as base:
+        phone = browser.new_page(viewport={"width": 360, "height": 740}, device_scale_factor=2)
+        refused, missing = [], []
+        phone.on("console", lambda msg: refused.append(msg.text) if "Refused" in msg.text else None)
+        phone.on("response", lambda r: missing.append(r.url) if r.status >= 400 and "favicon" not in r.url else None)
+        phone.goto(f"{base}/service")
+        assert phone.locator("h1").inner_text().startswith("Предоставление информации")
+        assert no_horizontal_scroll(phone)
+        phone.screenshot(path=shots / "page-360.png", full_page=True)
+        phone.goto(f"{base}/service/embed")
+        assert no_horizontal_scroll(phone)
+        phone.screenshot(path=shots / "embed-360.png", full_page=True)
+        phone.goto(f"{base}/service/poster")
+        assert no_horizontal_scroll(phone)
+        assert refused == [] and missing == []  # no CSP violations, no missing files
+
+        desktop = browser.new_page(viewport={"width": 1280, "height": 900})
+        desktop.goto(f"{base}/service")
+        desktop.screenshot(path=shots / "page-1280.png", full_page=True)
+        desktop.goto(f"{base}/service/poster")
+        desktop.screenshot(path=shots / "poster-screen.png", full_page=True)
+
+        printed = browser.new_page(viewport={"width": 794, "height": A4_HEIGHT_PX})
+        printed.goto(f"{base}/service/poster")
+        printed.emulate_media(media="print")
+        printed.screenshot(path=shots / "poster-a4.png")
+        natural = printed.evaluate(
+            "(() => { const p = document.querySelector('.poster');"
+            " p.style.minHeight = '0'; p.style.height = 'auto'; return p.getBoundingClientRect().height; })()"
+        )
+        assert natural <= A4_HEIGHT_PX, "the poster's content must fit one A4 sheet"
+        pdf = printed.pdf(prefer_css_page_size=True, print_background=True)
+    assert pdf.count(b"/Type /Page") - pdf.count(b"/Type /Pages") == 1
+    for name in ("page-360", "page-1280", "embed-360", "poster-screen", "poster-a4"):
+        assert Image.open(shots / f"{name}.png").width > 0
+    print(f"screenshots in {shots}")
+
+
+def test_every_qr_code_on_the_rendered_poster_decodes_to_its_configured_url(region_app, browser):
+    conf = read_region("demo.toml")["infographic"]
+    expected = [conf["portal_url"], conf["cabinet_url"], *(app["url"] for app in conf["mobile_apps"])]
+    with live_server(region_app("demo.toml")) as base:
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        page.goto(f"{base}/service/poster")
+        codes = page.locator("img.p-qr")
+        assert codes.count() == len(expected)
+        decoded = []
+        for i in range(codes.count()):
+            image = Image.open(io.BytesIO(codes.nth(i).screenshot()))
+            decoded.append([r.text for r in zxingcpp.read_barcodes(image)])
+    assert decoded == [[url] for url in expected]
+
+
+class SchoolSite(BaseHTTPRequestHandler):
+    """A school website on another origin that embeds the snippet."""
+
+    snippet = ""
+
+    def do_GET(self):
+        body = f"<!doctype html><html lang=ru><body><h1>Сайт школы</h1>{self.snippet}</body></html>".encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def test_the_snippet_shows_inside_a_school_website_on_another_origin(region_app, browser, tmp_path):
+    app = region_app("demo.toml", plugins=["registries", "infographic"])
+    with live_server(app) as base:
+        SchoolSite.snippet = (f'<iframe src="{base}/service/embed" title="Как получить услугу" '
+                              'width="100%" height="900"></iframe>')
+        site = HTTPServer(("127.0.0.1", 0), SchoolSite)
+        threading.Thread(target=site.serve_forever, daemon=True).start()
+        try:
+            page = browser.new_page(viewport={"width": 800, "height": 1000})
+            page.goto(f"http://127.0.0.1:{site.server_port}/")
+            frame = page.frame_locator("iframe")
+            assert frame.locator("h1").inner_text().startswith("Предоставление информации")
+            page.screenshot(path=tmp_path / "school-site.png")
+        finally:
+            site.shutdown()
