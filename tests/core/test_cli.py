@@ -43,6 +43,17 @@ def test_plugins_lists_every_builtin_plugin_as_enabled(tmp_path):
     assert rows.get("auth_demo") == "disabled"
 
 
+def test_region_without_gradebook_loses_exactly_the_gradebook_routes(tmp_path):
+    full = run("--config", str(DEMO), "routes", tmp_path=tmp_path)
+    reduced = run("--config", str(without("gradebook", tmp_path)), "routes", tmp_path=tmp_path)
+    assert full.returncode == 0 and reduced.returncode == 0, full.stderr + reduced.stderr
+    endpoints = lambda out: {line.split()[0] for line in out.splitlines()[2:] if line.strip()}  # noqa: E731
+    gone = endpoints(full.stdout) - endpoints(reduced.stdout)
+    assert gone, "the gradebook plugin contributes no routes"
+    assert all(e.startswith("gradebook") for e in gone), gone
+    assert endpoints(reduced.stdout) <= endpoints(full.stdout)
+
+
 @pytest.mark.parametrize("content,expected", [
     ('[eschool]\nplugins = ["registries", "attendance_sms"]\n', "plugin 'attendance_sms' is not installed"),
     ('[eschool]\nplugins = ["registries"]\n[registries]\nnonsense = 1\n', "[registries] nonsense: Unknown field."),
