@@ -178,7 +178,8 @@ def make_stand(make_app, tmp_path, emulator_keys, client_pair):
     started: list[Stand] = []
 
     def factory(protocol="v2", jwt_alg=tokens.RS256, plugins=("registries", "auth_local", "auth_esia"),
-                registered_cert: gost.Certificate | None = None, esia_section: dict | None = None) -> Stand:
+                registered_cert: gost.Certificate | None = None, esia_section: dict | None = None,
+                extra: dict | None = None) -> Stand:
         key, cert, folder = client_pair
         certs_dir = tmp_path / f"esia-certs-{len(started)}"
         certs_dir.mkdir()
@@ -200,7 +201,8 @@ def make_stand(make_app, tmp_path, emulator_keys, client_pair):
             "timeout_seconds": 3,
             **(esia_section or {}),
         }
-        app = make_app(list(plugins) + ["probe"], sections={"auth_esia": section}, extra={"probe": ProbePlugin()})
+        extra = {"probe": ProbePlugin(), **(extra or {})}
+        app = make_app(list(plugins) + list(extra), sections={"auth_esia": section}, extra=extra)
         app_server, url = serve(app)
         client.redirect_uris.append(url + "/")
         stand = Stand(app, url, emulator, esia_url, client, [esia_server, app_server])
