@@ -192,7 +192,7 @@ def self_signed_certificate(key: PrivateKey, common_name: str, days: int = 365) 
     certificates are accepted); production needs a certificate from an
     accredited CA.
     """
-    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     name = der.seq(der.set_of(der.seq(der.oid(OID_CN), der.utf8(common_name))))
     signature_algorithm = der.seq(der.oid(OID_SIGN_GOST2012_256))
     spki = der.seq(_gost_algorithm_identifier(), der.bit_string(der.octet_string(_point_to_der_octets(key.public_key))))

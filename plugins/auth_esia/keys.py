@@ -81,7 +81,7 @@ class EmulatorKeys:
     def generate(cls) -> "EmulatorKeys":
         rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "ESIA emulator (RSA)")])
-        now = dt.datetime.now(dt.timezone.utc)
+        now = dt.datetime.now(dt.UTC)
         rsa_cert = (
             x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(rsa_key.public_key())
             .serial_number(x509.random_serial_number()).not_valid_before(now - dt.timedelta(minutes=5))

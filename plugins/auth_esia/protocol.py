@@ -54,8 +54,8 @@ class EsiaRejected(Exception):
 
 def esia_timestamp(now: dt.datetime | None = None) -> str:
     """``yyyy.MM.dd HH:mm:ss Z`` in UTC, e.g. ``2025.09.02 10:00:29 +0000``."""
-    now = now or dt.datetime.now(dt.timezone.utc)
-    return now.astimezone(dt.timezone.utc).strftime(TIMESTAMP_FORMAT)
+    now = now or dt.datetime.now(dt.UTC)
+    return now.astimezone(dt.UTC).strftime(TIMESTAMP_FORMAT)
 
 
 def query_string(params: dict[str, str]) -> str:

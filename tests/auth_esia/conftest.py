@@ -144,7 +144,8 @@ class Stand:
             made["student_id"] = kid.id
             for oid, relation in (parents or {}).items():
                 p = people[oid]
-                user = User.create(display_name=f"{p['last_name']} {p['first_name']}", role="parent") if with_user else None
+                name = f"{p['last_name']} {p['first_name']}"
+                user = User.create(display_name=name, role="parent") if with_user else None
                 parent = reg.Parent.create(last_name=p["last_name"], first_name=p["first_name"],
                                            middle_name=p.get("middle_name", ""), snils=normalize(p["snils"]),
                                            user=user)

@@ -78,7 +78,7 @@ def test_a_code_expires_after_240_seconds(stand, client_pair):
     code = fresh_code(stand)
     stand.emulator.clock = lambda: time.time() + 241
     form = token_form(stand, client_pair, code)
-    form["timestamp"] = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(seconds=241)).strftime("%Y.%m.%d %H:%M:%S %z")
+    form["timestamp"] = (dt.datetime.now(dt.UTC) + dt.timedelta(seconds=241)).strftime("%Y.%m.%d %H:%M:%S %z")
     key, _, _ = client_pair
     signed = (form["client_id"] + form["scope"] + form["timestamp"] + form["state"] + form["redirect_uri"] + code)
     form["client_secret"] = gost.b64url(key.sign(signed.encode()))

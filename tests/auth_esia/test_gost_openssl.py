@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import shutil
-import sys
 import subprocess
+import sys
 
 import pytest
 
@@ -43,7 +43,7 @@ def pair(tmp_path):
 @needs_engine
 def test_a_signature_of_the_pure_python_signer_verifies_with_openssl(tmp_path, pair):
     key, cert = pair
-    data = "ESCHOOL-TESTopenid fullname2026.01.01 00:00:00 +0000state".encode()
+    data = b"ESCHOOL-TESTopenid fullname2026.01.01 00:00:00 +0000state"
     (tmp_path / "data").write_bytes(data)
     (tmp_path / "sig").write_bytes(key.sign(data))
     pub = openssl("x509", "-engine", "gost", "-in", "cert.pem", "-pubkey", "-noout", cwd=tmp_path)

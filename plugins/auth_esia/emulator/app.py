@@ -20,8 +20,9 @@ import secrets
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import quote_plus, urlencode
 
 from flask import Flask, abort, jsonify, redirect, render_template, request
