@@ -108,3 +108,31 @@ def test_the_snippet_shows_inside_a_school_website_on_another_origin(region_app,
             page.screenshot(path=tmp_path / "school-site.png")
         finally:
             site.shutdown()
+
+
+def test_checklist_screenshot_at_360px_without_horizontal_scroll(make_app, login, browser, tmp_path):
+    from core.api import User, service
+    from tests.infographic.test_checklist import add_parent, add_student, make_school
+
+    app = make_app(["registries", "infographic"])
+    with app.test_request_context():
+        reg = service("registries")
+        school = make_school(reg, "S1")
+        kids = [add_student(reg, school, f"Ученик{i}", consent=i % 3 != 0) for i in range(1, 10)]
+        add_parent(reg, "11223344595", kids[:2], user=True, esia=True)
+        add_parent(reg, "11223344696", kids[2:5], user=True)
+        admin = User.create(display_name="Админ школы", role="school_admin")
+        reg.Staff.create(last_name="Админ", first_name="Школы", school=school, user=admin)
+    client = app.test_client()
+    login(client, admin)
+    session_cookie = client.get_cookie("eschool_session")
+    with live_server(app) as base:
+        context = browser.new_context(viewport={"width": 360, "height": 740}, device_scale_factor=2)
+        context.add_cookies([{"name": "eschool_session", "value": session_cookie.value, "url": base}])
+        page = context.new_page()
+        page.goto(f"{base}/service/checklist")
+        assert page.locator("h1").inner_text() == "Подготовка школы к услуге"
+        assert page.locator("progress").count() == 5
+        assert no_horizontal_scroll(page)
+        page.screenshot(path=tmp_path / "checklist-360.png", full_page=True)
+        context.close()
