@@ -19,11 +19,18 @@ from plugins.auth_local.models import LocalCredential, LoginAttempt
 
 PLUGIN = "auth_local"
 COUNTED = ("pending", "failed")
+# Attempts are kept a little longer than the longest window a region may configure (24 h);
+# the audit log keeps the lasting record of failed logins.
+KEEP = dt.timedelta(hours=48)
+PRUNE_EVERY = 100
 
 
 def record_attempt(login: str, ip: str) -> LoginAttempt:
-    """Write a ``pending`` attempt before anything is checked."""
-    return LoginAttempt.create(login=login, ip=ip, at=utcnow())
+    """Write a ``pending`` attempt before anything is checked; now and then drop old attempts."""
+    attempt = LoginAttempt.create(login=login, ip=ip, at=utcnow())
+    if attempt.id % PRUNE_EVERY == 0:
+        LoginAttempt.delete().where(LoginAttempt.at < attempt.at - KEEP).execute()
+    return attempt
 
 
 def settle(attempt: LoginAttempt, outcome: str) -> None:

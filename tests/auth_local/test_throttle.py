@@ -154,3 +154,15 @@ def test_the_throttle_holds_across_two_processes_on_one_database(make_app):
     assert local_login(app.test_client(), login, password).status_code == 429
     with app.app_context():
         assert service("registries").Student.get_by_id(kid.id).user_id is not None
+
+
+def test_old_attempts_are_pruned_so_the_table_does_not_grow_forever(app):
+    with app.app_context():
+        old = dt.datetime(2020, 1, 1)
+        LoginAttempt.insert_many([{"login": f"x{i}", "ip": "1.1.1.1", "at": old, "outcome": "failed"}
+                                  for i in range(99)]).execute()
+    client = app.test_client()
+    for i in range(5):
+        local_login(client, f"y{i}", "guess")
+    with app.app_context():
+        assert not LoginAttempt.select().where(LoginAttempt.at == dt.datetime(2020, 1, 1)).exists()
