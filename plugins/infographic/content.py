@@ -26,13 +26,19 @@ class AgeRules:
 
     ``younger`` is ``"school_login"`` (a login and password issued by the
     school), ``"child_account"`` (Gosuslugi with a child account the parent
-    creates) or ``"parents_only"`` (younger students do not log in
-    themselves). ``source`` is ``"age_policy"`` or ``"letter"``.
+    creates), ``"school_login_or_child_account"`` (either), or
+    ``"parents_only"`` (younger students do not log in themselves).
+    ``source`` is ``"age_policy"`` or ``"letter"``.
     """
 
     min_age: float
     younger: str
     source: str
+
+    @property
+    def child_account(self) -> bool:
+        """Whether younger students may use a Gosuslugi child account."""
+        return self.younger in ("child_account", "school_login_or_child_account")
 
     @property
     def badge(self) -> str:
@@ -115,10 +121,13 @@ def age_rules() -> AgeRules:
     if not enabled("age_policy"):
         return AgeRules(LETTER_MIN_AGE, "school_login", "letter")
     conf = settings("age_policy")
-    if conf.get("gosuslugi_only", False):
+    # child_account_for_younger is the age_policy plugin's optional extra: a child account besides school logins.
+    school_login = conf.get("school_login_for_younger", True)
+    child_account = conf.get("child_account_for_younger", False)
+    if conf.get("gosuslugi_only", False) or (child_account and not school_login):
         younger = "child_account"
-    elif conf.get("school_login_for_younger", True):
-        younger = "school_login"
+    elif school_login:
+        younger = "school_login_or_child_account" if child_account else "school_login"
     else:
         younger = "parents_only"
     return AgeRules(float(conf.get("min_age_esia", LETTER_MIN_AGE)), younger, "age_policy")

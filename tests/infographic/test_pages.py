@@ -74,6 +74,20 @@ def test_a_younger_student_rule_follows_the_age_policy_settings(make_app):
     assert "по логину и паролю" not in html
 
 
+def test_a_child_account_besides_school_logins_is_stated_when_the_region_allows_both(make_app):
+    app = make_app(["registries", "age_policy", "infographic"],
+                   sections={"age_policy": {"min_age_esia": 14.0, "child_account_for_younger": True}})
+    html = app.test_client().get("/service").get_data(as_text=True)
+    assert "по логину и паролю" in html and "с детской учётной записью, которую создаёт родитель" in html
+    assert "Только через личный кабинет" not in html
+
+
+def test_younger_students_who_may_not_log_in_are_told_their_parents_receive_the_information(make_app):
+    app = make_app(["registries", "age_policy", "infographic"],
+                   sections={"age_policy": {"school_login_for_younger": False}})
+    assert "Сами не входят" in app.test_client().get("/service").get_data(as_text=True)
+
+
 def test_a_school_named_in_the_address_shows_its_own_contacts(make_app):
     app = make_app(["registries", "infographic"])
     with app.app_context():
