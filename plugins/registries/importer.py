@@ -30,6 +30,7 @@ STUDENT_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "gende
 PARENT_FIELDS = ("last_name", "first_name", "middle_name", "snils", "birth_date", "phone", "email")
 KIND_ORDER = ("students", "parents", "links")
 CHUNK = 500
+BATCH = 200
 
 
 @dataclass
@@ -63,6 +64,10 @@ def academic_year(today: dt.date | None = None) -> int:
 
 def name_key(last: str, first: str, middle: str, birth: dt.date) -> tuple:
     return (last.casefold(), first.casefold(), (middle or "").casefold(), birth)
+
+
+def jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, (dt.date, dt.datetime)) else value
 
 
 def chunks(values: list, size: int = CHUNK):
@@ -251,9 +256,30 @@ class Importer:
                 school=self.school.id, year=self.year, grade=grade, letter=letter)
         return self.classes[grade_letter]
 
+    def insert_batches(self, model: type, rows: list[dict[str, Any]], key_of: Callable[[dict], Any],
+                       ids_of: Callable[[list[dict]], dict[Any, int]], audit_fields: tuple[str, ...],
+                       object_type: str) -> None:
+        """Insert new rows in batches, read their ids back by natural key, audit each batch as one record.
+
+        A batch audit record lists every created row with its id and values
+        (``old`` is None), so the audit still answers "who created this, when,
+        with what" without one audit row per created row.
+        """
+        for batch in chunks(rows, BATCH):
+            model.insert_many(batch).execute()
+            ids = ids_of(batch)
+            created = []
+            for values in batch:
+                values["id"] = ids[key_of(values)]
+                created.append({"id": values["id"], **{k: jsonable(values.get(k)) for k in audit_fields}})
+            audit(f"{object_type}.create", object_type, f"{created[0]['id']}..{created[-1]['id']}",
+                  details={"old": None, "new": created, "source": "import"})
+            self.progress(len(batch))
+
     def apply_students(self, rows: list) -> None:
-        today = dt.date.today()
-        for index, (sheet, number, row, existing) in enumerate(rows):
+        today, now = dt.date.today(), utcnow()
+        new = []
+        for sheet, number, row, existing in rows:
             school_class = self.class_for(row["school_class"])
             values = {
                 "last_name": row["last_name"], "first_name": row["first_name"], "middle_name": row["middle_name"],
@@ -264,61 +290,96 @@ class Importer:
             if school_class is not None:
                 values["school_class"] = school_class.id
             if existing is None:
-                student = m.Student.create(school=self.school.id, **values)
-                m.EnrolmentEvent.create(student=student.id, status=student.status, school=self.school.id,
-                                        school_class=values.get("school_class"), date=today,
-                                        note=_("Внесён импортом"), recorded_by=self.recorded_by)
-                audit("student.create", "student", student.id,
-                      details={"old": None, "new": model_dict(student, STUDENT_FIELDS), "source": "import"})
-                row["_record"] = student
-                self.report.created["students"] += 1
+                values.update(school=self.school.id, created_at=now, updated_at=now, snils=row.get("snils"),
+                              school_class=values.get("school_class"))
+                row["_values"] = values
+                new.append(values)
             else:
                 self.update(existing, values, "student", "students")
-                row["_record"] = existing
-            self.progress(1)
+                row["_id"] = existing.id
+                self.progress(1)
+
+        def student_key(v):
+            return name_key(v["last_name"], v["first_name"], v["middle_name"], v["birth_date"])
+
+        def student_ids(batch):
+            query = m.Student.select(m.Student.id, m.Student.last_name, m.Student.first_name, m.Student.middle_name,
+                                     m.Student.birth_date).where(
+                (m.Student.school == self.school.id) & (m.Student.created_at == now)
+                & m.Student.last_name.in_(sorted({v["last_name"] for v in batch})))
+            return {name_key(last, first, middle, birth): sid for sid, last, first, middle, birth in query.tuples()}
+
+        self.insert_batches(m.Student, new, student_key, student_ids, STUDENT_FIELDS, "student")
+        for sheet, number, row, existing in rows:
+            if existing is None:
+                row["_id"] = row["_values"]["id"]
+        note = _("Внесён импортом")
+        for batch in chunks(new, BATCH):
+            m.EnrolmentEvent.insert_many([
+                {"student": v["id"], "status": v["status"], "school": self.school.id,
+                 "school_class": v["school_class"], "date": today, "note": note, "recorded_by": self.recorded_by,
+                 "recorded_at": now} for v in batch]).execute()
+        self.report.created["students"] += len(new)
 
     def apply_parents(self, rows: list) -> None:
+        now = utcnow()
+        new = []
         for sheet, number, row, existing in rows:
             values = {k: row[k] for k in PARENT_FIELDS}
             if existing is None:
-                parent = m.Parent.create(registered_school=self.school.id, **values)
-                audit("parent.create", "parent", parent.id,
-                      details={"old": None, "new": model_dict(parent, PARENT_FIELDS), "source": "import"})
-                row["_record"] = parent
-                self.report.created["parents"] += 1
-            elif existing.id not in self.in_scope_parents:
+                values.update(registered_school=self.school.id, created_at=now, updated_at=now)
+                row["_values"] = values
+                new.append(values)
+                continue
+            if existing.id not in self.in_scope_parents:
                 # Entered by another school: its data is not this school's to change; links still work.
-                row["_record"] = existing
                 self.report.unchanged["parents"] += 1
             else:
                 self.update(existing, values, "parent", "parents")
-                row["_record"] = existing
+            row["_id"] = existing.id
             self.progress(1)
+
+        def parent_ids(batch):
+            query = m.Parent.select(m.Parent.snils, m.Parent.id).where(m.Parent.snils.in_([v["snils"] for v in batch]))
+            return dict(query.tuples())
+
+        self.insert_batches(m.Parent, new, lambda v: v["snils"], parent_ids, PARENT_FIELDS, "parent")
+        for sheet, number, row, existing in rows:
+            if existing is None:
+                row["_id"] = row["_values"]["id"]
+        self.report.created["parents"] += len(new)
 
     def apply_links(self, rows: list) -> None:
         now = utcnow()
+        new = []
         for sheet, number, row, parent, student in rows:
-            parent_record = parent[1] if parent[0] is None else parent[0]["_record"]
-            student_record = student[1] if student[0] is None else student[0]["_record"]
-            known = self.links.get((parent_record.id, student_record.id))
+            parent_id = parent[1].id if parent[0] is None else parent[0]["_id"]
+            student_id = student[1].id if student[0] is None else student[0]["_id"]
+            known = self.links.get((parent_id, student_id))
             if known is None:
-                link = m.ParentLink.create(parent=parent_record.id, student=student_record.id,
-                                           relation=row["relation"], created_at=now)
-                self.links[(parent_record.id, student_record.id)] = (link.id, link.relation, None)
-                audit("link.create", "parent_link", link.id, details={
-                    "old": None, "new": {"parent": parent_record.id, "student": student_record.id,
-                                         "relation": row["relation"]}, "source": "import"})
-                self.report.created["links"] += 1
-            elif known[1] != row["relation"] or known[2] is not None:
+                values = {"parent": parent_id, "student": student_id, "relation": row["relation"], "created_at": now}
+                self.links[(parent_id, student_id)] = (None, row["relation"], None)
+                new.append(values)
+                continue
+            if known[1] != row["relation"] or known[2] is not None:
                 m.ParentLink.update(relation=row["relation"], ended_at=None).where(
                     m.ParentLink.id == known[0]).execute()
                 audit("link.update", "parent_link", known[0], details={
-                    "old": {"relation": known[1], "ended_at": known[2]},
+                    "old": {"relation": known[1], "ended_at": jsonable(known[2])},
                     "new": {"relation": row["relation"], "ended_at": None}, "source": "import"})
                 self.report.updated["links"] += 1
             else:
                 self.report.unchanged["links"] += 1
             self.progress(1)
+
+        def link_ids(batch):
+            query = m.ParentLink.select(m.ParentLink.parent, m.ParentLink.student, m.ParentLink.id).where(
+                m.ParentLink.student.in_(sorted({v["student"] for v in batch})) & (m.ParentLink.created_at == now))
+            return {(pid, sid): lid for pid, sid, lid in query.tuples()}
+
+        self.insert_batches(m.ParentLink, new, lambda v: (v["parent"], v["student"]), link_ids,
+                            ("parent", "student", "relation"), "parent_link")
+        self.report.created["links"] += len(new)
 
     def update(self, record: Any, values: dict[str, Any], object_type: str, kind: str) -> None:
         """Write only what differs, audit old→new, and record an enrolment event on a status change."""
