@@ -35,7 +35,7 @@ from plugins.auth_local.schemas import PasswordChangeForm
 
 bp = Blueprint(
     "auth_local", __name__, url_prefix="/local", template_folder="templates",
-    static_folder="static", static_url_path="/static/auth_local",
+    static_folder="static", static_url_path="/static",
 )
 MANAGE = "credentials.manage"
 # Endpoints an account that must change its temporary password may still reach.

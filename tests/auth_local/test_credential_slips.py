@@ -73,7 +73,11 @@ def test_slips_for_a_class_of_30_show_every_child_once_and_nothing_of_another_cl
     for student in students_b:
         assert student.last_name not in html
     assert html.count('class="slip"') == 30
-    assert "slips.css" in html and "no-print" in html
+    assert "no-print" in html
+    for asset in re.findall(r'(?:href|src)="(/local/static/[^"]+)"', html):  # print CSS and the print button
+        served = admin_client.get(asset)
+        assert served.status_code == 200 and served.mimetype in ("text/css", "text/javascript"), asset
+    assert "slips.css" in html and "slips.js" in html
     # each slip's login and password really log that child in (and no other)
     with app.app_context():
         by_login = {c.login: c.user_id for c in LocalCredential.select()}
