@@ -195,7 +195,7 @@ def _mark_view(mark: Mark) -> MarkView:
                     Decimal(mark.weight), mark.comment, mark.entered_at, mark.is_late)
 
 
-def progress_for(student: Any, period: Period, today: dt.date | None = None) -> Progress:
+def progress_for(student: Any, period: Period, today: dt.date | None = None, homework_days: int = 7) -> Progress:
     """Marks, averages, period grades, attendance and coming homework of a student in a period."""
     year = period.year
     rule = GradeRule.of(local_act_for(student.school_id))
@@ -232,7 +232,7 @@ def progress_for(student: Any, period: Period, today: dt.date | None = None) -> 
         entry.suggested = suggest_period_grade(pairs, entry.scale, rule)
     today = today or dt.date.today()
     return Progress(student.id, year, period, list(by_subject.values()), dict(counts),
-                    homework_upcoming(student, today, assignments=assignments))
+                    homework_upcoming(student, today, homework_days, assignments=assignments))
 
 
 def homework_upcoming(student: Any, today: dt.date, days: int = 7, assignments=None) -> list[Homework]:

@@ -100,7 +100,8 @@ def progress_index():
 def progress(student_id: int):
     student = _student(student_id)
     period = _period_for(student)
-    data = queries.progress_for(student, period, today=today())
+    data = queries.progress_for(student, period, today=today(),
+                                homework_days=settings("gradebook")["homework_days_ahead"])
     trends = {s.subject_id: charts.trend_svg(queries.trend_points(s.marks), _("Динамика среднего балла: %(s)s",
                                                                                 s=s.subject))
               for s in data.subjects}
