@@ -345,7 +345,7 @@ def permission(actor: Actor, action: str, resource: Any) -> Decision | None:
 
 
 @hookspec
-def policy_scope(actor: Actor, action: str, model: type) -> Scope | None:
+def policy_scope(actor: Actor, action: str, model: type) -> Scope | list[Scope] | None:
     """Give the query condition that limits a list to what the actor may see.
 
     Called by: ``core.api.scope`` / ``core.api.get_or_deny`` — list pages and
@@ -356,8 +356,8 @@ def policy_scope(actor: Actor, action: str, model: type) -> Scope | None:
 
     Returns: ``core.api.Scope.allow(condition, reason)`` to let rows matching
     the condition through, or ``core.api.Scope.restrict(condition, reason)``
-    to require every row to match it. ``None`` means abstain. An exception
-    denies everything (fail closed).
+    to require every row to match it, or a list of such scopes. ``None`` means
+    abstain. An exception denies everything (fail closed).
 
     Combined: (OR of all allows) AND (AND of all restricts); no allow at all
     means no rows.

@@ -84,11 +84,12 @@ def scope(actor: Any, action: str, model: type) -> Any:
         except Exception:
             log.exception("policy scope plugin %s raised on %s", impl.plugin_name, action)
             return NOTHING
-        if part is None:
-            continue
-        if not isinstance(part, Scope):
-            raise TypeError(f"policy_scope of {impl.plugin_name} must return core.api.Scope, not {part!r}")
-        (restricts if part.restricting else allows).append(part.condition)
+        for piece in part if isinstance(part, (list, tuple)) else [part]:
+            if piece is None:
+                continue
+            if not isinstance(piece, Scope):
+                raise TypeError(f"policy_scope of {impl.plugin_name} must return core.api.Scope, not {piece!r}")
+            (restricts if piece.restricting else allows).append(piece.condition)
     if not allows:
         return NOTHING
     condition = functools.reduce(operator.or_, allows)
