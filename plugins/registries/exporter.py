@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 import peewee
 
@@ -22,11 +23,13 @@ def parents_of_school(school_id: int) -> Any:
 
 def student_rows(school_id: int) -> Iterator[dict[str, Any]]:
     query = (m.Student.select(m.Student, m.SchoolClass).join(m.SchoolClass, join_type=peewee.JOIN.LEFT_OUTER)
-             .where(m.Student.school == school_id).order_by(m.Student.last_name, m.Student.first_name, m.Student.id))
+             .where(m.Student.school == school_id)
+             .order_by(m.Student.last_name, m.Student.first_name, m.Student.id))
     for s in query:
         yield {
             "last_name": s.last_name, "first_name": s.first_name, "middle_name": s.middle_name,
-            "birth_date": s.birth_date, "gender": GENDER_LETTERS.get(s.gender, s.gender), "snils": format_snils(s.snils) if s.snils else "",
+            "birth_date": s.birth_date, "gender": GENDER_LETTERS.get(s.gender, s.gender),
+            "snils": format_snils(s.snils) if s.snils else "",
             "school_class": s.school_class.name if s.school_class_id else "",
             "status": str(STATUS_LABELS.get(s.status, s.status)),
         }

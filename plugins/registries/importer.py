@@ -15,8 +15,9 @@ Rules (see ``docs/plugins/registries.md``):
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from marshmallow import ValidationError
 
@@ -279,7 +280,7 @@ class Importer:
     def apply_students(self, rows: list) -> None:
         today, now = dt.date.today(), utcnow()
         new = []
-        for sheet, number, row, existing in rows:
+        for _sheet, _number, row, existing in rows:
             school_class = self.class_for(row["school_class"])
             values = {
                 "last_name": row["last_name"], "first_name": row["first_name"], "middle_name": row["middle_name"],
@@ -310,7 +311,7 @@ class Importer:
             return {name_key(last, first, middle, birth): sid for sid, last, first, middle, birth in query.tuples()}
 
         self.insert_batches(m.Student, new, student_key, student_ids, STUDENT_FIELDS, "student")
-        for sheet, number, row, existing in rows:
+        for _sheet, _number, row, existing in rows:
             if existing is None:
                 row["_id"] = row["_values"]["id"]
         note = _("Внесён импортом")
@@ -324,7 +325,7 @@ class Importer:
     def apply_parents(self, rows: list) -> None:
         now = utcnow()
         new = []
-        for sheet, number, row, existing in rows:
+        for _sheet, _number, row, existing in rows:
             values = {k: row[k] for k in PARENT_FIELDS}
             if existing is None:
                 values.update(registered_school=self.school.id, created_at=now, updated_at=now)
@@ -344,7 +345,7 @@ class Importer:
             return dict(query.tuples())
 
         self.insert_batches(m.Parent, new, lambda v: v["snils"], parent_ids, PARENT_FIELDS, "parent")
-        for sheet, number, row, existing in rows:
+        for _sheet, _number, row, existing in rows:
             if existing is None:
                 row["_id"] = row["_values"]["id"]
         self.report.created["parents"] += len(new)
@@ -352,7 +353,7 @@ class Importer:
     def apply_links(self, rows: list) -> None:
         now = utcnow()
         new = []
-        for sheet, number, row, parent, student in rows:
+        for _sheet, _number, row, parent, student in rows:
             parent_id = parent[1].id if parent[0] is None else parent[0]["_id"]
             student_id = student[1].id if student[0] is None else student[0]["_id"]
             known = self.links.get((parent_id, student_id))

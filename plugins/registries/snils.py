@@ -25,7 +25,7 @@ def normalize(value: str) -> str:
 
 
 def checksum(first_nine: str) -> int:
-    total = sum(int(d) * w for d, w in zip(first_nine, range(9, 0, -1)))
+    total = sum(int(d) * w for d, w in zip(first_nine, range(9, 0, -1), strict=False))
     if total < 100:
         return total
     if total in (100, 101):

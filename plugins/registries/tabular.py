@@ -6,8 +6,9 @@ import csv
 import datetime as dt
 import io
 import zipfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from core.api import lazy_gettext as _l
 from plugins.registries.schemas import neutralise_cell
@@ -139,7 +140,8 @@ def make_sheet(name: str, header: list[Any], rows: Iterator[tuple[int, list[Any]
         raise FileError(str(_l("Не удалось понять, что в таблице «%(name)s»: первая строка должна содержать "
                                "заголовки столбцов, как в шаблоне.", name=name)))
     wanted = {key for key, _ in COLUMNS[found]}
-    unknown = [str(h) for h, k in zip(header, keys) if (k is None or k not in wanted) and str(h or "").strip()]
+    unknown = [str(h) for h, k in zip(header, keys, strict=False)
+               if (k is None or k not in wanted) and str(h or "").strip()]
     if unknown:
         raise FileError(str(_l("В таблице «%(name)s» есть столбцы, которых нет в шаблоне: %(cols)s.",
                                name=name, cols=", ".join(unknown))))
@@ -147,7 +149,7 @@ def make_sheet(name: str, header: list[Any], rows: Iterator[tuple[int, list[Any]
     for number, values in rows:
         if not any(v not in (None, "") and str(v).strip() for v in values):
             continue
-        sheet.rows.append((number, {k: v for k, v in zip(keys, values) if k}))
+        sheet.rows.append((number, {k: v for k, v in zip(keys, values, strict=False) if k}))
     return sheet
 
 

@@ -29,12 +29,12 @@ from plugins.registries import models as m
 from plugins.registries.importer import Importer, academic_year
 from plugins.registries.schemas import (
     CHANNEL_LABELS,
+    CLASS_RE,
     GENDER_LABELS,
     RELATION_LABELS,
     RELATION_WORDS,
     STATUS_LABELS,
     ConsentSchema,
-    CLASS_RE,
     ParentLinkForm,
     ParentSchema,
     SchoolClassName,

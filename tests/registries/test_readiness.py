@@ -1,6 +1,5 @@
 """Readiness («готовность к оказанию услуги»): the service contract, the school and municipal reports."""
 
-import datetime as dt
 import io
 
 import openpyxl
@@ -8,7 +7,6 @@ import pytest
 
 from core.api import service, utcnow
 from core.models import LoginIdentity
-from plugins.registries import models as m
 
 pytestmark = pytest.mark.plugins("registries")
 

@@ -29,7 +29,8 @@ def test_blocked_users_live_session_is_refused_on_its_next_request(app, world, m
 
     admin = app.test_client()
     login(admin, world.admin)
-    assert admin.post(f"/registries/parent/{parent.id}/user/block", data={"reason": "утерян телефон"}).status_code == 302
+    blocked = admin.post(f"/registries/parent/{parent.id}/user/block", data={"reason": "утерян телефон"})
+    assert blocked.status_code == 302
 
     refused = family.get("/registries/me")
     assert refused.status_code == 302 and "/login" in refused.headers["Location"]
