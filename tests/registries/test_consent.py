@@ -2,28 +2,17 @@
 
 import pytest
 
-from core.api import scope, service
+from core.api import Actor, scope, service
 from core.models import User
 from plugins.registries import models as m
 
 pytestmark = pytest.mark.plugins("registries")
 
 
-class FakeRequestActor:
-    """The shape of ``core.api.Actor`` that the policy reads, for a user outside a request."""
-
-    is_authenticated = True
-
-    def __init__(self, user):
-        self.user = user
-        self.id = user.id
-        self.role = user.role
-
-
 def visible(app, parent_user):
     with app.test_request_context():
         reg = service("registries")
-        actor = FakeRequestActor(User.get_by_id(parent_user.id))
+        actor = Actor(User.get_by_id(parent_user.id), None, "")
         by_service = [s.id for s in reg.children_of(actor.user)]
         by_scope = [s.id for s in m.Student.select().where(scope(actor, "progress.read", m.Student))]
         return by_service, by_scope
