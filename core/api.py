@@ -27,6 +27,7 @@ from core.auth import (
     revoke_api_token,
     revoke_sessions,
     roles_required,
+    rotate_session,
     safe_next,
 )
 from core.config import ConfigError, SecretRef, SecretValue
@@ -105,6 +106,7 @@ __all__ = [
     "revoke_api_token",
     "revoke_sessions",
     "roles_required",
+    "rotate_session",
     "safe_next",
     "scope",
     "service",

@@ -33,7 +33,7 @@ from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from core import audit
-from core.db import utcnow
+from core.db import database, utcnow
 from core.models import ApiToken, LoginIdentity, User, UserSession
 from core.types import Actor, AnonymousActor, Identity, LoginRefused
 
@@ -247,7 +247,9 @@ def complete_login(identity: Identity, provider_data: dict[str, Any] | None = No
     cleared, a new server-side token is issued), which defeats session fixation.
     """
     try:
-        user = resolve(identity)
+        # A resolver may link the identity on the way; a later veto must undo that too.
+        with database.atomic():
+            user = resolve(identity)
     except LoginRefused as refused:
         audit.record("login", "identity", identity.provider, result="refused",
                      actor=AnonymousActor(), details={"code": refused.code})
@@ -263,6 +265,23 @@ def complete_login(identity: Identity, provider_data: dict[str, Any] | None = No
     ).execute()
     audit.record("login", "user", user.id, actor=actor, details={"provider": identity.provider})
     return user
+
+
+def rotate_session() -> None:
+    """End every session of the current actor's account and give this browser a fresh one.
+
+    For a password change: copied cookies stop working, the person stays logged in,
+    and no login rules run again (nothing about who they are has changed).
+    """
+    actor = current_user._get_current_object()
+    provider_data = json.loads(actor.session.provider_data or "{}")
+    revoke_sessions(actor.user)
+    session.clear()
+    token = open_session(actor.user, actor.provider, provider_data)
+    fresh = load_actor(token)
+    login_user(fresh)
+    g._login_user = fresh
+    audit.record("session.rotate", "user", actor.id, actor=fresh)
 
 
 def end_session() -> str:

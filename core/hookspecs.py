@@ -76,7 +76,7 @@ def config_schema() -> type[Schema] | None:
     the region file is an error.
 
     Combined: per plugin; the validated dict is available as
-    ``core.api.settings(app, "<plugin>")``.
+    ``core.api.settings("<plugin>")``.
     """
 
 

@@ -120,11 +120,7 @@ def login_rules(identity, user):
         .first()
     )
     if first is not None and first.subject != identity.subject:
-        # The link this login just made would shadow the person's real account: undo it.
-        LoginIdentity.delete().where(
-            (LoginIdentity.user == user.id) & (LoginIdentity.provider == "esia")
-            & (LoginIdentity.subject == identity.subject)
-        ).execute()
+        # The core rolls back the link this login just made, so the real account keeps working.
         return Refusal(str(messages.ANOTHER_ACCOUNT), "esia_another_account")
     return None
 
@@ -140,3 +136,10 @@ def logout_url(actor, provider):
     query = urlencode({"client_id": cfg["client_id"], "redirect_url": url_for("core.login", _external=True)},
                       quote_via=quote_plus)
     return f"{base_url(cfg)}/idp/ext/Logout?{query}"
+
+
+@hookimpl
+def demo_data(demo):
+    from plugins.auth_esia.demo import generate
+
+    generate(demo)

@@ -22,6 +22,7 @@ from core.api import (
     refused_page,
     require,
     roles_required,
+    rotate_session,
     safe_next,
     scope,
     service,
@@ -166,11 +167,8 @@ def _password_change_errors(credential: LocalCredential, form: dict) -> dict[str
 def _finish_change(credential: LocalCredential, new_password: str, next_url: str):
     credentials.change_password(credential, new_password)
     audit("password.change", "user", credential.user_id)
-    try:
-        # every session ended, this one too: the browser gets a fresh one, a copied cookie does not
-        complete_login(Identity(provider="local", subject=credential.login))
-    except LoginRefused as refused:
-        return refused_page(refused)
+    # every session ended, this one too: the browser gets a fresh one, a copied cookie does not
+    rotate_session()
     flash(_("Пароль изменён. Все остальные сеансы этой учётной записи завершены."), "success")
     return redirect(next_url or url_for("core.index"))
 

@@ -121,3 +121,10 @@ def test_next_redirects_only_within_the_site(client, make_user, target, expected
     make_user("parent", "Навигатор")
     response = _login(client, "Навигатор", next_url=target)
     assert response.headers["Location"] == expected
+
+
+def test_a_vetoed_login_leaves_no_identity_link_behind(app, client, make_user):
+    make_user("parent", "Запрещённый")
+    assert _login(client, "Запрещённый").status_code == 403
+    with app.app_context():
+        assert LoginIdentity.select().count() == 0

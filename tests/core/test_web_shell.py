@@ -128,3 +128,21 @@ def test_relations_are_collected_from_plugins(app, make_user, login):
         actor = load_actor(token)
         found = relations(actor)
     assert [(r.kind, r.object_type, r.object_id) for r in found] == [("owner", "note", note.id)]
+
+
+def test_a_view_with_its_own_frame_ancestors_is_not_denied_by_x_frame_options(app):
+    from flask import Blueprint
+
+    from core.api import public
+
+    bp = Blueprint("embeddable", __name__)
+
+    @bp.route("/embed-me")
+    @public
+    def embed_me():
+        return "ok", 200, {"Content-Security-Policy": "default-src 'self'; frame-ancestors *"}
+
+    app.register_blueprint(bp)
+    client = app.test_client()
+    assert "X-Frame-Options" not in client.get("/embed-me").headers
+    assert client.get("/login").headers["X-Frame-Options"] == "DENY"
