@@ -15,6 +15,7 @@ from flask_login import current_user
 
 from core.audit import mask_snils
 from core.audit import record as audit
+from core.audit import record_many as audit_many
 from core.auth import (
     block_user,
     complete_login,
@@ -29,6 +30,7 @@ from core.auth import (
     roles_required,
     rotate_session,
     safe_next,
+    unblock_user,
 )
 from core.config import ConfigError, SecretRef, SecretValue
 from core.db import BaseModel, database, migrations_from_package, model_dict, utcnow
@@ -78,6 +80,7 @@ __all__ = [
     "_",
     "allow",
     "audit",
+    "audit_many",
     "block_user",
     "can",
     "complete_login",
@@ -111,6 +114,7 @@ __all__ = [
     "scope",
     "service",
     "settings",
+    "unblock_user",
     "utcnow",
 ]
 

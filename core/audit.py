@@ -47,6 +47,16 @@ def client_ip() -> str:
     return (request.remote_addr or "") if has_request_context() else ""
 
 
+def _actor_fields(actor: Any) -> dict[str, Any]:
+    if actor is None and has_request_context():
+        actor = current_user
+    return {
+        "user_id": getattr(actor, "id", None) if actor is not None else None,
+        "role": (getattr(actor, "role", "anonymous") if actor is not None else "system") or "anonymous",
+        "ip": client_ip(),
+    }
+
+
 def record(
     action: str,
     object_type: str = "",
@@ -62,17 +72,34 @@ def record(
     ``not_found``, ``refused`` or ``failed``. Call it for every read and change
     of personal data, and for every denied attempt.
     """
-    if actor is None and has_request_context():
-        actor = current_user
-    user_id = getattr(actor, "id", None) if actor is not None else None
-    role = getattr(actor, "role", "anonymous") if actor is not None else "system"
     return AuditRecord.create(
-        user_id=user_id,
-        role=role or "anonymous",
-        ip=client_ip(),
+        **_actor_fields(actor),
         action=action,
         object_type=object_type,
         object_id=str(object_id if object_id is not None else ""),
         result=result,
         details=json.dumps(clean(details or {}), ensure_ascii=False, default=str),
     )
+
+
+def record_many(entries: list[dict[str, Any]], *, actor: Any = None, chunk: int = 500) -> int:
+    """Write many audit records at once (imports): one record per changed object, bulk-inserted.
+
+    Each entry has ``action``, ``object_type``, ``object_id`` and optionally
+    ``result`` and ``details``, with the same meaning and cleaning as ``record``.
+    """
+    who = _actor_fields(actor)
+    rows = [
+        {
+            **who,
+            "action": e["action"],
+            "object_type": e.get("object_type", ""),
+            "object_id": str(e.get("object_id", "")),
+            "result": e.get("result", "ok"),
+            "details": json.dumps(clean(e.get("details") or {}), ensure_ascii=False, default=str),
+        }
+        for e in entries
+    ]
+    for start in range(0, len(rows), chunk):
+        AuditRecord.insert_many(rows[start:start + chunk]).execute()
+    return len(rows)

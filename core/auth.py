@@ -214,6 +214,12 @@ def block_user(user: User, reason: str) -> None:
     audit.record("user.block", "user", user.id, details={"reason": reason})
 
 
+def unblock_user(user: User) -> None:
+    """Let a blocked account log in again (its old sessions stay ended)."""
+    User.update(is_blocked=False).where(User.id == user.id).execute()
+    audit.record("user.unblock", "user", user.id)
+
+
 def link_identity(user: User, identity: Identity) -> LoginIdentity:
     """Remember that ``identity`` belongs to ``user``; the next login resolves through it."""
     return LoginIdentity.create(user=user, provider=identity.provider, subject=identity.subject)

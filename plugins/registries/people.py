@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from core.api import User, _, audit, block_user, model_dict, utcnow
+from core.api import User, _, audit, block_user, model_dict, unblock_user, utcnow
 from plugins.registries import models as m
 from plugins.registries.importer import academic_year
 
@@ -162,7 +162,7 @@ def block(user: User, reason: str) -> None:
 
 
 def unblock(user: User) -> None:
-    User.update(is_blocked=False).where(User.id == user.id).execute()
+    unblock_user(user)
     audit("user.update", "user", user.id, details={"old": {"is_blocked": True}, "new": {"is_blocked": False}})
 
 

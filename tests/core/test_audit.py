@@ -57,3 +57,32 @@ def test_login_writes_no_password_or_token_to_the_log(hook_app, make_user, caplo
     assert token not in caplog.text and "hunter2" not in caplog.text
     with app.app_context():
         assert all(token not in r.details for r in AuditRecord.select())
+
+
+def test_audit_many_writes_one_clean_record_per_entry(hook_app):
+    from core.api import audit_many
+
+    app = hook_app()
+    entries = [{"action": "student.create", "object_type": "student", "object_id": i,
+                "details": {"new": {"snils": "11223344595"}}} for i in range(1200)]
+    with app.test_request_context():
+        assert audit_many(entries) == 1200
+    with app.app_context():
+        rows = AuditRecord.select().where(AuditRecord.action == "student.create")
+        assert rows.count() == 1200
+        assert json.loads(rows.first().details) == {"new": {"snils": "***-***-*** 95"}}
+
+
+def test_unblocked_user_can_log_in_again(hook_app, make_user):
+    from core.api import block_user, unblock_user
+    from core.models import User
+
+    app = hook_app()
+    user = make_user("parent", "Разблокированный")
+    client = app.test_client()
+    with app.test_request_context():
+        block_user(User.get_by_id(user.id), "test")
+    assert client.post("/hooktester/login", data={"name": "Разблокированный"}).status_code == 403
+    with app.test_request_context():
+        unblock_user(User.get_by_id(user.id))
+    assert client.post("/hooktester/login", data={"name": "Разблокированный"}).status_code == 302
