@@ -16,10 +16,10 @@ $(STAMP): setup.cfg pyproject.toml
 
 venv: $(STAMP)
 
-## Run the demo region on SQLite at http://127.0.0.1:$(PORT)
+## Run the demo region on SQLite at http://127.0.0.1:$(PORT) with the ESIA emulator on :5001; prints the logins
+STUDENTS ?= 600
 run: $(STAMP)
-	$(BIN)/eschool --config $(CONFIG) db upgrade
-	$(BIN)/eschool --config $(CONFIG) run --host 127.0.0.1 --port $(PORT)
+	BIN=$(BIN) CONFIG=$(CONFIG) PORT=$(PORT) STUDENTS=$(STUDENTS) sh tools/run-demo.sh
 
 ## Run the whole test suite (SQLite; set ESCHOOL_TEST_PG for PostgreSQL — .ci/run does both)
 test: $(STAMP)

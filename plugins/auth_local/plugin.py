@@ -146,3 +146,10 @@ def cli_commands():
         click.echo(f"unlocked {credential.login}")
 
     return [group]
+
+
+@hookimpl
+def demo_data(demo):
+    from plugins.auth_local.demo import generate
+
+    generate(demo)

@@ -67,3 +67,10 @@ def nav_items(actor):
         items.append(NavItem(lazy_gettext("Настройки журнала"), "gradebook.admin_index", order=310))
     items.append(NavItem(lazy_gettext("Ключи API"), "gradebook_tokens.api_tokens", order=900))
     return items or None
+
+
+@hookimpl
+def demo_data(demo):
+    from plugins.gradebook.demo import generate
+
+    generate(demo)

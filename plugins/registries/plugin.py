@@ -174,3 +174,10 @@ def cli_commands():
     from plugins.registries.cli import registries_group
 
     return [registries_group]
+
+
+@hookimpl
+def demo_data(demo):
+    from plugins.registries.demo import generate
+
+    generate(demo)

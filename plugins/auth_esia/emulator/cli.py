@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from werkzeug.serving import run_simple
 
 from plugins.auth_esia import tokens
 from plugins.auth_esia.emulator.persons import PersonsError
@@ -39,4 +40,5 @@ def esia_emulator(persons, host, port, jwt_alg, redirect_uris, init_keys):
 
     click.echo(f"ESIA emulator on http://{host}:{port}/ — {len(emulator.persons)} test persons, "
                f"issuer {emulator.issuer}, client {', '.join(emulator.clients)}")
-    create_emulator_app(emulator).run(host=host, port=port, use_reloader=False, threaded=True)
+    # Not app.run(): Flask ignores it inside a `flask`/`eschool` CLI command (FLASK_RUN_FROM_CLI).
+    run_simple(host, port, create_emulator_app(emulator), threaded=True)
