@@ -81,6 +81,12 @@ def imported_pupils(region) -> list[str]:
         return sorted(s.full_name for s in found)
 
 
+def imported_parents(region) -> int:
+    with region.context():
+        registries = reg()
+        return registries.Parent.select().where(registries.Parent.last_name.in_(["Орлова", "Соколов"])).count()
+
+
 def test_school_admin_imports_a_class_issues_logins_prints_slips_and_readiness_moves(region, camera):
     cam = camera("admin")
     page = cam.page
@@ -101,7 +107,7 @@ def test_school_admin_imports_a_class_issues_logins_prints_slips_and_readiness_m
     errors = [row.locator("td").all_inner_texts() for row in page.locator("table.data").first.locator("tbody tr").all()]
     assert errors == [["Обучающиеся", str(BAD_ROW), "Дата рождения",
                        "Дата должна быть в виде ДД.ММ.ГГГГ, например 01.09.2015."]]
-    assert imported_pupils(region) == []
+    assert imported_pupils(region) == [] and imported_parents(region) == 0
     cam.look("import-refused")
 
     accepted = upload(page, cam.folder, "7v-fixed.xlsx", class_file(GOOD_DATE))
@@ -109,7 +115,7 @@ def test_school_admin_imports_a_class_issues_logins_prints_slips_and_readiness_m
     result = page.locator("section.card", has=page.locator("h2", has_text="Результат загрузки")).inner_text()
     assert "Загружено. Строк в файле: 8." in result
     assert "Обучающиеся: новых 4" in result and "Родители: новых 2" in result
-    assert imported_pupils(region) == PUPILS
+    assert imported_pupils(region) == PUPILS and imported_parents(region) == 2
     cam.look("import-done")
 
     nav.get_by_role("link", name="Логины учащихся").click()
