@@ -149,6 +149,13 @@ def create_api_token(user: User, name: str, days: int | None = None) -> tuple[Ap
     return row, token
 
 
+def list_api_tokens(user: User | int) -> list[ApiToken]:
+    """A user's tokens, newest first, revoked ones included (their hashes are never shown)."""
+    user_id = user if isinstance(user, int) else user.id
+    return list(ApiToken.select().where(ApiToken.user == user_id).order_by(ApiToken.created_at.desc(),
+                                                                            ApiToken.id.desc()))
+
+
 def revoke_api_token(token_id: int, user: User | int) -> bool:
     """Revoke one of ``user``'s tokens; False if there is no such live token of theirs."""
     user_id = user if isinstance(user, int) else user.id

@@ -10,7 +10,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
-from core.api import _, create_api_token, current_actor, login_required, revoke_api_token, utcnow
+from core.api import _, create_api_token, current_actor, list_api_tokens, login_required, revoke_api_token, utcnow
 from plugins.gradebook.api_schemas import TokenForm
 
 bp = Blueprint("gradebook_tokens", __name__, template_folder="templates")
@@ -18,7 +18,7 @@ bp = Blueprint("gradebook_tokens", __name__, template_folder="templates")
 
 def _page(errors=None, created=None, status=200):
     actor = current_actor()
-    tokens = sorted(actor.user.api_tokens, key=lambda t: (t.created_at, t.id), reverse=True)
+    tokens = list_api_tokens(actor.user)
     return render_template("gradebook/api_tokens.html", tokens=tokens, errors=errors or {}, created=created,
                            form=request.form if errors else {}, now=utcnow()), status
 
