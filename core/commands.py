@@ -111,6 +111,7 @@ def demo_command(students, seed, today, if_empty, reset):
     import datetime as dt
     import json
     import random
+    import sys
     from pathlib import Path
 
     from core.db import database
@@ -134,8 +135,10 @@ def demo_command(students, seed, today, if_empty, reset):
         def progress(label, items):
             items = list(items)
             if len(items) < 200:
-                return items
-            return click.progressbar(items, label=label, file=click.get_text_stream("stderr"))
+                yield from items
+                return
+            with click.progressbar(items, label=label, file=sys.stderr) as bar:
+                yield from bar
 
         demo = Demo(random=random.Random(seed), students=students,
                     today=(today.date() if today else dt.date.today()),

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from urllib.parse import quote_plus, urlencode
 
-import click
 from flask import url_for
 
 from core.api import (
@@ -61,26 +60,6 @@ def cli_commands():
     from plugins.auth_esia.emulator.cli import esia_emulator
 
     return [esia_emulator]
-
-
-@hookimpl
-def app_ready(app):
-    """With ``emulator_autostart``, ``eschool run`` (the demo) serves the emulator beside the app."""
-    cfg = app.extensions["eschool"].plugin_settings.get("auth_esia", {})
-    if not cfg.get("emulator_autostart") or cfg.get("stand") != "emulator":
-        return
-    ctx = click.get_current_context(silent=True)
-    if ctx is None or ctx.info_name != "run":
-        return
-    from plugins.auth_esia.emulator.server import emulator_address, emulator_for_region, serve_in_thread
-
-    host, port = emulator_address(app)
-    try:
-        serve_in_thread(emulator_for_region(app), host, port)
-    except OSError as exc:
-        app.logger.warning("ESIA emulator not started on %s:%s: %s", host, port, exc)
-        return
-    click.echo(f" * ESIA emulator on http://{host}:{port}/")
 
 
 @hookimpl

@@ -54,7 +54,6 @@ class Settings(Schema):
     clock_leeway_seconds = fields.Integer(load_default=60, validate=validate.Range(min=0, max=600))
     state_ttl_seconds = fields.Integer(load_default=600, validate=validate.Range(min=60, max=3600))
     access_type = fields.String(load_default="online", validate=validate.OneOf(["online", "offline"]))
-    emulator_autostart = fields.Boolean(load_default=False)
     emulator_persons = fields.String(load_default=None, allow_none=True)
 
     @validates_schema

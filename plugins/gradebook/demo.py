@@ -133,16 +133,6 @@ def _insert(model, rows: list[dict]) -> None:
                                        for f in fields) for row in chunk])
 
 
-def _progress(demo, label: str, items):
-    """``demo.progress`` as a plain iterator, whether the core hands a list or a progress bar."""
-    bar = demo.progress(label, items)
-    if hasattr(bar, "__enter__"):
-        with bar as entered:
-            yield from entered
-    else:
-        yield from bar
-
-
 class SchoolYear:
     """One school's calendar, curriculum, assignments and timetable."""
 
@@ -347,7 +337,7 @@ class Journal:
         periods = self.y.periods
         marks, absences = [], []
         held = [lesson for lesson in lessons if lesson["date"] < self.today]
-        for lesson in _progress(self.demo, f"gradebook: {self.y.school['short_name']}", held):
+        for lesson in self.demo.progress(f"gradebook: {self.y.school['short_name']}", held):
             assignment = by_id[lesson["assignment"]]
             teacher_user = assignment["teacher"]["user_id"]
             period = next((p.number for p in periods if p.starts_on <= lesson["date"] <= p.ends_on), 0)

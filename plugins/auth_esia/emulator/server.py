@@ -1,15 +1,13 @@
-"""Start the emulator for a region: from its ``[auth_esia]`` section, in a thread or in the foreground."""
+"""The emulator for a region: built from its ``[auth_esia]`` section."""
 
 from __future__ import annotations
 
-import threading
 from urllib.parse import urlsplit
 
 from flask import Flask
-from werkzeug.serving import BaseWSGIServer, make_server
 
 from plugins.auth_esia import tokens
-from plugins.auth_esia.emulator.app import Emulator, RegisteredClient, create_emulator_app
+from plugins.auth_esia.emulator.app import Emulator, RegisteredClient
 from plugins.auth_esia.emulator.persons import DEMO_PERSONS, load_persons
 from plugins.auth_esia.keys import EmulatorKeys
 from plugins.auth_esia.runtime import base_url, client_certificate, emulator_dir, issuer
@@ -38,10 +36,3 @@ def emulator_for_region(app: Flask, persons: str | None = None, jwt_alg: str = t
 def emulator_address(app: Flask) -> tuple[str, int]:
     parts = urlsplit(base_url(app.extensions["eschool"].plugin_settings["auth_esia"]))
     return parts.hostname or "127.0.0.1", parts.port or 80
-
-
-def serve_in_thread(emulator: Emulator, host: str, port: int) -> BaseWSGIServer:
-    """Serve the emulator from a daemon thread; the caller calls ``shutdown()`` when done."""
-    server = make_server(host, port, create_emulator_app(emulator), threaded=True)
-    threading.Thread(target=server.serve_forever, name="esia-emulator", daemon=True).start()
-    return server
