@@ -118,7 +118,7 @@ def run_executemany(paths: dict[str, Path], db_path: Path) -> dict:
     conn.execute("INSERT INTO school (municipality_id, code, name, short_name, address, phone, email, website, "
                  "service_contact) VALUES (1, '0101', 'Школа', 'Школа', '', '', '', '', '')")
     conn.commit()
-    now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None).isoformat(" ")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(" ")
     start, cpu = time.perf_counter(), time.process_time()
 
     def rows(name):
