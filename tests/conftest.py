@@ -12,21 +12,35 @@ Fixtures:
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 
 import pytest
+import time_machine
 
 from core import create_app
 from core.auth import open_session
 from core.models import User
+
+# Every test runs on the same school day, so nothing depends on the date the suite happens to run:
+# a Wednesday in the second quarter, 10:00 in Moscow. The clock ticks on from there.
+SCHOOL_DAY = dt.datetime(2026, 11, 25, 7, 0, tzinfo=dt.UTC)
 
 BUILTIN_PLUGINS = ["registries", "auth_local", "auth_esia", "age_policy", "gradebook", "infographic"]
 PG_ADMIN_URL = os.environ.get("ESCHOOL_TEST_PG")
 
 
 def pytest_report_header(config):
-    return f"eschool database: {'PostgreSQL ' + PG_ADMIN_URL if PG_ADMIN_URL else 'SQLite (file per test)'}"
+    database = f"PostgreSQL {PG_ADMIN_URL}" if PG_ADMIN_URL else "SQLite (file per test)"
+    return f"eschool database: {database}; clock: {SCHOOL_DAY.isoformat()} (time-machine)"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def school_day():
+    """Travel to ``SCHOOL_DAY`` for the whole session (threads included; other processes keep real time)."""
+    with time_machine.travel(SCHOOL_DAY, tick=True):
+        yield
 
 
 def _pg_database(name: str, create: bool) -> None:

@@ -2,6 +2,9 @@
 
 import datetime as dt
 import multiprocessing
+import queue as queues
+import time
+import traceback
 
 import peewee
 
@@ -14,6 +17,14 @@ LESSONS = WRITERS * MARKS_EACH // STUDENTS
 
 
 def _writer(config, pairs, queue):
+    try:
+        queue.put(_write(config, pairs))
+    except BaseException:
+        queue.put(("crashed", traceback.format_exc()))
+        raise
+
+
+def _write(config, pairs):
     from core import create_app
     from core.api import database
     from plugins.gradebook import journal
@@ -35,7 +46,7 @@ def _writer(config, pairs, queue):
                 else:
                     other.append(str(exc))
         database.close()
-    queue.put((written, locked, other))
+    return written, locked, other
 
 
 def test_eight_concurrent_writers_store_exactly_two_thousand_marks(make_app):
@@ -64,7 +75,17 @@ def test_eight_concurrent_writers_store_exactly_two_thousand_marks(make_app):
     procs = [ctx.Process(target=_writer, args=(config, pairs[k::WRITERS], queue)) for k in range(WRITERS)]
     for p in procs:
         p.start()
-    results = [queue.get(timeout=300) for _ in procs]
+    results, deadline = [], time.monotonic() + 300
+    while len(results) < WRITERS:
+        try:
+            result = queue.get(timeout=1)
+        except queues.Empty:
+            silent = [p.exitcode for p in procs if p.exitcode not in (None, 0)]
+            assert not silent, f"a writer process died without a word (exit codes {silent})"
+            assert time.monotonic() < deadline, "writers did not finish in 300 s"
+            continue
+        assert result[0] != "crashed", result[1]
+        results.append(result)
     for p in procs:
         p.join(timeout=60)
 
