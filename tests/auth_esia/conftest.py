@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,6 @@ from urllib.parse import urljoin
 import pytest
 import requests
 from flask import Blueprint, jsonify
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from core.api import current_actor, hookimpl, login_required, service
 from core.models import User
@@ -28,6 +26,7 @@ from plugins.auth_esia.emulator.app import Emulator, RegisteredClient, create_em
 from plugins.auth_esia.emulator.persons import persons_from_list
 from plugins.auth_esia.keys import EmulatorKeys
 from plugins.registries.snils import normalize
+from tests.support import serve
 
 TODAY = dt.date.today()
 
@@ -66,17 +65,6 @@ class ProbePlugin:
     @hookimpl
     def blueprints(self):
         return [probe]
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
-def serve(wsgi_app) -> tuple[Any, str]:
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}"
 
 
 @dataclass

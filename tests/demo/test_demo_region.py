@@ -14,27 +14,15 @@ import hashlib
 import html
 import json
 import re
-import threading
 from pathlib import Path
 
 import pytest
 import requests
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from core.api import User, service
+from tests.support import serve
 
 FAST_HASHING = {"hash_memory_kib": 1024, "hash_time_cost": 1}
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
-def serve(wsgi_app):
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server
 
 
 def demo_app(make_app, esia_port: int = 5001):
@@ -53,12 +41,11 @@ def run_demo(app, *args: str):
 @pytest.fixture
 def region(make_app):
     """The demo region with 60 students, served with its emulator; yields (app, app url, logins, servers)."""
-    esia = serve(lambda environ, start_response: [])
+    esia, _ = serve(lambda environ, start_response: [])
     app = demo_app(make_app, esia.server_port)
     output = run_demo(app, "--students", "60").output
     logins = json.loads((Path(app.instance_path) / "demo-logins.json").read_text(encoding="utf-8"))
-    web = serve(app)
-    url = f"http://127.0.0.1:{web.server_port}"
+    web, url = serve(app)
     from plugins.auth_esia.emulator.app import create_emulator_app
     from plugins.auth_esia.emulator.server import emulator_for_region
 

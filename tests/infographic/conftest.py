@@ -1,21 +1,13 @@
-"""Helpers for the infographic tests: apps built from the real region files, and a live server."""
+"""Helpers for the infographic tests: apps built from the real region files."""
 
 from __future__ import annotations
 
-import threading
 import tomllib
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 REGIONS = Path(__file__).resolve().parents[2] / "regions"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 
 
 def read_region(name: str) -> dict:
@@ -35,29 +27,3 @@ def region_app(make_app):
         return make_app(enabled, sections=sections, core=core)
 
     return build
-
-
-@contextmanager
-def live_server(app):
-    """Serve ``app`` on 127.0.0.1 (a free port) in a thread; yields the base URL."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join(timeout=5)
-
-
-@pytest.fixture
-def browser():
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()

@@ -10,7 +10,8 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import zxingcpp
 from PIL import Image
 
-from tests.infographic.conftest import live_server, read_region
+from tests.infographic.conftest import read_region
+from tests.support import live_server
 
 A4_HEIGHT_PX = 1123  # 297 mm at 96 px per inch
 

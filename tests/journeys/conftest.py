@@ -17,13 +17,11 @@ missing files and browser console errors (a CSP violation is one).
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import WSGIRequestHandler, make_server
 
 from core.api import User
 from plugins.auth_esia import gost, tokens
@@ -36,12 +34,8 @@ from plugins.gradebook import journal, queries
 from plugins.registries.snils import format_snils, make_valid
 from tests.conftest import BUILTIN_PLUGINS
 from tests.gradebook.factories import build_world, reg
+from tests.support import serve
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
-]
 PHONE = {"width": 360, "height": 740}
 DESKTOP = {"width": 1280, "height": 900}
 STEP_TIMEOUT_MS = 15_000
@@ -50,18 +44,6 @@ PASSWORD = "Журнал-2026-осень"
 MOTHER_OID, NEIGHBOUR_OID = 3001, 3002
 FIRST_QUARTER_GRADE = "4"
 HOMEWORK = "№ 245, 247 на с. 61; повторить правило сложения дробей"
-
-
-class QuietHandler(WSGIRequestHandler):
-    def log_request(self, *args, **kwargs):
-        pass
-
-
-def serve(wsgi_app) -> tuple[Any, str]:
-    """Serve a WSGI app on 127.0.0.1 (a free port) in a daemon thread; returns the server and its URL."""
-    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=QuietHandler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, f"http://127.0.0.1:{server.server_port}"
 
 
 @dataclass
@@ -167,19 +149,6 @@ def region(make_app, tmp_path, emulator_keys, client_pair):
     for server in running.servers:
         server.shutdown()
         server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    """Debian's headless Chromium driven by Playwright (never a downloaded browser)."""
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
 
 
 class Camera:

@@ -1,0 +1,39 @@
+"""Helpers shared by tests that serve the app over real HTTP or drive a real browser."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+CHROMIUM = "/usr/bin/chromium"  # Debian's package; a browser is never downloaded
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+
+
+class QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args, **kwargs):
+        pass
+
+
+def serve(wsgi_app) -> tuple[Any, str]:
+    """Serve a WSGI app on 127.0.0.1 (a free port) from a daemon thread; returns the server and its URL."""
+    server = make_server("127.0.0.1", 0, wsgi_app, threaded=True, request_handler=QuietHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}"
+
+
+@contextmanager
+def live_server(wsgi_app) -> Iterator[str]:
+    """``serve`` for the length of a ``with`` block; yields the base URL."""
+    server, url = serve(wsgi_app)
+    try:
+        yield url
+    finally:
+        server.shutdown()
+        server.server_close()
