@@ -12,6 +12,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+import peewee
+
 from core.api import _, core_settings, database, settings, utcnow
 from plugins.gradebook.models import (
     MARK_VALUES,
@@ -75,22 +77,31 @@ def local_act_for(school_id: int) -> LocalAct:
     if act is not None:
         return act
     conf = settings("gradebook")
-    with database.atomic():
-        act = LocalAct.create(
-            school_id=school_id,
-            period_kind=conf["period_kind"],
-            min_marks=conf["min_marks"],
-            mark_days=conf["mark_days"],
-            written_mark_days=conf["written_mark_days"],
-        )
-        if not WorkType.select().where(WorkType.school_id == school_id).exists():
-            for name, short, weight, written, default in DEFAULT_WORK_TYPES:
-                WorkType.create(school_id=school_id, name=name, short_name=short, weight=weight,
-                                is_written=written, is_default=default)
-        if not AttendanceCode.select().where(AttendanceCode.school_id == school_id).exists():
-            for code, name, absence, excused in DEFAULT_ATTENDANCE_CODES:
-                AttendanceCode.create(school_id=school_id, code=code, name=name, is_absence=absence,
-                                      is_excused=excused)
+    try:
+        with database.atomic():  # a savepoint inside a caller's transaction
+            return _create_local_act(school_id, conf)
+    except peewee.IntegrityError:
+        # another request created this school's act at the same moment: use theirs
+        return LocalAct.get(LocalAct.school_id == school_id)
+
+
+def _create_local_act(school_id: int, conf: dict[str, Any]) -> LocalAct:
+    """The act with the region's defaults, and the school's default work types and attendance codes."""
+    act = LocalAct.create(
+        school_id=school_id,
+        period_kind=conf["period_kind"],
+        min_marks=conf["min_marks"],
+        mark_days=conf["mark_days"],
+        written_mark_days=conf["written_mark_days"],
+    )
+    if not WorkType.select().where(WorkType.school_id == school_id).exists():
+        for name, short, weight, written, default in DEFAULT_WORK_TYPES:
+            WorkType.create(school_id=school_id, name=name, short_name=short, weight=weight,
+                            is_written=written, is_default=default)
+    if not AttendanceCode.select().where(AttendanceCode.school_id == school_id).exists():
+        for code, name, absence, excused in DEFAULT_ATTENDANCE_CODES:
+            AttendanceCode.create(school_id=school_id, code=code, name=name, is_absence=absence,
+                                  is_excused=excused)
     return act
 
 
