@@ -221,7 +221,8 @@ def journal_grid(assignment_id: int):
         flash(_("Журнал не сохранён: исправьте отмеченные ячейки."), "error")
     grid = queries.journal_grid(assignment, period)
     audit("journal.read", "assignment", assignment.id, details={"period": period.id})
-    return render_template("gradebook/journal_grid.html", grid=grid, assignment=assignment, period=period,
+    days = {lesson.id: lesson.date.strftime("%d.%m") for lesson in grid.lessons}  # once per column, not per cell
+    return render_template("gradebook/journal_grid.html", grid=grid, assignment=assignment, period=period, days=days,
                            periods=queries.periods_of(assignment.year), writable=writable, errors=errors,
                            submitted=submitted, title=queries.assignment_title(assignment),
                            year_closed=assignment.year.is_closed), (422 if errors else 200)

@@ -1,16 +1,19 @@
 // Progressive enhancement for the journal grid: arrow keys and Enter move between cells.
-// The grid works without it (plain inputs, Tab order row by row).
+// The grid works without it (plain inputs, Tab order row by row). Positions come from the table itself.
 (function () {
   var table = document.querySelector("[data-journal]");
   if (!table) { return; }
+  var body = table.tBodies[0];
   function cell(row, col) {
-    return table.querySelector('input[data-row="' + row + '"][data-col="' + col + '"]');
+    var tr = body.rows[row];
+    var td = tr && tr.cells[col];
+    return td ? td.querySelector("input") : null;
   }
   table.addEventListener("keydown", function (event) {
     var input = event.target;
-    if (input.tagName !== "INPUT" || input.dataset.row === undefined) { return; }
-    var row = parseInt(input.dataset.row, 10);
-    var col = parseInt(input.dataset.col, 10);
+    if (input.tagName !== "INPUT" || !body.contains(input)) { return; }
+    var row = input.closest("tr").sectionRowIndex;
+    var col = input.closest("td").cellIndex;
     var moves = { ArrowUp: [-1, 0], ArrowDown: [1, 0], Enter: [1, 0] };
     if (input.selectionStart === 0) { moves.ArrowLeft = [0, -1]; }
     if (input.selectionEnd === input.value.length) { moves.ArrowRight = [0, 1]; }
