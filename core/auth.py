@@ -214,6 +214,25 @@ def revoke_sessions(user: User | int, *, except_token: str | None = None) -> int
     return query.execute()
 
 
+def live_sessions(user: User | int) -> list[UserSession]:
+    """The user's sessions that still work (not ended, not expired), newest activity first."""
+    user_id = user if isinstance(user, int) else user.id
+    return list(UserSession.select().where(
+        (UserSession.user == user_id) & UserSession.revoked_at.is_null() & (UserSession.expires_at > utcnow())
+    ).order_by(UserSession.last_seen_at.desc(), UserSession.id.desc()))
+
+
+def revoke_session(user: User | int, session_id: int) -> bool:
+    """End one of ``user``'s own sessions; False if it is not theirs or already ended."""
+    user_id = user if isinstance(user, int) else user.id
+    changed = UserSession.update(revoked_at=utcnow()).where(
+        (UserSession.id == session_id) & (UserSession.user == user_id) & UserSession.revoked_at.is_null()
+    ).execute()
+    if changed:
+        audit.record("session.end", "user_session", session_id)
+    return bool(changed)
+
+
 def block_user(user: User, reason: str) -> None:
     """Block an account: it cannot log in, and its live sessions end at once."""
     User.update(is_blocked=True).where(User.id == user.id).execute()

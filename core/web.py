@@ -7,6 +7,7 @@ import json
 from flask import (
     Blueprint,
     Flask,
+    abort,
     current_app,
     flash,
     jsonify,
@@ -63,6 +64,33 @@ def logout():
     target = pm.hook.logout_url(actor=actor, provider=provider) if provider else None
     flash(_("Вы вышли из системы."), "info")
     return redirect(target or url_for("core.login"))
+
+
+@bp.route("/account/sessions")
+@login_required
+def sessions():
+    actor = current_user._get_current_object()
+    if actor.session is None:  # a bearer token has no browser sessions to manage
+        abort(403)
+    return render_template("core/sessions.html", sessions=auth.live_sessions(actor.user), current=actor.session.id)
+
+
+@bp.route("/account/sessions/end", methods=["POST"])
+@login_required
+def end_sessions():
+    actor = current_user._get_current_object()
+    if actor.session is None:
+        abort(403)
+    which = request.form.get("session", "")
+    if which == "others":
+        ended = auth.revoke_sessions(actor.user, except_token=actor.get_id())
+        flash(_("Завершено других сеансов: %(n)s.", n=ended), "success")
+    elif which.isdigit() and int(which) != actor.session.id:
+        if auth.revoke_session(actor.user, int(which)):
+            flash(_("Сеанс завершён."), "success")
+    else:
+        abort(400)
+    return redirect(url_for("core.sessions"))
 
 
 @bp.route("/health")

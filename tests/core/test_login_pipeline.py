@@ -128,3 +128,37 @@ def test_a_vetoed_login_leaves_no_identity_link_behind(app, client, make_user):
     assert _login(client, "Запрещённый").status_code == 403
     with app.app_context():
         assert LoginIdentity.select().count() == 0
+
+
+def test_a_person_sees_their_sessions_and_ends_another_device(app, make_user):
+    make_user("parent", "Два устройства")
+    phone, laptop = app.test_client(), app.test_client()
+    _login(phone, "Два устройства")
+    _login(laptop, "Два устройства")
+    page = laptop.get("/account/sessions").get_data(as_text=True)
+    assert page.count('class="card"') == 2 and "Этот сеанс" in page
+    with app.app_context():
+        from core.models import UserSession
+
+        phone_session = UserSession.select().order_by(UserSession.id).first().id
+    assert laptop.post("/account/sessions/end", data={"session": phone_session}).status_code == 302
+    assert phone.get("/hooktester/notes").status_code == 302
+    assert laptop.get("/hooktester/notes").status_code == 200
+
+
+def test_ending_all_other_sessions_keeps_this_one_and_no_one_ends_a_strangers(app, make_user):
+    make_user("parent", "Хозяин")
+    make_user("parent", "Чужак")
+    mine, other_device, stranger = app.test_client(), app.test_client(), app.test_client()
+    _login(mine, "Хозяин")
+    _login(other_device, "Хозяин")
+    _login(stranger, "Чужак")
+    with app.app_context():
+        from core.models import User, UserSession
+
+        strangers = UserSession.get(UserSession.user == User.get(User.display_name == "Чужак").id).id
+    mine.post("/account/sessions/end", data={"session": strangers})
+    assert stranger.get("/hooktester/notes").status_code == 200
+    mine.post("/account/sessions/end", data={"session": "others"})
+    assert other_device.get("/hooktester/notes").status_code == 302
+    assert mine.get("/hooktester/notes").status_code == 200
