@@ -72,7 +72,9 @@ def sessions():
     actor = current_user._get_current_object()
     if actor.session is None:  # a bearer token has no browser sessions to manage
         abort(403)
-    return render_template("core/sessions.html", sessions=auth.live_sessions(actor.user), current=actor.session.id)
+    labels = {m.name: m.label for m in auth.login_page_context()["methods"]}  # "esia" → «Войти через Госуслуги»
+    return render_template("core/sessions.html", sessions=auth.live_sessions(actor.user), current=actor.session.id,
+                           labels=labels)
 
 
 @bp.route("/account/sessions/end", methods=["POST"])
