@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.api import Decision, Scope, allow, deny
+from core.api import Decision, Scope, User, allow, deny
 from plugins.registries import models as m
 from plugins.registries.service import RegistryService
 
@@ -41,6 +41,8 @@ def registry_scope(actor: Any, action: str, model: type) -> Scope | None:
     if model is m.ParentLink:
         return Scope.allow(m.ParentLink.student.in_(
             m.Student.select(m.Student.id).where(m.Student.school.in_(schools))), "links of the school's students")
+    if model is m.SchoolClass:
+        return Scope.allow(m.SchoolClass.school.in_(schools), "classes of the school admin's school")
     if model is m.Consent:
         students = m.Student.select(m.Student.id).where(m.Student.school.in_(schools))
         parents = m.Parent.select(m.Parent.id).where(parent_condition(schools))
@@ -58,6 +60,8 @@ def in_school(actor: Any, resource: Any) -> bool:
         return m.Parent.select().where((m.Parent.id == resource.id) & parent_condition(schools)).exists()
     if isinstance(resource, m.School):
         return resource.id in schools
+    if isinstance(resource, m.SchoolClass):
+        return resource.school_id in schools
     return False
 
 
@@ -81,3 +85,98 @@ def registry_permission(actor: Any, action: str, resource: Any) -> Decision | No
     if action == "student.read" and role in AGGREGATE_ROLES:
         return deny("the municipality sees aggregates only, never a single child's card")
     return None
+
+
+# --- organisations and staff accounts ----------------------------------------------------------------
+
+# Who may create which staff account: role of the actor → roles it may create.
+STAFF_CREATORS = {
+    "operator": ("municipality", "school_admin"),
+    "municipality": ("school_admin",),
+    "school_admin": ("teacher", "deputy"),
+}
+# Accounts a school admin manages (edit names, block): the school's teachers and deputies.
+MANAGED_ROLES = ("teacher", "deputy")
+
+
+def own_staff(actor: Any) -> m.Staff | None:
+    return service.staff_of(actor.user)
+
+
+def org_scope(actor: Any, action: str, model: type) -> Scope | None:
+    """Organisations and staff rows behind the ``org.*`` and ``staff.*`` actions."""
+    role = actor.role
+    if model is m.School and action == "org.read":
+        if role == "operator":
+            return Scope.allow(m.School.id.is_null(False), "the region operator sees every school")
+        if role == "municipality":
+            staff = own_staff(actor)
+            if staff is not None and staff.municipality_id is not None:
+                return Scope.allow(m.School.municipality == staff.municipality_id,
+                                   "the municipality sees the schools of its municipality")
+        return None
+    if model is m.Municipality and action in ("org.read", "org.write") and role == "operator":
+        return Scope.allow(m.Municipality.id.is_null(False), "the region operator keeps the municipalities")
+    if model is m.School and action == "org.write" and role == "operator":
+        return Scope.allow(m.School.id.is_null(False), "the region operator keeps the schools")
+    if model is m.Staff and action in ("staff.read", "staff.write") and role == "school_admin":
+        staff = own_staff(actor)
+        if staff is None or staff.school_id is None:
+            return None
+        condition = m.Staff.school == staff.school_id
+        if action == "staff.write":
+            condition &= m.Staff.user.in_(User.select(User.id).where(User.role.in_(MANAGED_ROLES)))
+            return Scope.allow(condition, "the school admin manages teachers and deputies of the school")
+        return Scope.allow(condition, "the school admin sees the staff of the school")
+    return None
+
+
+def org_permission(actor: Any, action: str, resource: Any) -> Decision:
+    """Decisions about ``org.*`` and ``staff.*`` actions; default deny."""
+    role = actor.role
+    if action == "org.write":
+        if role == "operator":
+            return allow("the region operator keeps municipalities and schools")
+        return deny("municipalities and schools are kept by the region operator")
+    if action == "org.read":
+        if role == "operator":
+            return allow("the region operator sees every organisation")
+        if role == "municipality":
+            staff = own_staff(actor)
+            mine = staff.municipality_id if staff is not None else None
+            if resource is None and mine is not None:
+                return allow("the municipality sees its schools")
+            if isinstance(resource, m.School) and mine is not None and resource.municipality_id == mine:
+                return allow("a school of the actor's municipality")
+            return deny("the school is not in the actor's municipality")
+        return deny("organisations are seen by the region operator and the municipality")
+    if action.startswith("staff.create."):
+        wanted = action.removeprefix("staff.create.")
+        if wanted not in STAFF_CREATORS.get(role, ()):
+            return deny("this role may not create such accounts")
+        if role == "operator":
+            return allow("the region operator creates municipal and school admin accounts")
+        staff = own_staff(actor)
+        if staff is None:
+            return deny("the actor has no staff record")
+        if role == "municipality":
+            if isinstance(resource, m.School) and resource.municipality_id == staff.municipality_id:
+                return allow("a school admin for a school of the actor's municipality")
+            return deny("the school is not in the actor's municipality")
+        if isinstance(resource, m.School) and resource.id == staff.school_id:
+            return allow("teachers and deputies of the school admin's own school")
+        return deny("the school is not the school admin's school")
+    if action in ("staff.read", "staff.write"):
+        if role != "school_admin":
+            return deny("school staff accounts are kept by the school admin")
+        staff = own_staff(actor)
+        if staff is None or staff.school_id is None:
+            return deny("the actor has no school")
+        if resource is None:
+            return allow("the school admin's staff list")
+        if isinstance(resource, m.Staff) and resource.school_id == staff.school_id:
+            if action == "staff.read" or (resource.user_id is not None and
+                                          User.get_by_id(resource.user_id).role in MANAGED_ROLES):
+                return allow("a teacher or deputy of the school admin's school")
+        return deny("not a teacher or deputy of the school admin's school")
+    return deny("unknown organisation action")

@@ -115,6 +115,8 @@ def policy_scope(actor, action, model):
         return None
     if action.startswith("registry."):
         return access.registry_scope(actor, action, model)
+    if action.startswith(("org.", "staff.")):
+        return access.org_scope(actor, action, model)
     if model is not m.Student:
         return None
     role = actor.role
@@ -139,6 +141,8 @@ def policy_scope(actor, action, model):
 def permission(actor, action, resource):
     if not actor.is_authenticated:
         return None
+    if action.startswith(("org.", "staff.")):
+        return access.org_permission(actor, action, resource)
     return access.registry_permission(actor, action, resource)
 
 
@@ -152,13 +156,20 @@ def nav_items(actor):
             NavItem(lazy_gettext("Обучающиеся"), "registries.students", order=200),
             NavItem(lazy_gettext("Родители"), "registries.parents", order=210),
             NavItem(lazy_gettext("Классы"), "registries.classes", order=220),
+            NavItem(lazy_gettext("Сотрудники"), "registries.staff_list", order=225),
             NavItem(lazy_gettext("Импорт и экспорт"), "registries.import_page", order=230),
             NavItem(lazy_gettext("Готовность к услуге"), "registries.readiness", order=240),
         ]
     if role in FAMILY_ROLES:
         return [NavItem(lazy_gettext("Мои данные"), "registries.my_card", order=800)]
+    readiness = NavItem(lazy_gettext("Готовность к услуге"), "registries.readiness", order=240)
+    if role == "operator":
+        return [NavItem(lazy_gettext("Муниципалитеты"), "registries.municipalities", order=200),
+                NavItem(lazy_gettext("Школы"), "registries.schools", order=210), readiness]
+    if role == "municipality":
+        return [NavItem(lazy_gettext("Школы"), "registries.schools", order=210), readiness]
     if role in access.READINESS_ROLES:
-        return [NavItem(lazy_gettext("Готовность к услуге"), "registries.readiness", order=240)]
+        return [readiness]
     return None
 
 

@@ -269,3 +269,63 @@ def errors_in_russian(messages: dict[str, Any]) -> dict[str, str]:
         out[key] = str(value)
     return out
 
+
+
+# --- organisations and staff (the region operator's, municipality's and school admin's forms) ---------
+
+
+class Code(fields.String):
+    """A registry code of a municipality or school: digits, Latin letters, hyphen or underscore, up to 20."""
+
+    default_error_messages = {**REQUIRED, "invalid": _l("Код: цифры, латинские буквы, дефис или подчёркивание, "
+                                                        "до 20 знаков.")}
+    PATTERN = re.compile(r"^[0-9A-Za-z_-]{1,20}$")
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = str(value).strip()
+        if not self.PATTERN.match(text):
+            raise self.make_error("invalid")
+        return text
+
+
+class Website(Text):
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if text and not re.match(r"^https?://[^\s/]+\.[^\s]+$", text):
+            raise ValidationError(str(_l("Адрес сайта пишется полностью, например https://school1.example.ru.")))
+        return text
+
+
+class Id(fields.Integer):
+    default_error_messages = {**REQUIRED, "invalid": _l("Выберите значение из списка.")}
+
+
+class MunicipalitySchema(RowSchema):
+    code = Code(required=True)
+    name = Text(300, required=True)
+
+
+class SchoolSchema(RowSchema):
+    code = Code(required=True)
+    name = Text(500, required=True)
+    short_name = Text(200, load_default="")
+    address = Text(500, load_default="")
+    phone = Text(50, load_default="")
+    email = Email(200, load_default="")
+    website = Website(300, load_default="")
+    service_contact = Text(300, load_default="")
+    municipality = Id(required=True)
+
+
+class StaffSchema(RowSchema):
+    last_name = Name(required=True)
+    first_name = Name(required=True)
+    middle_name = Name(load_default="")
+    position = Text(200, load_default="")
+    role = Choice({r: r for r in ("teacher", "deputy", "school_admin", "municipality")},
+                  _l("Выберите роль из списка."), load_default=None)
+
+
+class ClassSchema(RowSchema):
+    name = SchoolClassName(required=True)
+    class_teacher = Id(load_default=None)

@@ -24,7 +24,7 @@ from core.api import (
     scope,
     settings,
 )
-from plugins.registries import exporter, people, readiness_report
+from plugins.registries import exporter, organisations, people, readiness_report
 from plugins.registries import models as m
 from plugins.registries.importer import Importer, academic_year
 from plugins.registries.schemas import (
@@ -34,10 +34,10 @@ from plugins.registries.schemas import (
     RELATION_LABELS,
     RELATION_WORDS,
     STATUS_LABELS,
+    ClassSchema,
     ConsentSchema,
     ParentLinkForm,
     ParentSchema,
-    SchoolClassName,
     StatusChangeSchema,
     StudentSchema,
     errors_in_russian,
@@ -497,31 +497,47 @@ def classes():
     errors = {}
     if request.method == "POST":
         require(actor, "registry.write", school, object_type="school", object_id=school.id)
-        try:
-            grade_letter = SchoolClassName(required=True).deserialize(request.form.get("name", "").strip() or None)
-        except ValidationError as exc:
-            errors["name"] = str(exc.messages[0])
-        else:
-            exists = m.SchoolClass.get_or_none((m.SchoolClass.school == school.id) & (m.SchoolClass.year == year)
-                                               & (m.SchoolClass.grade == grade_letter[0])
-                                               & (m.SchoolClass.letter == grade_letter[1]))
-            if exists:
-                errors["name"] = _("Такой класс в этом учебном году уже есть.")
-            else:
+        data, errors = load_form(ClassSchema, ("name", "class_teacher"))
+        if not errors:
+            try:
                 with database.atomic():
-                    created = m.SchoolClass.create(school=school.id, year=year, grade=grade_letter[0],
-                                                   letter=grade_letter[1])
-                    audit("class.create", "school_class", created.id,
-                          details={"old": None, "new": {"name": created.name, "year": year}})
+                    created = organisations.create_class(school.id, *data["name"], data["class_teacher"], year)
+            except people.RegistryConflict as exc:
+                errors = {exc.field: exc.message}
+            else:
                 flash(_("Класс %(name)s добавлен.", name=created.name), "success")
                 return redirect(url_for("registries.classes", year=year))
     counts = dict(m.Student.select(m.Student.school_class, peewee.fn.COUNT(m.Student.id))
                   .where((m.Student.school == school.id) & (m.Student.status == "enrolled"))
                   .group_by(m.Student.school_class).tuples())
-    rows = list(m.SchoolClass.select().where((m.SchoolClass.school == school.id) & (m.SchoolClass.year == year))
+    rows = list(m.SchoolClass.select(m.SchoolClass, m.Staff).join(m.Staff, peewee.JOIN.LEFT_OUTER)
+                .where((m.SchoolClass.school == school.id) & (m.SchoolClass.year == year))
                 .order_by(m.SchoolClass.grade, m.SchoolClass.letter))
+    teachers = [(t.id, t.full_name) for t in organisations.teachers_of(school.id)]
     return render_template("registries/classes.html", rows=rows, counts=counts, year=year, errors=errors,
-                           values=dict(request.form))
+                           values=dict(request.form), teachers=teachers)
+
+
+@bp.route("/classes/<int:class_id>/teacher", methods=["POST"])
+@roles_required(*ADMIN)
+def class_teacher(class_id: int):
+    """Set (or clear) the class teacher of one of the school's classes."""
+    school_class = get_or_deny(current_actor(), "registry.write", m.SchoolClass, class_id)
+    require(current_actor(), "registry.write", school_class, object_type="school_class", object_id=class_id)
+    raw = request.form.get("class_teacher", "").strip()
+    teacher_id = int(raw) if raw.isdigit() else None
+    if raw and teacher_id is None:
+        flash(_("Выберите классного руководителя из учителей школы."), "error")
+    else:
+        try:
+            with database.atomic():
+                changed = organisations.set_class_teacher(school_class, teacher_id)
+        except people.RegistryConflict as exc:
+            flash(exc.message, "error")
+        else:
+            flash(_("Классный руководитель %(name)s сохранён.", name=school_class.name) if changed
+                  else _("Изменений нет."), "success")
+    return redirect(url_for("registries.classes", year=school_class.year))
 
 
 # --- import and export -----------------------------------------------------------
@@ -631,3 +647,7 @@ def my_card():
     audit(f"{kind}.read", kind, person.id, details={"own_card": True})
     return render_template("registries/me.html", person=person, kind=kind, children=children,
                            consents=list(consents.order_by(m.Consent.id.desc())))
+
+
+# The organisation and staff pages live in their own module on this same blueprint.
+from plugins.registries import org_views  # noqa: E402,F401
