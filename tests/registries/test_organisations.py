@@ -234,3 +234,23 @@ def test_menus_name_the_new_pages_in_russian(world, client, login, operator):
     assert "Школы" in client.get("/").get_data(as_text=True)
     login(client, world.admin)
     assert "Сотрудники" in client.get("/").get_data(as_text=True)
+
+
+def test_every_new_page_opens_for_its_role(app, world, client, login, operator):
+    teacher = world.staff("teacher", school=world.school)
+    with app.app_context():
+        staff_id = m.Staff.get(m.Staff.user == teacher.id).id
+    login(client, operator)
+    for url in ("/registries/municipalities", "/registries/municipalities/new",
+                f"/registries/municipalities/{world.municipality.id}/edit",
+                f"/registries/municipalities/{world.municipality.id}/staff/new", "/registries/schools",
+                "/registries/schools/new", f"/registries/schools/{world.school.id}",
+                f"/registries/schools/{world.school.id}/edit", f"/registries/schools/{world.school.id}/admins/new"):
+        assert client.get(url).status_code == 200, url
+    login(client, world.admin)
+    for url in ("/registries/staff", "/registries/staff/new", f"/registries/staff/{staff_id}/edit",
+                "/registries/classes"):
+        page = client.get(url)
+        assert page.status_code == 200, url
+        assert 'style="' not in page.get_data(as_text=True)
+    assert "Сотрудник teacher" in client.get("/registries/classes").get_data(as_text=True)
