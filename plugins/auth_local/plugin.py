@@ -26,6 +26,7 @@ from plugins.auth_local.models import AUTH_LOCAL_MODELS, LocalCredential
 from plugins.auth_local.schemas import Settings
 
 MANAGE = "credentials.manage"
+ISSUE_STAFF = "credentials.issue_staff"
 
 
 @hookimpl
@@ -90,13 +91,33 @@ def nav_items(actor):
     return items
 
 
+def _staff_issuer(actor, staff):
+    role = User.get_by_id(staff.user_id).role if staff.user_id else None
+    reg = service("registries")
+    if actor.role == "school_admin" and role in ("teacher", "deputy") and _manages_school(actor, staff.school_id):
+        return allow("the school admin issues logins to the teachers of their school")
+    if actor.role == "municipality" and role == "school_admin" and staff.school_id is not None:
+        if staff.school.municipality_id == reg.municipality_id_of(actor.user):
+            return allow("the municipality issues logins to the school admins of its schools")
+    if actor.role == "operator" and role in ("school_admin", "municipality"):
+        return allow("the region operator issues logins to school admins and municipality staff")
+    return None
+
+
 def _manages_school(actor, school_id) -> bool:
     return actor.role == "school_admin" and school_id in service("registries").school_ids_of(actor.user)
 
 
 @hookimpl
 def permission(actor, action, resource):
-    """The school admin manages the credentials of the classes and students of their own school."""
+    """The school admin manages the credentials of the classes and students of their own school.
+
+    Staff logins (``ISSUE_STAFF``): a school admin for the teachers and deputies of their school,
+    the municipality for the school admins of its schools, the operator for school admins and
+    municipality accounts.
+    """
+    if action == ISSUE_STAFF and actor.is_authenticated and resource is not None:
+        return _staff_issuer(actor, resource)
     if action != MANAGE or not actor.is_authenticated or resource is None:
         return None
     school_id = getattr(resource, "school_id", None)

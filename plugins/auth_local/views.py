@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from zoneinfo import ZoneInfo
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
 from core.api import (
     Identity,
     LoginRefused,
+    User,
     _,
     audit,
     complete_login,
@@ -32,13 +33,13 @@ from core.api import (
 from plugins.auth_local import credentials, passwords, throttle
 from plugins.auth_local.credentials import Outcome
 from plugins.auth_local.models import LocalCredential
+from plugins.auth_local.plugin import ISSUE_STAFF, MANAGE
 from plugins.auth_local.schemas import PasswordChangeForm
 
 bp = Blueprint(
     "auth_local", __name__, url_prefix="/local", template_folder="templates",
     static_folder="static", static_url_path="/static",
 )
-MANAGE = "credentials.manage"
 # Endpoints an account that must change its temporary password may still reach.
 OPEN_DURING_FORCED_CHANGE = {"auth_local.change_password", "core.logout", "core.login", "core.health"}
 
@@ -265,6 +266,23 @@ def reset_student(student_id):
     credential = LocalCredential.get_by_id(credential.id)
     slip = credentials.Slip(student, credential.login, password, credential.expires_at)
     return render_template("auth_local/slips.html", school_class=student.school_class, slips=[slip])
+
+
+@bp.route("/staff/<int:staff_id>/issue", methods=["POST"])
+@roles_required("school_admin", "municipality", "operator")
+def issue_staff(staff_id):
+    """A login (kept if there is one) and a new temporary password for an employee, shown once on a slip."""
+    actor = current_actor()
+    reg = service("registries")
+    staff = reg.Staff.get_or_none(reg.Staff.id == staff_id)
+    if staff is None or staff.user_id is None:
+        abort(404)
+    require(actor, ISSUE_STAFF, staff, object_type="staff", object_id=staff_id)
+    login, password = credentials.issue_for_user(User.get_by_id(staff.user_id), None, actor.id)
+    audit("credentials.issue", "staff", staff.id)
+    credential = LocalCredential.get(LocalCredential.login == login)
+    return render_template("auth_local/staff_slip.html", staff=staff, login=login, password=password,
+                           expires_at=credential.expires_at)
 
 
 @bp.route("/students/<int:student_id>/unlock", methods=["POST"])

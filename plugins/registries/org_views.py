@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 import peewee
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 
 from core.api import (
     User,
@@ -19,7 +19,6 @@ from core.api import (
     audit,
     current_actor,
     database,
-    enabled,
     get_or_deny,
     lazy_gettext,
     require,
@@ -51,12 +50,21 @@ def role_labels() -> dict[str, Any]:
     return {"STAFF_ROLE_LABELS": ROLE_LABELS}
 
 
+ISSUE_LOGIN_ENDPOINT = "auth_local.issue_staff"  # documented in docs/plugins/auth_local.md
+
+
+@bp.app_context_processor
+def staff_login_issuing() -> dict[str, Any]:
+    """Whether the region's login plugin offers a page that issues an employee's login (a button per row)."""
+    return {"issue_login_endpoint": ISSUE_LOGIN_ENDPOINT if ISSUE_LOGIN_ENDPOINT in current_app.view_functions
+            else None}
+
+
 def flash_login_hint(user: User) -> None:
     """Tell the creator how the new employee logs in."""
-    if enabled("auth_local"):
-        flash(_("Учётная запись №%(id)s создана. Логин и временный пароль сотруднику выдаёт оператор командой "
-                "«eschool local-login issue %(id)s»; на странице пароль сотруднику пока не выдаётся.",
-                id=user.id), "success")
+    if ISSUE_LOGIN_ENDPOINT in current_app.view_functions:
+        flash(_("Учётная запись №%(id)s создана. Выдайте сотруднику логин и временный пароль кнопкой "
+                "«Выдать логин и пароль» в списке.", id=user.id), "success")
     else:
         flash(_("Учётная запись №%(id)s создана. В регионе не включён вход по логину и паролю: "
                 "сотрудник сможет войти, когда оператор включит подходящий способ входа.", id=user.id), "success")
