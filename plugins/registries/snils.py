@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 
+from core.api import mask_snils
+
 SNILS_DIGITS = re.compile(r"^\d{11}$")
 NO_CHECKSUM_UP_TO = 1001998
 
@@ -61,9 +63,8 @@ def format_snils(digits: str) -> str:
 
 
 def mask(digits: str | None) -> str:
-    """``***-***-*** 95``: how SNILS is shown to everyone but the admin editing it."""
-    d = normalize(digits or "")
-    return f"***-***-*** {d[-2:]}" if len(d) == 11 else ""
+    """``***-***-*** 95``: how SNILS is shown to everyone but the admin editing it (the core's one masking)."""
+    return mask_snils(digits) if digits else ""
 
 
 def make_valid(first_nine: int) -> str:
