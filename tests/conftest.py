@@ -191,3 +191,24 @@ def browser():
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="session")
+def emulator_keys():
+    """The ESIA emulator's signing keys (RSA and GOST), made once per session."""
+    from plugins.auth_esia.keys import EmulatorKeys
+
+    return EmulatorKeys.generate()
+
+
+@pytest.fixture(scope="session")
+def client_pair(tmp_path_factory):
+    """A test information system's GOST key and self-signed certificate: ``(key, cert, folder)``."""
+    from plugins.auth_esia import gost
+
+    folder = tmp_path_factory.mktemp("client-keys")
+    key = gost.PrivateKey.generate()
+    cert = gost.self_signed_certificate(key, "ESCHOOL-TEST")
+    (folder / "client.key").write_text(key.to_pem())
+    (folder / "client.crt").write_text(cert.pem())
+    return key, cert, folder

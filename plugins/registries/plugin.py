@@ -175,6 +175,7 @@ def nav_items(actor):
 
 @hookimpl
 def blueprints():
+    from plugins.registries import org_views  # noqa: F401 (adds the organisation and staff pages to the blueprint)
     from plugins.registries.views import bp
 
     return [bp]

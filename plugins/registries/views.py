@@ -647,7 +647,3 @@ def my_card():
     audit(f"{kind}.read", kind, person.id, details={"own_card": True})
     return render_template("registries/me.html", person=person, kind=kind, children=children,
                            consents=list(consents.order_by(m.Consent.id.desc())))
-
-
-# The organisation and staff pages live in their own module on this same blueprint.
-from plugins.registries import org_views  # noqa: E402,F401

@@ -24,7 +24,6 @@ from core.models import User
 from plugins.auth_esia import gost, tokens
 from plugins.auth_esia.emulator.app import Emulator, RegisteredClient, create_emulator_app
 from plugins.auth_esia.emulator.persons import persons_from_list
-from plugins.auth_esia.keys import EmulatorKeys
 from plugins.registries.snils import normalize
 from tests.support import serve
 
@@ -145,21 +144,6 @@ class Stand:
 
     def stop_emulator(self) -> None:
         self.servers[0].shutdown()
-
-
-@pytest.fixture(scope="session")
-def emulator_keys():
-    return EmulatorKeys.generate()
-
-
-@pytest.fixture(scope="session")
-def client_pair(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("client-keys")
-    key = gost.PrivateKey.generate()
-    cert = gost.self_signed_certificate(key, "ESCHOOL-TEST")
-    (folder / "client.key").write_text(key.to_pem())
-    (folder / "client.crt").write_text(cert.pem())
-    return key, cert, folder
 
 
 @pytest.fixture

@@ -24,10 +24,9 @@ from typing import Any
 import pytest
 
 from core.api import User
-from plugins.auth_esia import gost, tokens
+from plugins.auth_esia import tokens
 from plugins.auth_esia.emulator.app import Emulator, RegisteredClient, create_emulator_app
 from plugins.auth_esia.emulator.persons import persons_from_list
-from plugins.auth_esia.keys import EmulatorKeys
 from plugins.auth_local import credentials
 from plugins.auth_local.models import LocalCredential
 from plugins.gradebook import journal, queries
@@ -100,24 +99,9 @@ def furnish(world: Any) -> list[Any]:
     return [t["a1"], t["b1"]]
 
 
-@pytest.fixture(scope="session")
-def emulator_keys():
-    return EmulatorKeys.generate()
-
-
-@pytest.fixture(scope="session")
-def client_pair(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("journey-client-keys")
-    key = gost.PrivateKey.generate()
-    cert = gost.self_signed_certificate(key, "ESCHOOL-JOURNEYS")
-    (folder / "client.key").write_text(key.to_pem())
-    (folder / "client.crt").write_text(cert.pem())
-    return cert, folder
-
-
 @pytest.fixture
 def region(make_app, tmp_path, emulator_keys, client_pair):
-    cert, folder = client_pair
+    _, cert, folder = client_pair
     certs = tmp_path / "esia-certs"
     certs.mkdir()
     (certs / "rsa.crt").write_text(emulator_keys.rsa_certificate.pem())
