@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -127,16 +126,20 @@ def test_the_throttle_holds_across_two_processes_on_one_database(make_app):
                            if k in ("plugins", "database_url", "instance_path", "region_name")}},
             "auth_local": THROTTLE,
         }
-    start_at = time.time() + 3
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.auth_local.throttle_worker", json.dumps(config), str(start_at), login, "15",
+            [sys.executable, "-m", "tests.auth_local.throttle_worker", json.dumps(config), login, "15",
              f"10.0.0.{index}"],
-            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         for index in (1, 2)
     ]
+    for worker in workers:  # a barrier: both apps are built and warm before either guesses
+        assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
+    for worker in workers:
+        worker.stdin.write("go\n")
+        worker.stdin.flush()
     results = []
     for worker in workers:
         out, err = worker.communicate(timeout=120)
