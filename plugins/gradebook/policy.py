@@ -6,7 +6,7 @@ school admin (their school). This module adds teachers (students of the
 classes and groups they teach) and class teachers (their class), the journal
 itself (``journal.read`` / ``journal.write`` on a ``TeachingAssignment``), the
 school's gradebook settings and the timeliness reports. The municipality sees
-aggregates only.
+aggregates only: counts per school, and per teacher and class inside its own schools.
 """
 
 from __future__ import annotations
@@ -101,7 +101,11 @@ def decide(actor: Any, action: str, resource: Any):
             return None
         return allow("a manager of this school")
     if action == "timeliness.aggregate" and role in ("municipality", "operator"):
-        return allow("the municipality and the operator see timeliness aggregated by school")
+        if resource is None:
+            return allow("the municipality and the operator see timeliness aggregated by school")
+        if role == "operator" or getattr(resource, "id", resource) in school_ids_of(actor):
+            return allow("counts per teacher and class of a school the actor oversees")
+        return None
     return None
 
 

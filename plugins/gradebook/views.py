@@ -460,6 +460,7 @@ def timeliness_school():
 @bp.route("/timeliness/municipality")
 @roles_required("municipality", "operator")
 def timeliness_municipality():
+    """Totals per school; ``?school=ID`` opens one of the actor's schools per teacher and class."""
     actor = current_actor()
     require(actor, "timeliness.aggregate", None)
     if actor.role == "operator":
@@ -467,6 +468,21 @@ def timeliness_municipality():
     else:
         school_ids = reg().school_ids_of(actor.user)
     start, end = _range()
+    school_id = request.args.get("school", type=int)
+    if school_id is not None:
+        school = reg().School.get_or_none(reg().School.id == school_id)
+        if school is None:
+            abort(404)
+        require(actor, "timeliness.aggregate", school, object_type="school", object_id=school.id)
+        rows = timeliness.by_teacher_and_class([school.id], start, end)
+        audit("timeliness.read", "school", school.id, details={"from": start.isoformat(), "to": end.isoformat()})
+        columns = [("teacher", _("Учитель")), ("class_name", _("Класс")), ("subjects", _("Предметы"))] + \
+            list(timeliness.count_titles().items())
+        if request.args.get("format") == "xlsx":
+            return _xlsx(timeliness.to_xlsx(rows, columns, _("Своевременность")), f"timeliness-{school.code}.xlsx")
+        return render_template("gradebook/timeliness.html", rows=rows, columns=columns, start=start, end=end,
+                               heading=_("Своевременность ведения журнала: %(school)s", school=school.short_name),
+                               endpoint=".timeliness_municipality", school=school)
     rows = timeliness.by_school(school_ids, start, end)
     audit("timeliness.read", "municipality", "", details={"schools": len(school_ids)})
     columns = [("school", _("Школа"))] + list(timeliness.count_titles().items())
@@ -474,4 +490,4 @@ def timeliness_municipality():
         return _xlsx(timeliness.to_xlsx(rows, columns, _("Своевременность")), "timeliness-municipality.xlsx")
     return render_template("gradebook/timeliness.html", rows=rows, columns=columns, start=start, end=end,
                            heading=_("Своевременность ведения журнала по школам"),
-                           endpoint=".timeliness_municipality")
+                           endpoint=".timeliness_municipality", drill_down=True)

@@ -5,8 +5,10 @@ import io
 
 from openpyxl import load_workbook
 
+from core.models import AuditRecord
 from plugins.gradebook import journal
 from plugins.gradebook.models import AcademicYear, Lesson, Subject
+from tests.gradebook.factories import make_municipality, make_school
 
 
 def _range(world):
@@ -46,6 +48,31 @@ def test_municipality_sees_only_aggregates_per_school(world, as_):
     assert client.get("/timeliness").status_code == 403
     xlsx = client.get(f"/timeliness/municipality?{_range(world)}&format=xlsx")
     assert load_workbook(io.BytesIO(xlsx.data)).active["A1"].value == "Школа"
+
+
+def test_municipality_opens_its_school_per_teacher_and_class_but_not_another_districts(app, world, as_):
+    with app.app_context():
+        first = world.maths_lessons[0]
+        journal.set_mark(first, world.a3.id, "3", world.teacher.user_id,
+                         now=dt.datetime.combine(first.date + dt.timedelta(days=10), dt.time(9)))
+        elsewhere = make_school(make_municipality("Соседний район"), "Школа № 9")
+    client = as_(world.municipal)
+    overview = client.get(f"/timeliness/municipality?{_range(world)}").get_data(as_text=True)
+    assert f"school={world.school.id}" in overview  # each school's row opens its details
+    page = client.get(f"/timeliness/municipality?school={world.school.id}&{_range(world)}")
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Математикова" in text and "5А" in text and "Все школы" in text
+    xlsx = client.get(f"/timeliness/municipality?school={world.school.id}&{_range(world)}&format=xlsx")
+    rows = [[c.value for c in row] for row in load_workbook(io.BytesIO(xlsx.data)).active.iter_rows()]
+    line = dict(zip(rows[0], next(r for r in rows[1:] if r[0].startswith("Математикова") and r[1] == "5А"),
+                    strict=True))
+    assert line["Отметки с опозданием"] == 1
+    assert client.get(f"/timeliness/municipality?school={elsewhere.id}").status_code == 403
+    with app.app_context():
+        audited = AuditRecord.select().where((AuditRecord.action == "timeliness.read")
+                                             & (AuditRecord.object_type == "school")
+                                             & (AuditRecord.object_id == str(world.school.id))).count()
+    assert audited == 2
 
 
 def test_teachers_and_families_cannot_open_timeliness_reports(world, as_):
