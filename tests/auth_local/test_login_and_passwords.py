@@ -241,6 +241,21 @@ def test_a_weak_or_mismatched_new_password_is_refused_next_to_the_field(app, kid
     assert credential_of(app, login).is_temporary
 
 
+def test_common_passwords_are_refused_deep_in_the_breach_list_and_on_either_keyboard_layout():
+    from zxcvbn.frequency_lists import FREQUENCY_LISTS
+
+    from plugins.auth_local.passwords import is_common
+
+    ranked = [p for p in FREQUENCY_LISTS["passwords"] if len(p) >= 8]
+    assert len(ranked) > 3000  # ASVS 6.2.4: at least the top 3,000 that fit the length rule
+    assert all(is_common(p) for p in ranked[2990:3000] + ranked[-10:])
+    assert is_common("Qwerty123") and is_common("  PASSWORD1 ")
+    assert is_common("йцукенгшщз")  # «qwertyuiop» typed with the Russian layout on
+    assert is_common("gfhjkm123")  # «пароль123» typed with the Latin layout on
+    assert is_common("пароль123")
+    assert not is_common("синий кот ест суп") and not is_common("vk7-Lomonosov-trava")
+
+
 def test_a_temporary_password_expires(app, kid):
     login, temporary = issue_login(app, kid)
     with app.app_context():
