@@ -103,6 +103,24 @@ def own_staff(actor: Any) -> m.Staff | None:
     return service.staff_of(actor.user)
 
 
+def _admins_kept_by(actor: Any) -> Any:
+    """Staff rows the municipality or the operator edits and blocks: one level down, as they issue logins.
+
+    The municipality keeps the school admins of its schools; the operator keeps every school
+    admin and every municipality specialist. Nobody keeps their own account here.
+    """
+    def with_role(*roles: str) -> Any:
+        return m.Staff.user.in_(User.select(User.id).where(User.role.in_(roles) & (User.id != actor.id)))
+
+    if actor.role == "operator":
+        return with_role("school_admin", "municipality")
+    staff = own_staff(actor)
+    if staff is None or staff.municipality_id is None:
+        return m.Staff.id.is_null(True)  # matches nothing
+    schools = m.School.select(m.School.id).where(m.School.municipality == staff.municipality_id)
+    return with_role("school_admin") & m.Staff.school.in_(schools)
+
+
 def org_scope(actor: Any, action: str, model: type) -> Scope | None:
     """Organisations and staff rows behind the ``org.*`` and ``staff.*`` actions."""
     role = actor.role
@@ -119,6 +137,9 @@ def org_scope(actor: Any, action: str, model: type) -> Scope | None:
         return Scope.allow(m.Municipality.id.is_null(False), "the region operator keeps the municipalities")
     if model is m.School and action == "org.write" and role == "operator":
         return Scope.allow(m.School.id.is_null(False), "the region operator keeps the schools")
+    if model is m.Staff and action == "staff.write" and role in ("municipality", "operator"):
+        return Scope.allow(_admins_kept_by(actor), "the accounts this role keeps: school admins (and, for the "
+                                                   "operator, municipality specialists)")
     if model is m.Staff and action in ("staff.read", "staff.write") and role == "school_admin":
         staff = own_staff(actor)
         if staff is None or staff.school_id is None:
@@ -166,6 +187,11 @@ def org_permission(actor: Any, action: str, resource: Any) -> Decision:
         if isinstance(resource, m.School) and resource.id == staff.school_id:
             return allow("teachers and deputies of the school admin's own school")
         return deny("the school is not the school admin's school")
+    if action == "staff.write" and role in ("municipality", "operator"):
+        if isinstance(resource, m.Staff) and m.Staff.select().where(
+                (m.Staff.id == resource.id) & _admins_kept_by(actor)).exists():
+            return allow("the school admins of the actor's schools (and municipality specialists for the operator)")
+        return deny("the municipality keeps the school admins of its schools; the operator also its specialists")
     if action in ("staff.read", "staff.write"):
         if role != "school_admin":
             return deny("school staff accounts are kept by the school admin")

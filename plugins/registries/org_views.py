@@ -32,6 +32,7 @@ from plugins.registries.views import bp, load_form
 
 OPERATOR = ("operator",)
 ORG_READERS = ("operator", "municipality")
+STAFF_KEEPERS = ("school_admin", "municipality", "operator")  # edit and block the accounts one level down
 ROLE_LABELS = {
     "teacher": lazy_gettext("учитель"),
     "deputy": lazy_gettext("заместитель директора"),
@@ -96,7 +97,8 @@ def municipalities():
     for s, user in staff_rows(m.Staff.municipality.is_null(False)):
         staff.setdefault(s.municipality_id, []).append((s, user))
     audit("municipality.list", "region", "", details={"count": len(rows)})
-    return render_template("registries/municipalities.html", rows=rows, schools=schools, staff=staff)
+    return render_template("registries/municipalities.html", rows=rows, schools=schools, staff=staff,
+                           writable=writable_staff(actor))
 
 
 def municipality_form(municipality: m.Municipality | None):
@@ -166,7 +168,7 @@ def school(school_id: int):
     require(actor, "org.read", found, object_type="school", object_id=school_id)
     admins = staff_rows((m.Staff.school == found.id) & (User.role == "school_admin"))
     audit("school.read", "school", found.id)
-    return render_template("registries/school.html", school=found, admins=admins,
+    return render_template("registries/school.html", school=found, admins=admins, writable=writable_staff(actor),
                            can_write=actor.role == "operator")
 
 
@@ -271,7 +273,7 @@ def staff_list():
     require(actor, "staff.read", None)
     found = admins_school()
     rows = staff_rows(scope(actor, "staff.read", m.Staff))
-    writable = {s.id for s in m.Staff.select(m.Staff.id).where(scope(actor, "staff.write", m.Staff))}
+    writable = writable_staff(actor)
     audit("staff.list", "school", found.id, details={"count": len(rows)})
     return render_template("registries/staff.html", rows=rows, writable=writable, school=found)
 
@@ -301,8 +303,22 @@ def staff_new():
                            values=values, errors=errors, back=url_for("registries.staff_list"))
 
 
+def writable_staff(actor: Any) -> set[int]:
+    """Ids of the staff rows the actor may edit and block (the ``staff.write`` scope)."""
+    return {s.id for s in m.Staff.select(m.Staff.id).where(scope(actor, "staff.write", m.Staff))}
+
+
+def staff_back(staff: m.Staff) -> str:
+    """Where an edit or a block returns to: the page the actor keeps this account from."""
+    if current_actor().role == "school_admin":
+        return url_for("registries.staff_list")
+    if staff.school_id is not None:
+        return url_for("registries.school", school_id=staff.school_id)
+    return url_for("registries.municipalities")
+
+
 @bp.route("/staff/<int:staff_id>/edit", methods=["GET", "POST"])
-@roles_required("school_admin")
+@roles_required(*STAFF_KEEPERS)
 def staff_edit(staff_id: int):
     actor = current_actor()
     staff = get_or_deny(actor, "staff.write", m.Staff, staff_id)
@@ -315,15 +331,15 @@ def staff_edit(staff_id: int):
             with database.atomic():
                 changes = organisations.update_staff(staff, data)
             flash(_("Изменения сохранены.") if changes else _("Изменений нет."), "success")
-            return redirect(url_for("registries.staff_list"))
+            return redirect(staff_back(staff))
     else:
         values = {k: getattr(staff, k) for k in STAFF_FORM}
-    return render_template("registries/staff_form.html", staff=staff, place=staff.school, role=None, roles=None,
-                           values=values, errors=errors, back=url_for("registries.staff_list"))
+    return render_template("registries/staff_form.html", staff=staff, place=staff.school or staff.municipality,
+                           role=None, roles=None, values=values, errors=errors, back=staff_back(staff))
 
 
 @bp.route("/staff/<int:staff_id>/<any(block, unblock):what>", methods=["POST"])
-@roles_required("school_admin")
+@roles_required(*STAFF_KEEPERS)
 def staff_block(staff_id: int, what: str):
     actor = current_actor()
     staff = get_or_deny(actor, "staff.write", m.Staff, staff_id)
@@ -333,9 +349,9 @@ def staff_block(staff_id: int, what: str):
     user = User.get_by_id(staff.user_id)
     with database.atomic():
         if what == "block" and not user.is_blocked:
-            people.block(user, request.form.get("reason", "").strip()[:300] or "blocked by the school admin")
+            people.block(user, request.form.get("reason", "").strip()[:300] or f"blocked by the {actor.role}")
             flash(_("Учётная запись %(name)s заблокирована; её сеансы завершены.", name=staff.full_name), "success")
         elif what == "unblock" and user.is_blocked:
             people.unblock(user)
             flash(_("Учётная запись %(name)s разблокирована.", name=staff.full_name), "success")
-    return redirect(url_for("registries.staff_list"))
+    return redirect(staff_back(staff))

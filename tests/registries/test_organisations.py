@@ -182,6 +182,62 @@ def test_blocking_a_staff_account_ends_its_live_session_at_once(app, world, logi
         assert not User.get_by_id(teacher.id).is_blocked
 
 
+def _staff_of(app, user):
+    with app.app_context():
+        return m.Staff.get(m.Staff.user == user.id)
+
+
+def test_municipality_edits_and_blocks_the_school_admins_of_its_schools_only(app, world, login):
+    with app.app_context():
+        far = m.Municipality.create(code="02", name="Дальний район")
+        far_school = m.School.create(municipality=far, code="0201", name="Дальняя школа", short_name="Дальняя")
+    far_admin = _staff_of(app, world.staff("school_admin", school=far_school))
+    own_admin = _staff_of(app, world.admin)
+    teacher = _staff_of(app, world.staff("teacher", school=world.school))
+    admin_session = app.test_client()
+    login(admin_session, world.admin)
+    assert admin_session.get("/").status_code == 200
+    district = app.test_client()
+    login(district, world.municipal)
+    page = district.get(f"/registries/schools/{world.school.id}").get_data(as_text=True)
+    assert f"/registries/staff/{own_admin.id}/edit" in page and f"/registries/staff/{own_admin.id}/block" in page
+    edited = district.post(f"/registries/staff/{own_admin.id}/edit",
+                           data={"last_name": "Админова", "first_name": "Елена", "position": "директор"})
+    assert edited.status_code == 302 and edited.headers["Location"].endswith(f"/registries/schools/{world.school.id}")
+    assert audits(app, "staff.update")[-1]["new"] == {"last_name": "Админова", "first_name": "Елена",
+                                                      "position": "директор"}
+    assert district.post(f"/registries/staff/{own_admin.id}/block", data={"reason": "увольнение"}).status_code == 302
+    refused = admin_session.get("/registries/staff")
+    assert refused.status_code == 302 and "/login" in refused.headers["Location"]  # the live session ended
+    assert "заблокирована" in district.get(f"/registries/schools/{world.school.id}").get_data(as_text=True)
+    assert district.post(f"/registries/staff/{own_admin.id}/unblock").status_code == 302
+    with app.app_context():
+        assert not User.get_by_id(world.admin.id).is_blocked
+    # one level down only, and only in its own municipality
+    for target in (far_admin, teacher, _staff_of(app, world.municipal)):
+        assert district.post(f"/registries/staff/{target.id}/block").status_code == 403
+        assert district.get(f"/registries/staff/{target.id}/edit").status_code == 403
+    with app.app_context():
+        assert not User.get_by_id(far_admin.user_id).is_blocked and not User.get_by_id(teacher.user_id).is_blocked
+
+
+def test_operator_keeps_school_admins_and_municipality_specialists_but_not_teachers(app, world, login, operator):
+    specialist = _staff_of(app, world.municipal)
+    teacher = _staff_of(app, world.staff("teacher", school=world.school))
+    client = app.test_client()
+    login(client, operator)
+    page = client.get("/registries/municipalities").get_data(as_text=True)
+    assert f"/registries/staff/{specialist.id}/block" in page
+    blocked = client.post(f"/registries/staff/{specialist.id}/block", data={"reason": "перевод"})
+    assert blocked.status_code == 302 and blocked.headers["Location"].endswith("/registries/municipalities")
+    with app.app_context():
+        assert User.get_by_id(world.municipal.id).is_blocked
+    assert client.post(f"/registries/staff/{_staff_of(app, world.other_admin).id}/edit",
+                       data={"last_name": "Другая", "first_name": "Анна"}).status_code == 302
+    assert client.post(f"/registries/staff/{teacher.id}/block").status_code == 403
+    assert client.post(f"/registries/staff/{_staff_of(app, operator).id}/block").status_code == 403
+
+
 def test_class_is_created_with_a_class_teacher_and_the_teacher_changed(app, world, client, login):
     first = world.staff("teacher", school=world.school)
     second = world.staff("teacher", school=world.school)
