@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import peewee
+from marshmallow import ValidationError
 
 from core.api import _, core_settings, database, settings, utcnow
 from plugins.gradebook.models import (
@@ -29,7 +30,7 @@ from plugins.gradebook.models import (
     TeachingAssignment,
     WorkType,
 )
-from plugins.gradebook.rules import is_late
+from plugins.gradebook.rules import is_late, local_date
 
 DEFAULT_WORK_TYPES = (
     # name, short, weight, written, default
@@ -261,6 +262,88 @@ def set_lesson_text(lesson: Lesson, by: int | None, *, topic: str | None = None,
         lesson.work_type = work_type.id
     lesson.save()
     return lesson
+
+
+# --- the lessons themselves: an extra lesson, a moved one, a cancelled empty one ------------------
+
+SCHEDULE_FIELDS = ("date", "number", "starts_at", "ends_at", "room")
+
+
+def _check_slot(assignment: TeachingAssignment, date: dt.date, number: int, lesson_id: int | None = None) -> None:
+    """The date lies in the assignment's academic year and the journal has no other lesson with that number."""
+    year = AcademicYear.get_by_id(assignment.year_id)
+    if not year.starts_on <= date <= year.ends_on:
+        raise ValidationError(_("Дата вне учебного года %(year)s: с %(start)s по %(end)s.", year=year.name,
+                                start=year.starts_on.strftime("%d.%m.%Y"), end=year.ends_on.strftime("%d.%m.%Y")),
+                              "date")
+    clash = Lesson.select(Lesson.id).where((Lesson.assignment == assignment.id) & (Lesson.date == date)
+                                           & (Lesson.number == number))
+    if lesson_id is not None:
+        clash = clash.where(Lesson.id != lesson_id)
+    if clash.exists():
+        raise ValidationError(_("В этот день в журнале уже есть %(n)s-й урок.", n=number), "number")
+
+
+def has_entries(lesson: Lesson) -> bool:
+    """True when anything was written for the lesson: marks, attendance, topic, homework or a file."""
+    return bool(lesson.topic or lesson.homework or lesson.homework_file
+                or Mark.select(Mark.id).where(Mark.lesson == lesson.id).exists()
+                or Attendance.select(Attendance.id).where(Attendance.lesson == lesson.id).exists())
+
+
+def add_lesson(assignment: TeachingAssignment, by: int | None, data: dict[str, Any], *,
+               now: dt.datetime | None = None) -> Lesson:
+    """An extra lesson outside the timetable (a make-up lesson, a second lesson on a day)."""
+    ensure_open(assignment)
+    _check_slot(assignment, data["date"], data["number"])
+    lesson = Lesson.create(assignment=assignment.id, **{name: data[name] for name in SCHEDULE_FIELDS})
+    _log("lesson", lesson.id, "created", "", f"{lesson.date.isoformat()} №{lesson.number}", by,
+         lesson_id=lesson.id, assignment_id=assignment.id, at=now)
+    return lesson
+
+
+def reschedule_lesson(lesson: Lesson, by: int | None, data: dict[str, Any], *, now: dt.datetime | None = None) -> int:
+    """Move a lesson to another date, number, time or room; returns how many fields changed.
+
+    The copies of the date kept on its marks and attendance move with it (progress
+    and timeliness read them), in the caller's transaction. Late flags stay as they
+    were computed when each entry was made. A lesson that already has marks or
+    attendance cannot move into the future: nobody can have been marked there yet.
+    """
+    assignment = lesson.assignment
+    ensure_open(assignment)
+    now = now or utcnow()
+    _check_slot(assignment, data["date"], data["number"], lesson.id)
+    moved = data["date"] != lesson.date
+    if moved and data["date"] > local_date(now, _timezone()) and (
+            Mark.select(Mark.id).where(Mark.lesson == lesson.id).exists()
+            or Attendance.select(Attendance.id).where(Attendance.lesson == lesson.id).exists()):
+        raise ValidationError(_("На уроке уже есть отметки или посещаемость: перенести его можно только на "
+                                "прошедшую или сегодняшнюю дату."), "date")
+    changed = 0
+    for name in SCHEDULE_FIELDS:
+        old, new = getattr(lesson, name), data[name]
+        if old != new:
+            _log("lesson", lesson.id, name, old, new, by, lesson_id=lesson.id, assignment_id=assignment.id, at=now)
+            setattr(lesson, name, new)
+            changed += 1
+    if changed:
+        lesson.save()
+    if moved:
+        Mark.update(lesson_date=lesson.date).where(Mark.lesson == lesson.id).execute()
+        Attendance.update(lesson_date=lesson.date).where(Attendance.lesson == lesson.id).execute()
+    return changed
+
+
+def delete_lesson(lesson: Lesson, by: int | None, *, now: dt.datetime | None = None) -> None:
+    """Cancel a lesson that has nothing written for it; one with entries is moved or cleared first."""
+    ensure_open(lesson.assignment)
+    if has_entries(lesson):
+        raise ValidationError(_("На уроке уже есть записи (тема, задание, отметки или посещаемость), поэтому его "
+                                "нельзя удалить. Перенесите урок или сначала очистите записи."), "lesson")
+    _log("lesson", lesson.id, "deleted", f"{lesson.date.isoformat()} №{lesson.number}", "", by,
+         lesson_id=lesson.id, assignment_id=lesson.assignment_id, at=now)
+    lesson.delete_instance()
 
 
 def set_period_grade(assignment: TeachingAssignment, student_id: int, period, value: str, by: int | None, *,

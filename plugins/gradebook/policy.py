@@ -4,7 +4,8 @@ Registries already scopes ``progress.read`` on ``Student`` for parents
 (linked children, with consent), students (themselves), the deputy and the
 school admin (their school). This module adds teachers (students of the
 classes and groups they teach) and class teachers (their class), the journal
-itself (``journal.read`` / ``journal.write`` on a ``TeachingAssignment``), the
+itself (``journal.read`` / ``journal.write`` on a ``TeachingAssignment``), timetable changes
+(``lesson.schedule``: the journal's teacher and the school's managers), the
 school's gradebook settings and the timeliness reports. The municipality sees
 aggregates only: counts per school, and per teacher and class inside its own schools.
 """
@@ -93,6 +94,8 @@ def decide(actor: Any, action: str, resource: Any):
         return deny("the municipality sees aggregates only, never a single child's progress")
     if action in ("journal.read", "journal.write") and isinstance(resource, TeachingAssignment):
         return _journal(actor, action, resource)
+    if action == "lesson.schedule" and isinstance(resource, TeachingAssignment):
+        return _schedule(actor, resource)
     if action in ("gradebook.manage", "year.close", "timeliness.read"):
         school_id = getattr(resource, "id", resource)
         if school_id is None or role not in SCHOOL_MANAGERS or school_id not in school_ids_of(actor):
@@ -107,6 +110,21 @@ def decide(actor: Any, action: str, resource: Any):
             return allow("counts per teacher and class of a school the actor oversees")
         return None
     return None
+
+
+def _schedule(actor: Any, assignment: TeachingAssignment):
+    """Adding, moving and cancelling lessons: the journal's teacher, and the school's deputy or admin
+    (who make the timetable changes: replacements, moved days)."""
+    staff_id = staff_id_of(actor)
+    if staff_id is None:
+        return None
+    own = assignment.teacher_id == staff_id
+    manager = actor.role in SCHOOL_MANAGERS and assignment.school_id in school_ids_of(actor)
+    if not (own or manager):
+        return None
+    if AcademicYear.get_by_id(assignment.year_id).is_closed:
+        return deny("the academic year is closed into the archive")
+    return allow("the teacher of this assignment" if own else "a manager of the school changes its timetable")
 
 
 def _journal(actor: Any, action: str, assignment: TeachingAssignment):

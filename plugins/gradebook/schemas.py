@@ -241,6 +241,22 @@ class SlotForm(FormSchema):
     room = fields.String(load_default="", validate=validate.Length(max=50))
 
 
+class LessonForm(FormSchema):
+    """One lesson's place in the timetable: an extra lesson, or a lesson moved to another day or room."""
+
+    date = fields.Date(required=True, error_messages=BAD_DATE)
+    number = fields.Integer(required=True, error_messages=BAD_NUMBER,
+                            validate=validate.Range(min=0, max=12, error=_l("Номер урока от 0 до 12.")))
+    starts_at = fields.Time(load_default=None, allow_none=True, error_messages={"invalid": _l("Время в виде ЧЧ:ММ.")})
+    ends_at = fields.Time(load_default=None, allow_none=True, error_messages={"invalid": _l("Время в виде ЧЧ:ММ.")})
+    room = fields.String(load_default="", validate=validate.Length(max=50, error=_l("Не длиннее 50 знаков.")))
+
+    @validates_schema
+    def times_in_order(self, data, **kwargs):
+        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] <= data["starts_at"]:
+            raise ValidationError(_l("Конец урока должен быть позже начала."), "ends_at")
+
+
 class LocalActForm(FormSchema):
     threshold_5 = fields.Decimal(required=True, error_messages=BAD_NUMBER,
                                  validate=validate.Range(min=2, max=5, error=_l("Порог от 2 до 5.")))

@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from marshmallow import ValidationError
 from werkzeug.utils import secure_filename
 
 from core.api import (
@@ -42,6 +43,7 @@ from plugins.gradebook.models import (
     TeachingAssignment,
     WorkType,
 )
+from plugins.gradebook.schemas import LessonForm
 
 bp = Blueprint("gradebook", __name__, template_folder="templates", static_folder="static",
                static_url_path="/gradebook/static")
@@ -224,6 +226,7 @@ def journal_grid(assignment_id: int):
     days = {lesson.id: lesson.date.strftime("%d.%m") for lesson in grid.lessons}  # once per column, not per cell
     return render_template("gradebook/journal_grid.html", grid=grid, assignment=assignment, period=period, days=days,
                            periods=queries.periods_of(assignment.year), writable=writable, errors=errors,
+                           can_schedule=can(actor, "lesson.schedule", assignment),
                            submitted=submitted, title=queries.assignment_title(assignment),
                            year_closed=assignment.year.is_closed), (422 if errors else 200)
 
@@ -290,6 +293,7 @@ def lesson_page(assignment_id: int, lesson_id: int):
     return render_template("gradebook/lesson.html", assignment=assignment, lesson=lesson, work_types=work_types,
                            codes=codes, students=students, marks=marks, attendance=attendance, errors=errors,
                            column=column, writable=can(actor, "journal.write", assignment),
+                           can_schedule=can(actor, "lesson.schedule", assignment),
                            allowed=MARK_VALUES.get(assignment.scale, ()), title=queries.assignment_title(assignment))
 
 
@@ -342,6 +346,82 @@ def _store_attachment(lesson: Lesson, filename: str, content: bytes) -> None:
     (folder / stored).write_bytes(content)
     lesson.homework_file, lesson.homework_file_name = stored, filename[:200]
     lesson.save()
+
+
+# --- the lessons themselves: add, move, cancel -------------------------------------------------
+
+
+def _lesson_of(assignment: TeachingAssignment, lesson_id: int) -> Lesson:
+    lesson = Lesson.get_or_none((Lesson.id == lesson_id) & (Lesson.assignment == assignment.id))
+    if lesson is None:
+        abort(404)
+    return lesson
+
+
+def _first_messages(exc: ValidationError) -> dict[str, str]:
+    return {k: (v[0] if isinstance(v, list) else str(v)) for k, v in exc.normalized_messages().items()}
+
+
+def _lesson_form(assignment: TeachingAssignment, lesson: Lesson | None):
+    """The form of an extra lesson (``lesson`` None) or of a lesson moved to another day, time or room."""
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        values = {name: request.form.get(name, "").strip() for name in journal.SCHEDULE_FIELDS}
+        by = current_actor().id
+        try:
+            data = LessonForm().load({k: v if k == "room" else (v or None) for k, v in values.items()})
+            with database.atomic():
+                if lesson is None:
+                    lesson = journal.add_lesson(assignment, by, data)
+                    audit("journal.write", "lesson", lesson.id, details={"lesson": "added"})
+                    flash(_("Урок добавлен."), "success")
+                else:
+                    changed = journal.reschedule_lesson(lesson, by, data)
+                    audit("journal.write", "lesson", lesson.id, details={"lesson": "moved", "fields": changed})
+                    flash(_("Расписание урока изменено.") if changed else _("Изменений нет."), "success")
+        except ValidationError as exc:
+            errors = _first_messages(exc)
+            flash(_("Не сохранено: исправьте отмеченные поля."), "error")
+        else:
+            return redirect(url_for(".lesson_page", assignment_id=assignment.id, lesson_id=lesson.id))
+    elif lesson is None:
+        values = {"date": today().isoformat(), "number": "1", "starts_at": "", "ends_at": "", "room": ""}
+    else:
+        values = {"date": lesson.date.isoformat(), "number": str(lesson.number), "room": lesson.room,
+                  **{k: getattr(lesson, k).strftime("%H:%M") if getattr(lesson, k) else ""
+                     for k in ("starts_at", "ends_at")}}
+    return render_template("gradebook/lesson_schedule.html", assignment=assignment, lesson=lesson, values=values,
+                           errors=errors, title=queries.assignment_title(assignment)), (422 if errors else 200)
+
+
+@bp.route("/journal/<int:assignment_id>/lessons/new", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def lesson_new(assignment_id: int):
+    return _lesson_form(_assignment(assignment_id, "lesson.schedule"), None)
+
+
+@bp.route("/journal/<int:assignment_id>/lesson/<int:lesson_id>/schedule", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def lesson_schedule(assignment_id: int, lesson_id: int):
+    assignment = _assignment(assignment_id, "lesson.schedule")
+    return _lesson_form(assignment, _lesson_of(assignment, lesson_id))
+
+
+@bp.route("/journal/<int:assignment_id>/lesson/<int:lesson_id>/delete", methods=["POST"])
+@roles_required(*STAFF_ROLES)
+def lesson_delete(assignment_id: int, lesson_id: int):
+    assignment = _assignment(assignment_id, "lesson.schedule")
+    lesson = _lesson_of(assignment, lesson_id)
+    try:
+        with database.atomic():
+            journal.delete_lesson(lesson, current_actor().id)
+    except ValidationError as exc:
+        flash(next(iter(_first_messages(exc).values())), "error")
+        return redirect(url_for(".lesson_page", assignment_id=assignment.id, lesson_id=lesson.id))
+    audit("journal.write", "lesson", lesson_id, details={"lesson": "deleted"})
+    flash(_("Урок %(date)s удалён.", date=lesson.date.strftime("%d.%m.%Y")), "success")
+    period = queries.period_on(assignment.year, lesson.date)
+    return redirect(url_for(".journal_grid", assignment_id=assignment.id, period=period.id if period else None))
 
 
 @bp.route("/journal/<int:assignment_id>/lesson/<int:lesson_id>/file")
@@ -403,9 +483,32 @@ def history(assignment_id: int):
     users = {u.id: u.display_name for u in _users([c.changed_by for c in changes])}
     lessons = {lesson.id: lesson for lesson in Lesson.select().where(
         Lesson.id.in_([c.lesson_id for c in changes if c.lesson_id] or [0]))}
+    work_types = {str(w.id): w.name for w in WorkType.select().where(WorkType.school_id == assignment.school_id)}
     audit("journal.read", "history", assignment.id)
     return render_template("gradebook/history.html", assignment=assignment, changes=changes, names=names,
-                           users=users, lessons=lessons, title=queries.assignment_title(assignment))
+                           users=users, lessons=lessons, title=queries.assignment_title(assignment),
+                           labels=change_labels(), work_types=work_types)
+
+
+def change_labels() -> dict[tuple[str, str], str]:
+    """What a line of the journal's history changed, in words: (kind, field) → label."""
+    return {
+        ("mark", "value"): _("Отметка"),
+        ("mark", "comment"): _("Комментарий к отметке"),
+        ("attendance", "code"): _("Посещаемость"),
+        ("lesson", "topic"): _("Тема урока"),
+        ("lesson", "homework"): _("Домашнее задание"),
+        ("lesson", "work_type"): _("Вид работы урока"),
+        ("lesson", "created"): _("Урок добавлен"),
+        ("lesson", "deleted"): _("Урок удалён"),
+        ("lesson", "date"): _("Дата урока"),
+        ("lesson", "number"): _("Номер урока"),
+        ("lesson", "starts_at"): _("Начало урока"),
+        ("lesson", "ends_at"): _("Окончание урока"),
+        ("lesson", "room"): _("Кабинет"),
+        ("grade", "value"): _("Итоговая отметка"),
+        ("year", "closed_at"): _("Учебный год закрыт"),
+    }
 
 
 def _users(ids):

@@ -91,6 +91,23 @@ school_admin        403 403 403 403
 other_school_admin  403 403 403 403
 municipality        403 403 403 403
 """)
+# adding, moving and cancelling lessons: the journal's teacher and the school's managers (a page opens: 200)
+LESSON_SCHEDULE = table("""
+anonymous           302 302 302 302
+student             403 403 403 403
+own_parent          403 403 403 403
+other_parent        403 403 403 403
+subject_teacher     200 403 403 403
+other_teacher       403 200 403 403
+class_teacher       403 403 403 403
+school_admin        200 200 200 403
+other_school_admin  403 403 403 200
+municipality        403 403 403 403
+""")
+# ... an empty form is refused field by field (422) ...
+LESSON_SCHEDULE_POST = {role: tuple(422 if c == 200 else c for c in codes) for role, codes in LESSON_SCHEDULE.items()}
+# ... and a delete of a lesson with entries (every matrix lesson has a homework file) goes back to it (302)
+LESSON_DELETE = {role: tuple(302 if c == 200 else c for c in codes) for role, codes in LESSON_SCHEDULE.items()}
 # the school admin's lesson generation: only for their own school's assignments (another school's is 404)
 GENERATE_LESSONS = table("""
 anonymous           302 302 302 302
@@ -176,6 +193,8 @@ ROUTES = {
     ("gradebook.history", "GET"): ("assignment", JOURNAL_READ, None),
     ("gradebook.lesson_page", "GET"): ("lesson", JOURNAL_READ, None),
     ("gradebook.lesson_file", "GET"): ("lesson", JOURNAL_READ, None),
+    ("gradebook.lesson_new", "GET"): ("assignment", LESSON_SCHEDULE, None),
+    ("gradebook.lesson_schedule", "GET"): ("lesson", LESSON_SCHEDULE, None),
     ("gradebook.timeliness_school", "GET"): (None, SCHOOL_MANAGERS, None),
     ("gradebook.timeliness_municipality", "GET"): (None, MUNICIPALITY_ONLY, None),
     ("gradebook.admin_index", "GET"): (None, SCHOOL_MANAGERS, None),
@@ -191,6 +210,9 @@ ROUTES = {
     ("gradebook.journal_grid", "POST"): ("assignment", JOURNAL_WRITE, {}),
     ("gradebook.attestation", "POST"): ("assignment", JOURNAL_WRITE, {}),
     ("gradebook.lesson_page", "POST"): ("lesson", JOURNAL_WRITE, {}),
+    ("gradebook.lesson_new", "POST"): ("assignment", LESSON_SCHEDULE_POST, {}),
+    ("gradebook.lesson_schedule", "POST"): ("lesson", LESSON_SCHEDULE_POST, {}),
+    ("gradebook.lesson_delete", "POST"): ("lesson", LESSON_DELETE, {}),
     ("gradebook.admin_save", "POST"): ("admin_form", SCHOOL_ADMIN_FORM, {}),
     ("gradebook_tokens.api_token_create", "POST"): (None, {r: (302,) if r == "anonymous" else (200,)
                                                             for r in ROLES}, {"name": "матрица"}),

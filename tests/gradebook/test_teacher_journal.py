@@ -102,6 +102,7 @@ def test_history_page_shows_old_and_new_values(world, as_):
     client.post(f"/journal/{world.maths_5a.id}?period={world.period.id}", data={_cell(lesson, world.a3): "4"})
     page = client.get(f"/journal/{world.maths_5a.id}/history").get_data(as_text=True)
     assert "<td>3</td><td>4</td>" in page
+    assert "<td>Отметка</td>" in page and "mark / value" not in page  # in words, not the storage names
 
 
 def test_post_without_csrf_token_is_refused(app, world, as_):
