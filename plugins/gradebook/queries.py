@@ -24,6 +24,7 @@ from plugins.gradebook.models import (
     Attendance,
     AttendanceCode,
     GroupMember,
+    Holiday,
     JournalChange,
     Lesson,
     Mark,
@@ -282,6 +283,7 @@ class DiaryLesson:
 class DiaryDay:
     date: dt.date
     lessons: list[DiaryLesson] = field(default_factory=list)
+    holiday: str = ""  # the name of the holidays or day off the date falls in
 
 
 def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
@@ -291,10 +293,15 @@ def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
     year = year_on(student.school_id, monday)
     if year is None:
         return days
+    end = monday + dt.timedelta(days=WEEK_DAYS - 1)
+    for holiday in Holiday.select().where((Holiday.year == year.id) & (Holiday.starts_on <= end)
+                                          & (Holiday.ends_on >= monday)):
+        for day in days:
+            if holiday.starts_on <= day.date <= holiday.ends_on:
+                day.holiday = holiday.name
     assignments = {a.id: a for a in student_assignments(student, year)}
     if not assignments:
         return days
-    end = monday + dt.timedelta(days=WEEK_DAYS - 1)
     lessons = list(Lesson.select().where(Lesson.assignment.in_(list(assignments)) & Lesson.date.between(monday, end))
                    .order_by(Lesson.date, Lesson.number))
     ids = [lesson.id for lesson in lessons]

@@ -127,6 +127,7 @@ class DiaryLessonSchema(Schema):
 class DiaryDaySchema(Schema):
     date = fields.Date(dump_only=True)
     lessons = fields.List(fields.Nested(DiaryLessonSchema), dump_only=True)
+    holiday = fields.String(dump_only=True, metadata={"description": "holidays or day off on this date, or empty"})
 
 
 class MarkChangeSchema(Schema):

@@ -2,6 +2,7 @@
 
 import pytest
 
+from core.api import create_api_token
 from tests.gradebook.factories import build_world, user_of
 
 
@@ -21,3 +22,15 @@ def as_(app, client, login):
         return client
 
     return do
+
+
+@pytest.fixture
+def bearer(app):
+    """``bearer(person)`` → headers with a fresh API token of that registry person's user."""
+
+    def make(person, days=None):
+        with app.test_request_context():
+            _, token = create_api_token(user_of(person), "test", days=days)
+        return {"Authorization": f"Bearer {token}"}
+
+    return make

@@ -2,25 +2,11 @@
 
 import datetime as dt
 
-import pytest
-
 from core.api import create_api_token, revoke_api_token
 from core.models import AuditRecord
 from plugins.gradebook import journal
 from plugins.gradebook.models import Lesson
 from tests.gradebook.factories import build_world, user_of
-
-
-@pytest.fixture
-def bearer(app):
-    """``bearer(person)`` → headers with a fresh API token of that registry person's user."""
-
-    def make(person, days=None):
-        with app.test_request_context():
-            _, token = create_api_token(user_of(person), "test", days=days)
-        return {"Authorization": f"Bearer {token}"}
-
-    return make
 
 
 def test_parent_reads_their_childs_progress_with_a_bearer_token(app, world, client, bearer):

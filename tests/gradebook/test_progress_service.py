@@ -78,6 +78,20 @@ def test_week_diary_shows_lessons_topic_homework_and_marks(app, world, as_):
     assert "Сложение дробей" in text and "№ 123, 124" in text and ">3<" in text
 
 
+def test_week_diary_names_a_day_off_and_the_api_says_so_too(app, world, as_, client, bearer):
+    from plugins.gradebook.models import Holiday
+
+    day_off = world.today + dt.timedelta(days=(4 - world.today.weekday()) % 7)  # the coming Friday
+    with app.app_context():
+        Holiday.create(year=world.year.id, name="День народного единства", starts_on=day_off, ends_on=day_off)
+    text = as_(world.parent).get(f"/progress/{world.a1.id}/diary?week={day_off.isoformat()}").get_data(as_text=True)
+    assert '<p class="holiday">День народного единства</p>' in text
+    days = client.get(f"/api/v1/students/{world.a1.id}/diary?week={day_off.isoformat()}",
+                      headers=bearer(world.parent)).get_json()["days"]
+    assert {d["date"]: d["holiday"] for d in days}[day_off.isoformat()] == "День народного единства"
+    assert sum(1 for d in days if d["holiday"]) == 1
+
+
 def test_homework_for_coming_days_is_listed_with_its_due_date(app, world, as_):
     with app.app_context():
         lessons = list(Lesson.select().where(Lesson.assignment == world.maths_5a.id).order_by(Lesson.date))
