@@ -141,9 +141,9 @@ class Importer:
         file_snils = [row["snils"] for _, _, row in students if row.get("snils")]
         self.elsewhere = {}
         for part in chunks(file_snils):
-            for s in m.Student.select(m.Student.snils, m.School.code).join(m.School).where(
+            for s in m.Student.select(m.Student.snils, m.Student.status, m.School.code).join(m.School).where(
                     m.Student.snils.in_(part) & (m.Student.school != self.school.id)):
-                self.elsewhere[s.snils] = s.school.code
+                self.elsewhere[s.snils] = (s.school.code, s.status in m.RELEASED_STATUSES)
         parent_snils = {row["snils"] for _, _, row in parents}
         parent_snils |= {str(raw.get("parent_snils") or "").replace("-", "").replace(" ", "") for _, _, raw in links}
         self.parents_by_snils = {}
@@ -180,9 +180,13 @@ class Importer:
                              row=seen_names[key]))
                 continue
             if snils and snils in self.elsewhere:
+                code, released = self.elsewhere[snils]
                 self.error(sheet, number, "students", "snils",
-                           _("Обучающийся с этим СНИЛС числится в другой школе (код %(code)s): "
-                             "сначала оформите перевод.", code=self.elsewhere[snils]))
+                           _("Обучающийся с этим СНИЛС выбыл из другой школы (код %(code)s): зачислите его "
+                             "переводом через форму «Новый обучающийся», тогда его родители и учётная запись "
+                             "сохранятся.", code=code) if released else
+                           _("Обучающийся с этим СНИЛС числится в другой школе (код %(code)s): зачислить его "
+                             "можно, когда та школа отметит выбытие.", code=code))
                 continue
             existing = (self.students_by_snils.get(snils) if snils else None) or self.students_by_name.get(key)
             if snils and existing is not None and existing.snils != snils and snils in self.students_by_snils:

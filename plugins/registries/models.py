@@ -8,6 +8,7 @@ from core.api import BaseModel, User, utcnow
 
 GENDERS = ("m", "f")
 ENROLMENT_STATUSES = ("enrolled", "transferred", "left", "graduated")
+RELEASED_STATUSES = ("transferred", "left")  # the old school has recorded the departure: another may enrol
 RELATIONS = ("mother", "father", "guardian", "representative")
 CONSENT_CHANNELS = ("paper", "electronic")
 STAFF_ROLES = ("teacher", "deputy", "school_admin", "municipality", "operator")

@@ -56,6 +56,62 @@ def check_snils_free(snils: str | None, *, student_id: int | None = None, parent
                                           "ребёнком, укажите этот СНИЛС на карточке ребёнка."))
 
 
+
+
+def released_elsewhere(school_id: int, data: dict[str, Any]) -> m.Student | None:
+    """The record of the same child that another school has released, to enrol here by transfer.
+
+    The SNILS finds the record; the surname and the birth date must match too, so a
+    mistyped or guessed SNILS never hands another child's record to this school. A
+    child still studying at the other school is refused with what that school must do.
+    """
+    snils = data.get("snils")
+    found = m.Student.get_or_none(m.Student.snils == snils) if snils else None
+    if found is None or found.school_id == school_id:
+        return None
+    if found.status not in m.RELEASED_STATUSES:
+        raise RegistryConflict("snils", _("Обучающийся с этим СНИЛС числится в другой школе. Зачислить его "
+                                          "переводом можно, когда та школа отметит выбытие (статус «переведён» "
+                                          "или «выбыл»)."))
+    same_child = (found.birth_date == data.get("birth_date")
+                  and found.last_name.casefold().replace("ё", "е")
+                  == str(data.get("last_name", "")).casefold().replace("ё", "е"))
+    if not same_child:
+        raise RegistryConflict("snils", _("Этот СНИЛС записан у другого человека: проверьте СНИЛС, фамилию и дату "
+                                          "рождения."))
+    return found
+
+
+def transfer_in(student: m.Student, school_id: int, data: dict[str, Any], actor_id: int | None) -> m.Student:
+    """Enrol a child released by another school: the same record moves here, with its parents and login.
+
+    Names and class come from the form; the enrolment history gets the arrival.
+    Consents given to the old school end (its processing ended with the departure):
+    the receiving school records its own before the family can use the service here.
+    """
+    old = {"school_id": student.school_id, "status": student.status,
+           **model_dict(student, STUDENT_FIELDS)}
+    old_school = student.school.short_name
+    values = {k: data[k] for k in STUDENT_FIELDS if k != "school_class"}
+    values["school_class"] = class_for(school_id, data.get("school_class"))
+    for key, value in values.items():
+        setattr(student, key, value)
+    student.school = school_id
+    student.status = "enrolled"
+    student.updated_at = utcnow()
+    student.save()
+    m.EnrolmentEvent.create(student=student.id, status="enrolled", school=school_id,
+                            school_class=values["school_class"], date=dt.date.today(),
+                            note=_("Зачислен переводом из «%(school)s»", school=old_school), recorded_by=actor_id)
+    for consent in m.Consent.select().where((m.Consent.subject_student == student.id)
+                                            & m.Consent.revoked_at.is_null()):
+        revoke_consent(consent, _("Прекращено: обучающийся переведён из «%(school)s» в другую школу.",
+                                  school=old_school), actor_id)
+    audit("student.transfer_in", "student", student.id, details={
+        "old": old, "new": {"school_id": school_id, "status": "enrolled", **model_dict(student, STUDENT_FIELDS)}})
+    return student
+
+
 def create_student(school_id: int, data: dict[str, Any], actor_id: int | None) -> m.Student:
     check_snils_free(data.get("snils"))
     values = {k: data[k] for k in STUDENT_FIELDS if k != "school_class"}

@@ -175,11 +175,21 @@ def student_new():
         if not errors:
             try:
                 with database.atomic():
-                    student = people.create_student(school.id, data, actor.id)
+                    released = people.released_elsewhere(school.id, data)
+                    if released is not None:
+                        came_from = released.school.short_name
+                        student = people.transfer_in(released, school.id, data, actor.id)
+                    else:
+                        student = people.create_student(school.id, data, actor.id)
             except people.RegistryConflict as exc:
                 errors = {exc.field: exc.message}
             else:
-                flash(_("Обучающийся внесён в реестр. Запишите согласие на обработку данных."), "success")
+                if released is not None:
+                    flash(_("Обучающийся зачислен переводом из «%(school)s»: его родители и учётная запись "
+                            "сохранены. Запишите согласие на обработку данных в вашей школе.", school=came_from),
+                          "success")
+                else:
+                    flash(_("Обучающийся внесён в реестр. Запишите согласие на обработку данных."), "success")
                 return redirect(url_for("registries.student", student_id=student.id))
     return render_template("registries/student_form.html", values=values, errors=errors, student=None,
                            classes=class_choices(school.id))
