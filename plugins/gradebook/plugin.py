@@ -29,6 +29,13 @@ def migrations():
 
 
 @hookimpl
+def services():
+    from plugins.gradebook.service import GradebookService
+
+    return {"gradebook": GradebookService()}
+
+
+@hookimpl
 def policy_scope(actor, action, model):
     return policy.scope(actor, action, model)
 
