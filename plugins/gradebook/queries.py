@@ -34,7 +34,13 @@ from plugins.gradebook.models import (
     TeachingAssignment,
     WorkType,
 )
-from plugins.gradebook.rules import GradeRule, suggest_period_grade, suggest_year_grade, weighted_average
+from plugins.gradebook.rules import (
+    GradeRule,
+    marks_needed,
+    suggest_period_grade,
+    suggest_year_grade,
+    weighted_average,
+)
 
 WEEK_DAYS = 6
 HOMEWORK_LOOKBACK_DAYS = 14
@@ -234,6 +240,24 @@ def progress_for(student: Any, period: Period, today: dt.date | None = None, hom
     today = today or dt.date.today()
     return Progress(student.id, year, period, list(by_subject.values()), dict(counts),
                     homework_upcoming(student, today, homework_days, assignments=assignments))
+
+
+@dataclass
+class WhatIf:
+    """The calculator's answer for one subject: the average and the rule's grade with the marks one adds,
+    and how many marks of 5 (or 4) of a chosen weight would reach that grade."""
+
+    average: Decimal | None
+    suggested: str
+    needed: dict[str, int | None]
+
+
+def what_if(entry: SubjectProgress, extra: list[tuple[str, Decimal]], rule: GradeRule,
+            weight: Decimal = Decimal(1)) -> WhatIf:
+    """Apply the school's own rule to the subject's marks plus ``extra`` (value, weight) pairs."""
+    pairs = [(m.value, m.weight) for m in entry.marks] + list(extra)
+    needed = {target: marks_needed(pairs, target, weight, rule) for target in ("5", "4")}
+    return WhatIf(weighted_average(pairs), suggest_period_grade(pairs, entry.scale, rule), needed)
 
 
 def homework_upcoming(student: Any, today: dt.date, days: int = 7, assignments=None) -> list[Homework]:

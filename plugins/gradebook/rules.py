@@ -80,6 +80,21 @@ def suggest_period_grade(marks: list[tuple[str, Decimal | float | int]], scale: 
     return grade_from_average(weighted_average(marks), rule)
 
 
+def marks_needed(marks: list[tuple[str, Decimal | float | int]], target: str, weight: Decimal | float | int,
+                 rule: GradeRule, limit: int = 30) -> int | None:
+    """How many more marks ``target`` (2–5) of ``weight`` bring the suggested grade to at least ``target``.
+
+    0 when the marks already reach it; None when ``limit`` more marks would not.
+    """
+    extra: list[tuple[str, Decimal | float | int]] = []
+    for count in range(limit + 1):
+        suggested = suggest_period_grade(marks + extra, "five", rule)
+        if suggested in FIVE_POINT and int(suggested) >= int(target):
+            return count
+        extra.append((target, weight))
+    return None
+
+
 def suggest_year_grade(period_grades: list[str], scale: str, rule: GradeRule) -> str:
     """The year grade suggested from the period grades: the rounded mean of the 2–5 ones."""
     if scale == "none":

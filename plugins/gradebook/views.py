@@ -43,6 +43,7 @@ from plugins.gradebook.models import (
     TeachingAssignment,
     WorkType,
 )
+from plugins.gradebook.rules import GradeRule
 from plugins.gradebook.schemas import LessonForm
 
 bp = Blueprint("gradebook", __name__, template_folder="templates", static_folder="static",
@@ -110,6 +111,46 @@ def progress(student_id: int):
     audit("progress.read", "student", student.id, details={"page": "progress", "period": period.id})
     return render_template("gradebook/progress.html", student=student, data=data, trends=trends,
                            years=queries.periods_for_student(student))
+
+
+CALCULATOR_ROWS = 5
+
+
+@bp.route("/progress/<int:student_id>/calculator")
+@login_required
+def calculator(student_id: int):
+    """«Что если»: the subject's average and the school's rule with marks the student hopes to get."""
+    student = _student(student_id)
+    period = _period_for(student)
+    data = queries.progress_for(student, period, today=today(), homework_days=0)
+    subjects = [s for s in data.subjects if s.scale == "five"]
+    wanted = _int_arg("subject")
+    entry = next((s for s in subjects if s.subject_id == wanted), subjects[0] if subjects else None)
+    work_types = list(WorkType.select().where(WorkType.school_id == student.school_id).order_by(WorkType.id))
+    types = {w.id: w for w in work_types}
+    default_type = journal.default_work_type(student.school_id)
+    rows, extra, errors = [], [], {}
+    values, kinds = request.args.getlist("value"), request.args.getlist("work_type", type=int)
+    for index in range(CALCULATOR_ROWS):
+        value = values[index] if index < len(values) else ""
+        kind = kinds[index] if index < len(kinds) else default_type.id
+        rows.append((value, kind))
+        if not value:
+            continue
+        if value not in ("2", "3", "4", "5"):
+            errors[f"value-{index}"] = _("Отметка — от 2 до 5.")
+        elif kind not in types:
+            errors[f"work_type-{index}"] = _("Выберите вид работы из списка.")
+        else:
+            extra.append((value, types[kind].weight))
+    rule = GradeRule.of(journal.local_act_for(student.school_id))
+    now = queries.what_if(entry, [], rule, default_type.weight) if entry else None
+    then = queries.what_if(entry, extra, rule, default_type.weight) if entry and extra and not errors else None
+    audit("progress.read", "student", student.id,
+          details={"page": "calculator", "period": period.id, "subject": entry.subject_id if entry else None})
+    return render_template("gradebook/calculator.html", student=student, period=period, subjects=subjects,
+                           entry=entry, rows=rows, work_types=work_types, errors=errors, now=now, then=then,
+                           rule=rule, default_type=default_type), (422 if errors else 200)
 
 
 @bp.route("/progress/<int:student_id>/diary")

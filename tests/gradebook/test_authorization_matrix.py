@@ -186,6 +186,7 @@ ROUTES = {
     ("gradebook.progress", "GET"): ("student", STUDENT_PAGE, None),
     ("gradebook.diary", "GET"): ("student", STUDENT_PAGE, None),
     ("gradebook.report_card", "GET"): ("student", STUDENT_PAGE, None),
+    ("gradebook.calculator", "GET"): ("student", STUDENT_PAGE, None),
     ("gradebook.homework_file", "GET"): ("student_lesson", STUDENT_PAGE, None),
     ("gradebook.journal_index", "GET"): (None, STAFF_ONLY, None),
     ("gradebook.journal_grid", "GET"): ("assignment", JOURNAL_READ, None),

@@ -7,6 +7,7 @@ from plugins.gradebook.rules import (
     GradeRule,
     is_late,
     local_date,
+    marks_needed,
     suggest_period_grade,
     suggest_year_grade,
     weighted_average,
@@ -57,3 +58,15 @@ def test_late_entry_is_measured_on_the_local_entry_date_not_the_lesson_date():
     assert not is_late(lesson, dt.datetime(2025, 10, 6, 12, 0), 0, "Europe/Moscow")
     assert not is_late(lesson, dt.datetime(2025, 10, 9, 12, 0), 3, "Europe/Moscow")
     assert is_late(lesson, dt.datetime(2025, 10, 10, 12, 0), 3, "Europe/Moscow")
+
+
+def test_marks_needed_counts_the_marks_that_reach_a_grade_by_the_schools_rule():
+    rule = GradeRule()  # 4.5 / 3.5 / 2.5, at least 3 marks
+    fours = [("4", 1)] * 3
+    assert marks_needed(fours, "5", 1, rule) == 3  # (12 + 5n) / (3 + n) ≥ 4.5 from n = 3
+    assert marks_needed(fours, "5", 2, rule) == 2  # heavier work counts more
+    assert marks_needed(fours, "4", 1, rule) == 0  # already there
+    assert marks_needed([("5", 1)], "5", 1, rule) == 2  # the minimum of marks comes first
+    assert marks_needed([("2", 1)] * 100, "5", 1, rule) is None  # not within 30 marks
+    strict = GradeRule(threshold_5=Decimal("4.75"))
+    assert marks_needed(fours, "5", 1, strict) == 9
