@@ -67,9 +67,12 @@ def nav_items(actor):
         items.append(NavItem(lazy_gettext("Журнал"), "gradebook.journal_index", order=110))
     if role in policy.SCHOOL_MANAGERS:
         items.append(NavItem(lazy_gettext("Своевременность"), "gradebook.timeliness_school", order=300))
+        items.append(NavItem(lazy_gettext("Успеваемость"), "gradebook.attainment_school", order=305))
     if role in ("municipality", "operator"):
         items.append(NavItem(lazy_gettext("Своевременность по школам"), "gradebook.timeliness_municipality",
                              order=300))
+        items.append(NavItem(lazy_gettext("Успеваемость по школам"), "gradebook.attainment_municipality",
+                             order=305))
     if role == "school_admin":
         items.append(NavItem(lazy_gettext("Настройки журнала"), "gradebook.admin_index", order=310))
     items.append(NavItem(lazy_gettext("Ключи API"), "gradebook_tokens.api_tokens", order=900))

@@ -96,18 +96,18 @@ def decide(actor: Any, action: str, resource: Any):
         return _journal(actor, action, resource)
     if action == "lesson.schedule" and isinstance(resource, TeachingAssignment):
         return _schedule(actor, resource)
-    if action in ("gradebook.manage", "year.close", "timeliness.read"):
+    if action in ("gradebook.manage", "year.close", "timeliness.read", "attainment.read"):
         school_id = getattr(resource, "id", resource)
         if school_id is None or role not in SCHOOL_MANAGERS or school_id not in school_ids_of(actor):
             return None
         if action == "gradebook.manage" and role != "school_admin":
             return None
         return allow("a manager of this school")
-    if action == "timeliness.aggregate" and role in ("municipality", "operator"):
+    if action in ("timeliness.aggregate", "attainment.aggregate") and role in ("municipality", "operator"):
         if resource is None:
-            return allow("the municipality and the operator see timeliness aggregated by school")
+            return allow("the municipality and the operator see reports aggregated by school")
         if role == "operator" or getattr(resource, "id", resource) in school_ids_of(actor):
-            return allow("counts per teacher and class of a school the actor oversees")
+            return allow("counts per teacher or class of a school the actor oversees")
         return None
     return None
 

@@ -32,7 +32,7 @@ from core.api import (
     service,
     settings,
 )
-from plugins.gradebook import charts, journal, queries, timeliness
+from plugins.gradebook import attainment, charts, journal, queries, timeliness
 from plugins.gradebook.models import (
     MARK_VALUES,
     AcademicYear,
@@ -635,3 +635,83 @@ def timeliness_municipality():
     return render_template("gradebook/timeliness.html", rows=rows, columns=columns, start=start, end=end,
                            heading=_("Своевременность ведения журнала по школам"),
                            endpoint=".timeliness_municipality", drill_down=True)
+
+
+# --- the attainment report («отчёт об успеваемости») -----------------------------------------
+
+
+def _attainment_choice(school_ids: list[int]) -> tuple[list[int], int | None, list[tuple[str, str]]]:
+    """The academic years on offer, the asked period number (None = the year grades) and the period options."""
+    start_years = sorted({y.start_year for y in AcademicYear.select(AcademicYear.start_year).where(
+        AcademicYear.school_id.in_(school_ids or [0]))}, reverse=True)
+    if not start_years:
+        abort(404)
+    asked = request.args.get("period", "")
+    if asked == "year":
+        number = None
+    elif asked.isdigit():
+        number = int(asked)
+    else:
+        year = queries.year_on(school_ids[0], today()) if len(school_ids) == 1 else None
+        current = queries.period_on(year, today()) if year else None
+        number = current.number if current else 1
+    numbers = sorted({p.number for p in Period.select(Period.number).join(AcademicYear).where(
+        AcademicYear.school_id.in_(school_ids))}) or [1]
+    options = [(str(n), _("%(n)s-й период", n=n)) for n in numbers] + [("year", _("Итоги года"))]
+    return start_years, number, options
+
+
+def _attainment_page(school_ids: list[int], *, per_class: bool, heading: str, school=None):
+    start_years, number, options = _attainment_choice(school_ids)
+    start_year = request.args.get("year", type=int)
+    if start_year not in start_years:
+        start_year = start_years[0]
+    rows = attainment.by_class(attainment.periods_for(school_ids, start_year, number))
+    if not per_class:
+        rows = attainment.by_school(rows, school_ids)
+    first = [("class_name", _("Класс"))] if per_class else [("school", _("Школа"))]
+    columns = first + list(attainment.count_titles().items())
+    total = attainment.total(rows)
+    audit("attainment.read", "school" if school else "municipality", school.id if school else "",
+          details={"year": start_year, "period": number or "year", "rows": len(rows)})
+    if request.args.get("format") == "xlsx":
+        name = f"attainment-{school.code if school else 'municipality'}-{start_year}.xlsx"
+        return _xlsx(timeliness.to_xlsx(rows + [total], columns, _("Успеваемость")), name)
+    return render_template("gradebook/attainment.html", rows=rows, total=total, columns=columns, heading=heading,
+                           start_years=start_years, start_year=start_year, options=options,
+                           period=str(number) if number else "year", school=school,
+                           drill_down=not per_class, endpoint=request.endpoint)
+
+
+@bp.route("/attainment")
+@roles_required("deputy", "school_admin")
+def attainment_school():
+    actor = current_actor()
+    staff = reg().staff_of(actor.user)
+    if staff is None or staff.school_id is None:
+        abort(403)
+    school = staff.school
+    require(actor, "attainment.read", school, object_type="school", object_id=school.id)
+    return _attainment_page([school.id], per_class=True, school=school,
+                            heading=_("Успеваемость и качество знаний: %(school)s", school=school.short_name))
+
+
+@bp.route("/attainment/municipality")
+@roles_required("municipality", "operator")
+def attainment_municipality():
+    """Per school; ``?school=ID`` opens one of the actor's schools per class."""
+    actor = current_actor()
+    require(actor, "attainment.aggregate", None)
+    school_id = request.args.get("school", type=int)
+    if school_id is not None:
+        school = reg().School.get_or_none(reg().School.id == school_id)
+        if school is None:
+            abort(404)
+        require(actor, "attainment.aggregate", school, object_type="school", object_id=school.id)
+        return _attainment_page([school.id], per_class=True, school=school,
+                                heading=_("Успеваемость и качество знаний: %(school)s", school=school.short_name))
+    if actor.role == "operator":
+        school_ids = [s.id for s in reg().School.select(reg().School.id)]
+    else:
+        school_ids = reg().school_ids_of(actor.user)
+    return _attainment_page(school_ids, per_class=False, heading=_("Успеваемость и качество знаний по школам"))

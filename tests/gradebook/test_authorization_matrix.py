@@ -198,6 +198,8 @@ ROUTES = {
     ("gradebook.lesson_schedule", "GET"): ("lesson", LESSON_SCHEDULE, None),
     ("gradebook.timeliness_school", "GET"): (None, SCHOOL_MANAGERS, None),
     ("gradebook.timeliness_municipality", "GET"): (None, MUNICIPALITY_ONLY, None),
+    ("gradebook.attainment_school", "GET"): (None, SCHOOL_MANAGERS, None),
+    ("gradebook.attainment_municipality", "GET"): (None, MUNICIPALITY_ONLY, None),
     ("gradebook.admin_index", "GET"): (None, SCHOOL_MANAGERS, None),
     ("gradebook_tokens.api_tokens", "GET"): (None, ANY_LOGGED_IN, None),
     ("gradebook_api.openapi_document", "GET"): ("api", EVERYONE, None),
