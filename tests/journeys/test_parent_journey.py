@@ -70,6 +70,20 @@ def test_parent_logs_in_through_gosuslugi_and_reads_the_childs_progress_and_repo
     assert maths_row[1] == FIRST_QUARTER_GRADE  # I четверть
     cam.look("report-card")
 
+    page.locator("nav.tabs").get_by_role("link", name="Калькулятор").click()
+    page.wait_for_url(f"**/progress/{child.id}/calculator")
+    page.select_option("#subject", label="Математика")
+    page.select_option("#value-0", "5")
+    page.get_by_role("button", name="Посчитать").click()
+    page.wait_for_url("**/calculator?**")
+    hoped = maths_marks + [type("Hoped", (), {"value": "5", "weight": 1})()]
+    result = page.locator("dd.calc-result").all_inner_texts()
+    assert result[0].replace(",", ".") == weighted_average(hoped)
+    assert page.locator(".calc-needed li").count() == 2  # what it takes to reach «5» and «4»
+    cam.look("calculator")
+
+    page.locator("nav.tabs").get_by_role("link", name="Табель").click()
+    page.wait_for_url(f"**/progress/{child.id}/report-card")
     page.emulate_media(media="print")
     page.screenshot(path=cam.folder / "parent-report-card-print.png", full_page=True)
     assert not page.locator("nav.tabs").is_visible()  # the print shows the card, not the page's navigation
