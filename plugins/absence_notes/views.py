@@ -239,7 +239,7 @@ def _decidable(note_id: int, action: str) -> AbsenceNote | None:
     require(actor, action, note, object_type="absence_note", object_id=note.id)
     if note.status != "pending":
         audit(action, "absence_note", note.id, result="refused", details={"status": note.status})
-        flash(_("Решение по этому сообщению уже принято (%(s)s), изменить его нельзя.", s=note.status_label), "error")
+        flash(_("По этому сообщению уже есть решение («%(s)s»), изменить его нельзя.", s=note.status_label), "error")
         return None
     return note
 
@@ -252,7 +252,7 @@ def _claim(note: AbsenceNote, **changes: Any) -> bool:
 
 def _already_decided(note: AbsenceNote, action: str):
     audit(action, "absence_note", note.id, result="refused", details={"status": "decided meanwhile"})
-    flash(_("Решение по этому сообщению уже принято, изменить его нельзя."), "error")
+    flash(_("По этому сообщению уже есть решение, изменить его нельзя."), "error")
     return redirect(url_for(".detail", note_id=note.id))
 
 

@@ -147,7 +147,7 @@ def test_a_parent_withdraws_a_pending_notice_and_its_file_is_deleted(app, world,
     assert not stored.exists()
     assert client.get(f"/absence-notes/{sent.id}/file").status_code == 404
     again = client.post(f"/absence-notes/{sent.id}/withdraw", follow_redirects=True).get_data(as_text=True)
-    assert "уже принято" in again
+    assert "уже есть решение («отозвано»)" in again
     # the class teacher can no longer accept it
     teacher = as_(world.class_teacher)
     teacher.post(f"/absence-notes/{sent.id}/accept")
