@@ -41,9 +41,9 @@ def requested_school():
 def links_for(school) -> dict[str, str]:
     """Absolute addresses of this plugin's public pages, keeping the school if one was named."""
     args = {"school": school.id} if school is not None else {}
-    return {
-        name: url_for(f"infographic.{name}", _external=True, **args) for name in ("page", "poster", "embed")
-    }
+    links = {name: url_for(f"infographic.{name}", _external=True, **args) for name in ("page", "poster", "embed")}
+    links["origin"] = request.host_url.rstrip("/")  # the snippet accepts height messages from here only
+    return links
 
 
 @bp.route("")
@@ -68,7 +68,7 @@ def embed():
     response = make_response(render_template("infographic/embed.html", ig=ig, links=links_for(school)))
     # The core adds its own CSP only when a view has not: this one may be framed by school websites.
     response.headers["Content-Security-Policy"] = (
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'none'; object-src 'none'; "
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
         "base-uri 'none'; form-action 'none'; frame-ancestors " + " ".join(ig.frame_ancestors)
     )
     return response

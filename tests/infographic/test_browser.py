@@ -94,11 +94,18 @@ class SchoolSite(BaseHTTPRequestHandler):
         pass
 
 
-def test_the_snippet_shows_inside_a_school_website_on_another_origin(region_app, browser, tmp_path):
+def test_the_snippet_shows_inside_a_school_website_on_another_origin_and_fits_its_height(region_app, browser,
+                                                                                          tmp_path):
+    from flask import render_template
+
+    from plugins.infographic.content import infographic
+    from plugins.infographic.views import links_for
+
     app = region_app("demo.toml", plugins=["registries", "infographic"])
     with live_server(app) as base:
-        SchoolSite.snippet = (f'<iframe src="{base}/service/embed" title="Как получить услугу" '
-                              'width="100%" height="900"></iframe>')
+        with app.test_request_context(base_url=base):  # the snippet exactly as the checklist gives it
+            SchoolSite.snippet = render_template("infographic/_snippet.html", school_urls=links_for(None),
+                                                 ig=infographic(None))
         site = HTTPServer(("127.0.0.1", 0), SchoolSite)
         threading.Thread(target=site.serve_forever, daemon=True).start()
         try:
@@ -106,7 +113,13 @@ def test_the_snippet_shows_inside_a_school_website_on_another_origin(region_app,
             page.goto(f"http://127.0.0.1:{site.server_port}/")
             frame = page.frame_locator("iframe")
             assert frame.locator("h1").inner_text().startswith("Предоставление информации")
-            page.screenshot(path=tmp_path / "school-site.png")
+            # the embedded page reports its height and the snippet's listener sizes the frame to it
+            page.wait_for_function("() => document.querySelector('iframe').style.height !== ''")
+            shown = page.evaluate("document.querySelector('iframe').getBoundingClientRect().height")
+            inner = next(f for f in page.frames if "/service/embed" in f.url).evaluate(
+                "document.documentElement.scrollHeight")
+            assert shown != 1150 and abs(shown - inner) <= 2, (shown, inner)
+            page.screenshot(path=tmp_path / "school-site.png", full_page=True)
         finally:
             site.shutdown()
 
