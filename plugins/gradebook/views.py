@@ -579,62 +579,71 @@ def _xlsx(data: bytes, name: str):
                      mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
+def _school_of_manager():
+    """The school of the deputy or school admin asking for a school report."""
+    staff = reg().staff_of(current_actor().user)
+    if staff is None or staff.school_id is None:
+        abort(403)
+    return staff.school
+
+
+def _overseen_schools(action: str):
+    """For the municipality's reports: the school asked with ``?school=`` (None for all) and the school ids.
+
+    The policy checks the whole report and, when a school is asked, that the actor oversees it.
+    """
+    actor = current_actor()
+    require(actor, action, None)
+    school_id = request.args.get("school", type=int)
+    if school_id is not None:
+        school = reg().School.get_or_none(reg().School.id == school_id)
+        if school is None:
+            abort(404)
+        require(actor, action, school, object_type="school", object_id=school.id)
+        return school, [school.id]
+    if actor.role == "operator":
+        return None, [s.id for s in reg().School.select(reg().School.id)]
+    return None, reg().school_ids_of(actor.user)
+
+
+def _timeliness_page(school_ids: list[int], school, heading: str, *, drill_down: bool = False):
+    """Per teacher × class for one school, or per school when ``school`` is None."""
+    start, end = _range()
+    titles = list(timeliness.count_titles().items())
+    if school is not None:
+        rows = timeliness.by_teacher_and_class(school_ids, start, end)
+        audit("timeliness.read", "school", school.id, details={"from": start.isoformat(), "to": end.isoformat()})
+        columns = [("teacher", _("Учитель")), ("class_name", _("Класс")), ("subjects", _("Предметы"))] + titles
+    else:
+        rows = timeliness.by_school(school_ids, start, end)
+        audit("timeliness.read", "municipality", "", details={"schools": len(school_ids)})
+        columns = [("school", _("Школа"))] + titles
+    if request.args.get("format") == "xlsx":
+        name = f"timeliness-{school.code if school else 'municipality'}.xlsx"
+        return _xlsx(timeliness.to_xlsx(rows, columns, _("Своевременность")), name)
+    return render_template("gradebook/timeliness.html", rows=rows, columns=columns, start=start, end=end,
+                           heading=heading, endpoint=request.endpoint, drill_down=drill_down,
+                           school=school if request.endpoint.endswith("municipality") else None)
+
+
 @bp.route("/timeliness")
 @roles_required("deputy", "school_admin")
 def timeliness_school():
-    actor = current_actor()
-    staff = reg().staff_of(actor.user)
-    if staff is None or staff.school_id is None:
-        abort(403)
-    school = staff.school
-    require(actor, "timeliness.read", school, object_type="school", object_id=school.id)
-    start, end = _range()
-    rows = timeliness.by_teacher_and_class([school.id], start, end)
-    audit("timeliness.read", "school", school.id, details={"from": start.isoformat(), "to": end.isoformat()})
-    titles = timeliness.count_titles()
-    columns = [("teacher", _("Учитель")), ("class_name", _("Класс")), ("subjects", _("Предметы"))] + \
-        list(titles.items())
-    if request.args.get("format") == "xlsx":
-        return _xlsx(timeliness.to_xlsx(rows, columns, _("Своевременность")), f"timeliness-{school.code}.xlsx")
-    return render_template("gradebook/timeliness.html", rows=rows, columns=columns, start=start, end=end,
-                           heading=_("Своевременность ведения журнала: %(school)s", school=school.short_name),
-                           endpoint=".timeliness_school")
+    school = _school_of_manager()
+    require(current_actor(), "timeliness.read", school, object_type="school", object_id=school.id)
+    return _timeliness_page([school.id], school,
+                            _("Своевременность ведения журнала: %(school)s", school=school.short_name))
 
 
 @bp.route("/timeliness/municipality")
 @roles_required("municipality", "operator")
 def timeliness_municipality():
     """Totals per school; ``?school=ID`` opens one of the actor's schools per teacher and class."""
-    actor = current_actor()
-    require(actor, "timeliness.aggregate", None)
-    if actor.role == "operator":
-        school_ids = [s.id for s in reg().School.select(reg().School.id)]
-    else:
-        school_ids = reg().school_ids_of(actor.user)
-    start, end = _range()
-    school_id = request.args.get("school", type=int)
-    if school_id is not None:
-        school = reg().School.get_or_none(reg().School.id == school_id)
-        if school is None:
-            abort(404)
-        require(actor, "timeliness.aggregate", school, object_type="school", object_id=school.id)
-        rows = timeliness.by_teacher_and_class([school.id], start, end)
-        audit("timeliness.read", "school", school.id, details={"from": start.isoformat(), "to": end.isoformat()})
-        columns = [("teacher", _("Учитель")), ("class_name", _("Класс")), ("subjects", _("Предметы"))] + \
-            list(timeliness.count_titles().items())
-        if request.args.get("format") == "xlsx":
-            return _xlsx(timeliness.to_xlsx(rows, columns, _("Своевременность")), f"timeliness-{school.code}.xlsx")
-        return render_template("gradebook/timeliness.html", rows=rows, columns=columns, start=start, end=end,
-                               heading=_("Своевременность ведения журнала: %(school)s", school=school.short_name),
-                               endpoint=".timeliness_municipality", school=school)
-    rows = timeliness.by_school(school_ids, start, end)
-    audit("timeliness.read", "municipality", "", details={"schools": len(school_ids)})
-    columns = [("school", _("Школа"))] + list(timeliness.count_titles().items())
-    if request.args.get("format") == "xlsx":
-        return _xlsx(timeliness.to_xlsx(rows, columns, _("Своевременность")), "timeliness-municipality.xlsx")
-    return render_template("gradebook/timeliness.html", rows=rows, columns=columns, start=start, end=end,
-                           heading=_("Своевременность ведения журнала по школам"),
-                           endpoint=".timeliness_municipality", drill_down=True)
+    school, school_ids = _overseen_schools("timeliness.aggregate")
+    if school is not None:
+        return _timeliness_page(school_ids, school,
+                                _("Своевременность ведения журнала: %(school)s", school=school.short_name))
+    return _timeliness_page(school_ids, None, _("Своевременность ведения журнала по школам"), drill_down=True)
 
 
 # --- the attainment report («отчёт об успеваемости») -----------------------------------------
@@ -686,12 +695,8 @@ def _attainment_page(school_ids: list[int], *, per_class: bool, heading: str, sc
 @bp.route("/attainment")
 @roles_required("deputy", "school_admin")
 def attainment_school():
-    actor = current_actor()
-    staff = reg().staff_of(actor.user)
-    if staff is None or staff.school_id is None:
-        abort(403)
-    school = staff.school
-    require(actor, "attainment.read", school, object_type="school", object_id=school.id)
+    school = _school_of_manager()
+    require(current_actor(), "attainment.read", school, object_type="school", object_id=school.id)
     return _attainment_page([school.id], per_class=True, school=school,
                             heading=_("Успеваемость и качество знаний: %(school)s", school=school.short_name))
 
@@ -700,18 +705,8 @@ def attainment_school():
 @roles_required("municipality", "operator")
 def attainment_municipality():
     """Per school; ``?school=ID`` opens one of the actor's schools per class."""
-    actor = current_actor()
-    require(actor, "attainment.aggregate", None)
-    school_id = request.args.get("school", type=int)
-    if school_id is not None:
-        school = reg().School.get_or_none(reg().School.id == school_id)
-        if school is None:
-            abort(404)
-        require(actor, "attainment.aggregate", school, object_type="school", object_id=school.id)
-        return _attainment_page([school.id], per_class=True, school=school,
+    school, school_ids = _overseen_schools("attainment.aggregate")
+    if school is not None:
+        return _attainment_page(school_ids, per_class=True, school=school,
                                 heading=_("Успеваемость и качество знаний: %(school)s", school=school.short_name))
-    if actor.role == "operator":
-        school_ids = [s.id for s in reg().School.select(reg().School.id)]
-    else:
-        school_ids = reg().school_ids_of(actor.user)
     return _attainment_page(school_ids, per_class=False, heading=_("Успеваемость и качество знаний по школам"))
