@@ -59,3 +59,9 @@ def policy_scope(actor, action, model):
         return None
     return access.note_scope(actor, action)
 
+
+@hookimpl
+def demo_data(demo):
+    from plugins.absence_notes.demo import generate
+
+    generate(demo)

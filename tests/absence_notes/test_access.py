@@ -132,3 +132,12 @@ def test_the_plugin_needs_the_gradebook(make_app):
 
     with pytest.raises(PluginError, match="gradebook"):
         make_app(["registries", "absence_notes"])
+
+
+def test_every_route_of_the_plugin_is_guarded(app):
+    from core.auth import access_of
+
+    endpoints = [r.endpoint for r in app.url_map.iter_rules() if r.endpoint.startswith("absence_notes.")]
+    assert len(endpoints) >= 7
+    assert {e: access_of(app, e) for e in endpoints if access_of(app, e) not in ("login", "roles")} == {
+        "absence_notes.static": "public"}

@@ -33,7 +33,7 @@ def test_the_class_teacher_sees_the_notice_with_the_childs_lessons_and_codes(app
     page = client.get(f"/absence-notes/{sent.id}").get_data(as_text=True)
     assert "Петров Сергей" in page and "болезнь" in page and "Температура" in page and "spravka.png" in page
     assert "Математика" in page and "Русский язык" in page and "Английский язык" in page
-    assert "Н <span class=\"muted\">(Отсутствовал)</span>" in page
+    assert "Н <span class=\"muted code-name\">Отсутствовал</span>" in page
     assert "Принять" in page and "Отклонить" in page
     assert client.get(f"/absence-notes/{sent.id}/file").status_code == 200
 

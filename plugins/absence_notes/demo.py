@@ -1,0 +1,62 @@
+"""The absence notes of the demo region: a few pending notices the school's staff can open and decide.
+
+From the family whose logins the demo prints (``registries.featured["parent"]``):
+an illness notice for the first child covering the last two school days, and,
+for a second child, a family notice for a day next week. One more pending notice
+comes from another family of the same school, so the class teachers' and the
+deputy's lists are not about one family only. Nothing is decided: accepting is
+left to the person trying the demo.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from core.api import service
+from plugins.absence_notes.models import AbsenceNote
+
+
+def school_days_before(today: dt.date, count: int) -> list[dt.date]:
+    """The ``count`` weekdays before ``today``, oldest first."""
+    days, day = [], today
+    while len(days) < count:
+        day -= dt.timedelta(days=1)
+        if day.weekday() < 5:
+            days.append(day)
+    return sorted(days)
+
+
+def note_for(student: Any, parent_user_id: int, starts: dt.date, ends: dt.date, reason: str, comment: str) -> None:
+    AbsenceNote.create(student_id=student.id, school_id=student.school_id, class_id=student.school_class_id,
+                       parent_user_id=parent_user_id, starts_on=starts, ends_on=ends, reason=reason, comment=comment)
+
+
+def generate(demo) -> None:
+    """Add the pending notices described in the module docstring."""
+    reg = service("registries")
+    parent = reg.Parent.get_by_id(demo.shared["registries.featured"]["parent"])
+    if parent.user_id is None:
+        return
+    children = [c for c in reg.children_of(parent.user) if c.school_class_id is not None]
+    last_two = school_days_before(demo.today, 2)
+    next_monday = demo.today + dt.timedelta(days=7 - demo.today.weekday())
+    if children:
+        note_for(children[0], parent.user_id, last_two[0], last_two[1], "illness",
+                 "Температура, были у врача. Справку принесём, когда выздоровеет.")
+    if len(children) > 1:
+        note_for(children[1], parent.user_id, next_monday, next_monday, "family",
+                 "Семейные обстоятельства: выезжаем к бабушке, вернёмся вечером.")
+    if not children:
+        return
+    Student, ParentLink, Parent = reg.Student, reg.ParentLink, reg.Parent
+    others = list(Student.select().join(ParentLink).join(Parent).where(
+        (Student.school == children[0].school_id) & Student.school_class.is_null(False)
+        & Parent.user.is_null(False) & (Parent.id != parent.id) & ParentLink.ended_at.is_null()
+        & reg.active_consent_condition()).order_by(Student.id).limit(50))
+    if others:
+        student = demo.random.choice(others)
+        sender = (Parent.select().join(ParentLink).where((ParentLink.student == student.id)
+                  & Parent.user.is_null(False)).order_by(Parent.id).first())
+        note_for(student, sender.user_id, last_two[1], last_two[1], "other",
+                 "Был на соревнованиях по лыжным гонкам, приказ спортшколы приложить не успели.")
