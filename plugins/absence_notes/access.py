@@ -27,7 +27,9 @@ def own_class_ids(actor: Any) -> Any:
     """Subquery: ids of the classes whose class teacher the actor is."""
     staff = reg().staff_of(actor.user)
     SchoolClass = reg().SchoolClass
-    return SchoolClass.select(SchoolClass.id).where(SchoolClass.class_teacher == (staff.id if staff else None))
+    if staff is None:  # not "class_teacher IS NULL": an account without a staff record leads no class
+        return SchoolClass.select(SchoolClass.id).where(SchoolClass.id.is_null())
+    return SchoolClass.select(SchoolClass.id).where(SchoolClass.class_teacher == staff.id)
 
 
 def is_class_teacher(actor: Any) -> bool:

@@ -141,3 +141,14 @@ def test_every_route_of_the_plugin_is_guarded(app):
     assert len(endpoints) >= 7
     assert {e: access_of(app, e) for e in endpoints if access_of(app, e) not in ("login", "roles")} == {
         "absence_notes.static": "public"}
+
+
+def test_a_teacher_account_without_a_staff_record_leads_no_class(app, world, sent, make_user, login):
+    with app.app_context():
+        world.class_5a.class_teacher = None  # a class without a class teacher must not fall to such an account
+        world.class_5a.save()
+    client = app.test_client()
+    login(client, make_user("teacher", app=app))
+    assert client.get("/absence-notes/").status_code == 403
+    assert client.get(f"/absence-notes/{sent.id}").status_code == 403
+    assert client.post(f"/absence-notes/{sent.id}/accept").status_code == 403

@@ -146,3 +146,42 @@ def test_the_configured_codes_are_used(make_app, login):
     teacher.post(f"/absence-notes/{note.id}/accept")
     with app.app_context():
         assert codes_of(world.a2, MONDAY, MONDAY) == {(MONDAY, "Математика"): "УП"}
+
+
+def test_two_decisions_at_the_same_moment_make_one(app, world, sent, login):
+    """Accept and reject sent together over real HTTP: exactly one wins, the journal changes at most once."""
+    import threading
+
+    import requests
+
+    from tests.gradebook.factories import user_of
+    from tests.support import live_server
+
+    client = app.test_client()
+    with app.app_context():
+        login(client, user_of(world.class_teacher))
+    cookies = {"eschool_session": client.get_cookie("eschool_session").value}
+    start, results = threading.Barrier(2), {}
+
+    def post(base, what, data=None):
+        start.wait()
+        response = requests.post(f"{base}/absence-notes/{sent.id}/{what}", data=data, cookies=cookies, timeout=30,
+                                 allow_redirects=False)
+        results[what] = response.status_code
+
+    with live_server(app) as base:
+        threads = [threading.Thread(target=post, args=(base, "accept")),
+                   threading.Thread(target=post, args=(base, "reject", {"decision_note": "нет справки"}))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    with app.app_context():
+        note = AbsenceNote.get_by_id(sent.id)
+        changes = JournalChange.select().where((JournalChange.student_id == world.a2.id)
+                                               & (JournalChange.new_value == "Б")).count()
+        refused = [r.result for r in AuditRecord.select().where(AuditRecord.action == "absence_note.decide")]
+    assert results == {"accept": 302, "reject": 302}
+    assert note.status in ("accepted", "rejected")
+    assert changes == (5 if note.status == "accepted" else 0) == note.lessons_changed
+    assert refused == ["refused"]
