@@ -27,7 +27,8 @@ from core.models import User
 # a Wednesday in the second quarter, 10:00 in Moscow. The clock ticks on from there.
 SCHOOL_DAY = dt.datetime(2026, 11, 25, 7, 0, tzinfo=dt.UTC)
 
-BUILTIN_PLUGINS = ["registries", "auth_local", "auth_esia", "age_policy", "gradebook", "infographic"]
+BUILTIN_PLUGINS = ["registries", "auth_local", "auth_esia", "age_policy", "gradebook", "infographic",
+                   "absence_notes"]
 PG_ADMIN_URL = os.environ.get("ESCHOOL_TEST_PG")
 
 
