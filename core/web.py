@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
+from zoneinfo import ZoneInfo
 
 from flask import (
     Blueprint,
@@ -166,8 +168,17 @@ def nav_for(actor):
     return items
 
 
+def local_time(moment: dt.datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
+    """A stored naive-UTC moment in the region's time zone, as people read it (template filter ``local_time``)."""
+    if moment is None:
+        return ""
+    zone = ZoneInfo(current_app.extensions["eschool"].core_settings["timezone"])
+    return moment.replace(tzinfo=dt.UTC).astimezone(zone).strftime(fmt)
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.add_template_filter(local_time)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(Exception, internal_error)
     app.after_request(security_headers)

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
 from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
 from marshmallow import ValidationError
 
@@ -15,7 +12,6 @@ from core.api import (
     _,
     audit,
     complete_login,
-    core_settings,
     current_actor,
     get_or_deny,
     login_required,
@@ -61,25 +57,6 @@ def expired_message() -> str:
     days = settings("auth_local")["temporary_password_days"]
     return _("Срок действия временного пароля истёк (он действует %(days)s дн.). Попросите классного "
              "руководителя или администратора школы выдать новый временный пароль.", days=days)
-
-
-def local_date(moment: dt.datetime) -> dt.date:
-    """A stored naive-UTC moment as a date in the region's timezone."""
-    zone = ZoneInfo(core_settings()["timezone"])
-    return moment.replace(tzinfo=dt.UTC).astimezone(zone).date()
-
-
-@bp.app_template_filter("auth_local_date")
-def _date_filter(moment: dt.datetime | None) -> str:
-    return local_date(moment).strftime("%d.%m.%Y") if moment else ""
-
-
-@bp.app_template_filter("auth_local_time")
-def _time_filter(moment: dt.datetime | None) -> str:
-    if not moment:
-        return ""
-    zone = ZoneInfo(core_settings()["timezone"])
-    return moment.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%d.%m.%Y %H:%M")
 
 
 @bp.before_app_request

@@ -21,3 +21,18 @@ def test_a_region_catalog_translates_the_interface(make_app, tmp_path):
 def test_russian_is_the_default_language(make_app):
     page = make_app([]).test_client().get("/login").get_data(as_text=True)
     assert '<html lang="ru">' in page and "Вход в электронную школу" in page
+
+
+def test_times_are_shown_in_the_regions_time_zone(make_app):
+    import datetime as dt
+
+    from flask import render_template_string
+
+    late_evening_utc = dt.datetime(2026, 11, 24, 21, 30)
+    for zone, shown in (("Europe/Moscow", "25.11.2026 00:30"), ("Asia/Vladivostok", "25.11.2026 07:30"),
+                        ("Europe/Kaliningrad", "24.11.2026 23:30")):
+        app = make_app([], core={"timezone": zone})
+        with app.test_request_context():
+            assert render_template_string("{{ t|local_time }}", t=late_evening_utc) == shown
+            assert render_template_string("{{ t|local_time('%d.%m') }}|{{ none|local_time }}",
+                                          t=late_evening_utc) == shown[:5] + "|"

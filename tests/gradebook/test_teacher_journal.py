@@ -112,3 +112,17 @@ def test_post_without_csrf_token_is_refused(app, world, as_):
     assert response.status_code == 400
     with app.app_context():
         assert Mark.select().where(Mark.student_id == world.a2.id).count() == 0
+
+
+def test_the_lesson_page_shows_entry_times_in_the_regions_time_zone(app, world, as_):
+    import datetime as dt
+
+    from plugins.gradebook import journal
+
+    lesson = world.maths_lessons[-1]
+    entered = dt.datetime.combine(lesson.date, dt.time(21, 30))  # UTC: past midnight in Moscow
+    with app.app_context():
+        journal.set_mark(lesson, world.a2.id, "4", world.teacher.user_id, now=entered)
+    page = as_(world.teacher).get(f"/journal/{world.maths_5a.id}/lesson/{lesson.id}").get_data(as_text=True)
+    assert (lesson.date + dt.timedelta(days=1)).strftime("%d.%m.%Y") + " 00:30" in page
+    assert "UTC" not in page
