@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
+from core.audit import last_recorded as last_audited
 from core.audit import mask_snils
 from core.audit import record as audit
 from core.audit import record_many as audit_many
@@ -82,6 +83,7 @@ __all__ = [
     "allow",
     "audit",
     "audit_many",
+    "last_audited",
     "block_user",
     "can",
     "complete_login",

@@ -103,3 +103,17 @@ def record_many(entries: list[dict[str, Any]], *, actor: Any = None, chunk: int 
     for start in range(0, len(rows), chunk):
         AuditRecord.insert_many(rows[start:start + chunk]).execute()
     return len(rows)
+
+
+def last_recorded(user_id: int, action: str, object_type: str, object_id: Any) -> Any:
+    """When this user last did ``action`` on the object with success, from the audit log; None if never.
+
+    Lets a page say what changed since a person's previous visit without keeping
+    a second record of visits.
+    """
+    row = (AuditRecord.select(AuditRecord.at)
+           .where((AuditRecord.object_id == str(object_id)) & (AuditRecord.object_type == object_type)
+                  & (AuditRecord.action == action) & (AuditRecord.user_id == user_id)
+                  & (AuditRecord.result == "ok"))
+           .order_by(AuditRecord.at.desc()).first())
+    return row.at if row is not None else None

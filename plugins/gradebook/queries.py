@@ -156,6 +156,7 @@ class MarkView:
     comment: str
     entered_at: dt.datetime
     is_late: bool
+    updated_at: dt.datetime | None = None
 
 
 @dataclass
@@ -199,7 +200,15 @@ class Progress:
 
 def _mark_view(mark: Mark) -> MarkView:
     return MarkView(mark.id, mark.lesson_id, mark.lesson_date, mark.value, mark.work_type.name,
-                    Decimal(mark.weight), mark.comment, mark.entered_at, mark.is_late)
+                    Decimal(mark.weight), mark.comment, mark.entered_at, mark.is_late, mark.updated_at)
+
+
+def fresh_marks(subjects: list[SubjectProgress], since: dt.datetime | None) -> dict[int, str]:
+    """Marks entered («new») or changed («changed») after ``since`` — a reader's previous visit."""
+    if since is None:
+        return {}
+    return {m.id: "new" if m.entered_at > since else "changed"
+            for s in subjects for m in s.marks if (m.updated_at or m.entered_at) > since}
 
 
 def progress_for(student: Any, period: Period, today: dt.date | None = None, homework_days: int = 7) -> Progress:

@@ -25,6 +25,7 @@ from core.api import (
     current_actor,
     database,
     get_or_deny,
+    last_audited,
     login_required,
     require,
     roles_required,
@@ -103,6 +104,7 @@ def progress_index():
 def progress(student_id: int):
     student = _student(student_id)
     period = _period_for(student)
+    seen = last_audited(current_actor().id, "progress.read", "student", student.id)  # the previous visit
     data = queries.progress_for(student, period, today=today(),
                                 homework_days=settings("gradebook")["homework_days_ahead"])
     trends = {s.subject_id: charts.trend_svg(queries.trend_points(s.marks), _("Динамика среднего балла: %(s)s",
@@ -110,7 +112,8 @@ def progress(student_id: int):
               for s in data.subjects}
     audit("progress.read", "student", student.id, details={"page": "progress", "period": period.id})
     return render_template("gradebook/progress.html", student=student, data=data, trends=trends,
-                           years=queries.periods_for_student(student))
+                           years=queries.periods_for_student(student), seen=seen,
+                           fresh=queries.fresh_marks(data.subjects, seen))
 
 
 CALCULATOR_ROWS = 5

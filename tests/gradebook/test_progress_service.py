@@ -149,3 +149,22 @@ def test_the_calculator_applies_the_schools_rule_to_marks_one_hopes_for(app, wor
         assert Mark.select().where(Mark.student_id == world.a1.id).count() == 3  # nothing was written
         pages = [__import__("json").loads(r.details).get("page") for r in _audits(app, world.a1.id)]
     assert pages.count("calculator") == 3
+
+
+def test_marks_entered_or_changed_since_the_previous_visit_are_marked(app, world, as_):
+    url = f"/progress/{world.a1.id}?period={world.period.id}"
+    client = as_(world.parent)
+    first = client.get(url).get_data(as_text=True)
+    assert "Прошлый просмотр" not in first and "badge-new" not in first  # nothing to compare with yet
+    same = client.get(url).get_data(as_text=True)
+    assert "С тех пор отметки в этом периоде не менялись." in same
+    with app.app_context():
+        journal.set_mark(world.maths_lessons[-1], world.a1.id, "3", world.teacher.user_id)  # a new mark
+        journal.set_mark(world.maths_lessons[1], world.a1.id, "5", world.teacher.user_id)  # 4 → 5
+    page = client.get(url).get_data(as_text=True)
+    assert "Новых и изменённых отметок в этом периоде с тех пор: 2" in page
+    assert page.count('<span class="badge badge-new">новая</span>') == 1
+    assert page.count('<span class="badge badge-new">изменена</span>') == 1
+    # the other parent's visits are their own: for her everything is still to be seen for the first time
+    other = as_(world.parent2).get(url).get_data(as_text=True)
+    assert "Прошлый просмотр" not in other and "badge-new" not in other
