@@ -480,15 +480,20 @@ def journal_grid(assignment: TeachingAssignment, period: Period) -> JournalGrid:
     marks_of: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
     if lessons:
         lesson_ids = list(column_type)
-        for mark in Mark.select().where(Mark.lesson.in_(lesson_ids)).order_by(Mark.lesson_date, Mark.id):
-            cell = cells[(mark.lesson_id, mark.student_id)]
-            if mark.work_type_id == column_type[mark.lesson_id]:
-                cell.mark, cell.late = mark.value, mark.is_late
+        # plain tuples: a quarter of a class is about a thousand marks, model instances would dominate
+        for lesson_id, student_id, work_type_id, value, is_late, weight in (
+                Mark.select(Mark.lesson, Mark.student_id, Mark.work_type, Mark.value, Mark.is_late, Mark.weight)
+                .where(Mark.lesson.in_(lesson_ids)).order_by(Mark.lesson_date, Mark.id).tuples()):
+            cell = cells[(lesson_id, student_id)]
+            if work_type_id == column_type[lesson_id]:
+                cell.mark, cell.late = value, bool(is_late)
             else:
-                cell.others.append(mark.value)
-            marks_of[mark.student_id].append((mark.value, Decimal(mark.weight)))
-        for row in Attendance.select().where(Attendance.lesson.in_(lesson_ids)):
-            cells[(row.lesson_id, row.student_id)].code = row.code
+                cell.others.append(value)
+            marks_of[student_id].append((value, Decimal(weight)))
+        for lesson_id, student_id, code in (Attendance.select(Attendance.lesson, Attendance.student_id,
+                                                              Attendance.code)
+                                            .where(Attendance.lesson.in_(lesson_ids)).tuples()):
+            cells[(lesson_id, student_id)].code = code
     grades = {g.student_id: g.value for g in PeriodGrade.select().where(
         (PeriodGrade.assignment_id == assignment.id) & (PeriodGrade.period == period.id))}
     rows = []

@@ -269,10 +269,31 @@ def journal_grid(assignment_id: int):
     audit("journal.read", "assignment", assignment.id, details={"period": period.id})
     days = {lesson.id: lesson.date.strftime("%d.%m") for lesson in grid.lessons}  # once per column, not per cell
     return render_template("gradebook/journal_grid.html", grid=grid, assignment=assignment, period=period, days=days,
+                           cells=_grid_cells(grid, days, errors, submitted),
                            periods=queries.periods_of(assignment.year), writable=writable, errors=errors,
                            can_schedule=can(actor, "lesson.schedule", assignment),
                            submitted=submitted, title=queries.assignment_title(assignment),
                            year_closed=assignment.year.is_closed), (422 if errors else 200)
+
+
+def _grid_cells(grid: queries.JournalGrid, days: dict[int, str], errors: dict, submitted: dict) -> list[list[tuple]]:
+    """Per row, per lesson: (input name, shown text, CSS class, other marks, accessible label, invalid).
+
+    Worked out here once, so the template's inner loop (about a thousand cells a quarter) only unpacks.
+    """
+    rows = []
+    for row in grid.rows:
+        student_id, who = row.student.id, row.student.last_name
+        line = []
+        for lesson in grid.lessons:
+            name = f"c-{lesson.id}-{student_id}"
+            cell = row.cells[lesson.id]
+            invalid = name in errors
+            css = ("late" if cell.late else "") + (" invalid" if invalid else "")
+            line.append((name, submitted.get(name, cell.text), css, " ".join(cell.others), f"{who}, {days[lesson.id]}",
+                         invalid))
+        rows.append(line)
+    return rows
 
 
 def _save_cells(assignment: TeachingAssignment, grid: queries.JournalGrid) -> tuple[dict, dict, int]:
