@@ -78,5 +78,10 @@ class AuditRecord(BaseModel):
     result = peewee.CharField(max_length=20, default="ok")
     details = peewee.TextField(default="{}")
 
+    class Meta:
+        # «when did this person last open this object» (``last_audited``) reads one index entry,
+        # however long the log grows
+        indexes = ((("object_type", "object_id", "user_id", "at"), False),)
+
 
 CORE_MODELS = [User, LoginIdentity, UserSession, ApiToken, AuditRecord]

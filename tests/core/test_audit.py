@@ -86,3 +86,24 @@ def test_unblocked_user_can_log_in_again(hook_app, make_user):
     with app.test_request_context():
         unblock_user(User.get_by_id(user.id))
     assert client.post("/hooktester/login", data={"name": "Разблокированный"}).status_code == 302
+
+
+def test_last_audited_is_this_users_last_successful_action_on_this_object(make_app, make_user):
+    import datetime as dt
+
+    from core.api import database, last_audited
+
+    app = make_app([])
+    reader, other = make_user("parent"), make_user("parent")
+    moment = dt.datetime(2026, 11, 20, 8, 0)
+    with app.app_context():
+        assert last_audited(reader.id, "progress.read", "student", 7) is None
+        for minutes, user, object_id, result in ((0, reader, 7, "ok"), (5, reader, 7, "ok"), (9, reader, 7, "denied"),
+                                                 (7, other, 7, "ok"), (8, reader, 8, "ok")):
+            AuditRecord.create(at=moment + dt.timedelta(minutes=minutes), user_id=user.id, action="progress.read",
+                               object_type="student", object_id=str(object_id), result=result)
+        assert last_audited(reader.id, "progress.read", "student", 7) == moment + dt.timedelta(minutes=5)
+        assert last_audited(other.id, "progress.read", "student", 7) == moment + dt.timedelta(minutes=7)
+        # one index serves the lookup, however long the log grows
+        columns = [tuple(index.columns) for index in database.get_indexes(AuditRecord._meta.table_name)]
+        assert ("object_type", "object_id", "user_id", "at") in columns
