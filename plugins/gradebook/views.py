@@ -677,8 +677,8 @@ def _attainment_choice(school_ids: list[int]) -> tuple[list[int], int | None, li
     """The academic years on offer, the asked period number (None = the year grades) and the period options."""
     start_years = sorted({y.start_year for y in AcademicYear.select(AcademicYear.start_year).where(
         AcademicYear.school_id.in_(school_ids or [0]))}, reverse=True)
-    if not start_years:
-        abort(404)
+    if not start_years:  # no academic year yet: an empty report for the current one, not an error page
+        start_years = [today().year if today().month >= 8 else today().year - 1]
     asked = request.args.get("period", "")
     if asked == "year":
         number = None

@@ -73,3 +73,13 @@ def test_teachers_and_families_do_not_see_the_attainment_report(world, as_):
     assert as_(world.teacher).get("/attainment").status_code == 403
     assert as_(world.parent).get("/attainment/municipality").status_code == 403
     assert as_(world.admin_b).get("/attainment").status_code == 200  # their own school only
+
+
+def test_a_school_without_an_academic_year_gets_an_empty_report_not_an_error(app, world, as_):
+    from tests.gradebook.factories import make_staff
+
+    with app.app_context():
+        newcomer = make_school(world.municipality, "Школа № 7")
+        deputy = make_staff("deputy", school=newcomer, last_name="Новикова")
+    page = as_(deputy).get("/attainment")
+    assert page.status_code == 200 and "Отметок за этот период ещё нет." in page.get_data(as_text=True)
