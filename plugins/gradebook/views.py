@@ -688,9 +688,11 @@ def _attainment_choice(school_ids: list[int]) -> tuple[list[int], int | None, li
         year = queries.year_on(school_ids[0], today()) if len(school_ids) == 1 else None
         current = queries.period_on(year, today()) if year else None
         number = current.number if current else 1
-    numbers = sorted({p.number for p in Period.select(Period.number).join(AcademicYear).where(
-        AcademicYear.school_id.in_(school_ids))}) or [1]
-    options = [(str(n), _("%(n)s-й период", n=n)) for n in numbers] + [("year", _("Итоги года"))]
+    names = {p.number: p.name for p in Period.select(Period.number, Period.name).join(AcademicYear).where(
+        AcademicYear.school_id.in_(school_ids)).order_by(AcademicYear.start_year)}
+    # one school: its own names («II четверть»); several may mix quarters and trimesters: by number
+    options = [(str(n), names[n] if len(school_ids) == 1 else _("%(n)s-й период", n=n)) for n in sorted(names)]
+    options = (options or [("1", _("%(n)s-й период", n=1))]) + [("year", _("Итоги года"))]
     return start_years, number, options
 
 
