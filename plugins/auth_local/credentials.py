@@ -166,9 +166,9 @@ class Outcome(enum.Enum):
 def check_login(raw_login: str, password: str, ip: str) -> tuple[Outcome, LocalCredential | None]:
     """Check a login and password under the throttle; the same work for known and unknown logins."""
     login = normalize_login(raw_login)
-    attempt = throttle.record_attempt(login, ip)
     credential = LocalCredential.get_or_none(LocalCredential.login == login) if login else None
-    if throttle.is_throttled(attempt, credential):
+    attempt, over = throttle.admit(login, ip, credential)
+    if over:
         throttle.settle(attempt, "throttled")
         return Outcome.THROTTLED, None
     stored = credential.password_hash if credential is not None else passwords.dummy_hash()

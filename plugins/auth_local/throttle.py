@@ -1,18 +1,22 @@
 """Brute-force protection whose state lives in the database, so it holds across worker processes.
 
-Every attempt is first *recorded* (``pending``, committed at once), then the
-recent attempts are *counted*. Because each attempt counts itself and every
-attempt committed before its count, the k-th attempt of a burst always sees
-at least k rows, whatever process or server it ran in: no more than
-``account_max_failures`` passwords per login and ``ip_max_failures`` per IP
-address are ever checked within the window. Attempts refused without a check
-(``throttled``) are not counted, so the lock lifts when the window slides on
-even if guessing continues; the school admin can lift it at once.
+Every attempt is first *recorded* (``pending``) and the recent attempts are
+*counted* in one short transaction, before any password is checked. Attempts
+on one login take that transaction in turn (SQLite: its single writer lock;
+PostgreSQL: an advisory lock per login and per address), so the k-th attempt
+of a burst sees exactly the k - 1 attempts before it plus itself, whatever
+process or server it ran in: exactly ``account_max_failures`` passwords per
+login, and no more than ``ip_max_failures`` per IP address, are checked within
+the window. Attempts refused without a check (``throttled``) are not counted,
+so the lock lifts when the window slides on even if guessing continues; the
+school admin can lift it at once.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+
+import peewee
 
 from core.api import settings, utcnow
 from plugins.auth_local.models import LocalCredential, LoginAttempt
@@ -25,12 +29,23 @@ KEEP = dt.timedelta(hours=48)
 PRUNE_EVERY = 100
 
 
-def record_attempt(login: str, ip: str) -> LoginAttempt:
-    """Write a ``pending`` attempt before anything is checked; now and then drop old attempts."""
-    attempt = LoginAttempt.create(login=login, ip=ip, at=utcnow())
+def admit(login: str, ip: str, credential: LocalCredential | None) -> tuple[LoginAttempt, bool]:
+    """Record a ``pending`` attempt and say whether it goes over a limit, in one serialised step.
+
+    Without the serialisation two simultaneous attempts would each count the
+    other's row as well as their own, and the login would lock one guess early.
+    """
+    db = LoginAttempt._meta.database
+    with db.atomic():
+        if isinstance(db.obj, peewee.PostgresqlDatabase):
+            # transaction-scoped: released at commit; always login before address, so no deadlock
+            for key in (f"auth_local.login:{login}", f"auth_local.ip:{ip}"):
+                db.execute_sql("SELECT pg_advisory_xact_lock(hashtext(%s))", (key,))
+        attempt = LoginAttempt.create(login=login, ip=ip, at=utcnow())
+        over = is_throttled(attempt, credential)
     if attempt.id % PRUNE_EVERY == 0:
         LoginAttempt.delete().where(LoginAttempt.at < attempt.at - KEEP).execute()
-    return attempt
+    return attempt, over
 
 
 def settle(attempt: LoginAttempt, outcome: str) -> None:

@@ -115,11 +115,19 @@ def test_one_address_guessing_many_logins_is_throttled(make_app):
     assert local_login(neighbour, "user1", "guess").status_code == 401
 
 
-def test_the_throttle_holds_across_two_processes_on_one_database(make_app):
+def test_the_throttle_holds_across_processes_on_one_database(make_app):
+    """Three processes guess the same logins at once: each login gets exactly its five checks.
+
+    Six logins are six bursts, so a race between recording an attempt and counting the
+    attempts (which would lock a login one guess early, or let one guess too many through)
+    has six chances to show in every run.
+    """
     app = make_app(PLUGINS, sections={"auth_local": THROTTLE}, extra={"fake_esia": fake_esia})
     school = School(app)
-    kid = school.student(years_ago(region_today(app), 10), school.school_class())
-    login, password = issue_login(app, kid)
+    school_class = school.school_class()
+    kids = [school.student(years_ago(region_today(app), 10), school_class) for _ in range(6)]
+    accounts = [issue_login(app, kid) for kid in kids]
+    logins = [login for login, _password in accounts]
     with app.app_context():
         config = {
             "eschool": {**{k: v for k, v in app.extensions["eschool"].core_settings.items()
@@ -127,45 +135,79 @@ def test_the_throttle_holds_across_two_processes_on_one_database(make_app):
             "auth_local": THROTTLE,
         }
     env = {**os.environ, "PYTHONPATH": str(REPO)}
+    ips = [f"10.0.0.{index}" for index in (1, 2, 3)]
     workers = [
         subprocess.Popen(
-            [sys.executable, "-m", "tests.auth_local.throttle_worker", json.dumps(config), login, "15",
-             f"10.0.0.{index}"],
+            [sys.executable, "-m", "tests.auth_local.throttle_worker", json.dumps(config), ",".join(logins), "8", ip],
             cwd=REPO, env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
-        for index in (1, 2)
+        for ip in ips
     ]
-    for worker in workers:  # a barrier: both apps are built and warm before either guesses
+    for worker in workers:  # a barrier: every app is built and warm before any guesses
         assert worker.stdout.readline().strip() == "ready", worker.stderr.read()
     for worker in workers:
         worker.stdin.write("go\n")
         worker.stdin.flush()
     results = []
     for worker in workers:
-        out, err = worker.communicate(timeout=120)
+        out, err = worker.communicate(timeout=180)
         assert worker.returncode == 0, err
         results.append(json.loads(out.strip().splitlines()[-1]))
-    codes = results[0] + results[1]
-    assert codes.count(401) == 5, results  # exactly the limit was checked, whichever process did it
-    assert codes.count(429) == 25
+    for index, login in enumerate(logins):
+        codes = [code for result in results for code in result[index]]
+        assert (codes.count(401), codes.count(429)) == (5, 19), (login, [r[index] for r in results])
+        counts = settled(app, login)
+        assert counts["failed"] == 5 and counts["throttled"] == 19 and counts["pending"] == 0
     with app.app_context():
-        spans = [[a.at for a in LoginAttempt.select().where(LoginAttempt.ip == f"10.0.0.{i}")] for i in (1, 2)]
-    assert min(spans[0]) < max(spans[1]) and min(spans[1]) < max(spans[0])  # the workers really overlapped
-    counts = settled(app, login)
-    assert counts["failed"] == 5 and counts["throttled"] == 25 and counts["pending"] == 0
-    # the lock seen by both workers holds for the right password in this process too
+        spans = [[a.at for a in LoginAttempt.select().where(LoginAttempt.ip == ip)] for ip in ips]
+    for one in spans:  # the workers really overlapped
+        for other in spans:
+            assert min(one) < max(other)
+    # the lock seen by every worker holds for the right password in this process too
+    login, password = accounts[0]
     assert local_login(app.test_client(), login, password).status_code == 429
     with app.app_context():
-        assert service("registries").Student.get_by_id(kid.id).user_id is not None
+        assert service("registries").Student.get_by_id(kids[0].id).user_id is not None
 
 
-def test_old_attempts_are_pruned_so_the_table_does_not_grow_forever(app):
-    with app.app_context():
-        old = dt.datetime(2020, 1, 1)
-        LoginAttempt.insert_many([{"login": f"x{i}", "ip": "1.1.1.1", "at": old, "outcome": "failed"}
-                                  for i in range(99)]).execute()
-    client = app.test_client()
-    for i in range(5):
-        local_login(client, f"y{i}", "guess")
-    with app.app_context():
-        assert not LoginAttempt.select().where(LoginAttempt.at == dt.datetime(2020, 1, 1)).exists()
+def test_an_attempt_counts_only_the_attempts_before_it(app, kid, monkeypatch):
+    """Recording and counting are one step: a later attempt cannot make an earlier one over the limit.
+
+    Attempt A has recorded itself and is about to count when attempt B arrives. Were the two
+    steps apart, B's row would be in A's count and both would be refused with only four
+    passwords checked. B must wait for A instead: A is the fifth and is checked, B the sixth.
+    """
+    import threading
+
+    from plugins.auth_local import throttle
+
+    login, _password = issue_login(app, kid)
+    guess(app.test_client(), login, 4)
+    paused, resume = threading.Event(), threading.Event()
+    counting = throttle.is_throttled
+
+    def slow_count(attempt, credential):
+        if attempt.ip == "192.0.2.1":  # attempt A stops between recording and counting
+            paused.set()
+            assert resume.wait(30)
+        return counting(attempt, credential)
+
+    monkeypatch.setattr(throttle, "is_throttled", slow_count)
+    verdicts = {}
+
+    def attempt(ip):
+        with app.app_context():
+            credential = LocalCredential.get(LocalCredential.login == login)
+            verdicts[ip] = throttle.admit(login, ip, credential)[1]
+            LoginAttempt._meta.database.close()
+
+    first = threading.Thread(target=attempt, args=("192.0.2.1",))
+    first.start()
+    assert paused.wait(30)
+    second = threading.Thread(target=attempt, args=("192.0.2.2",))
+    second.start()
+    second.join(1.0)  # time enough for B to record and count, were it allowed to
+    resume.set()
+    first.join(30)
+    second.join(30)
+    assert verdicts == {"192.0.2.1": False, "192.0.2.2": True}

@@ -1,9 +1,10 @@
 """A separate worker process for the throttle test: its own app on the shared database.
 
-Run as ``python -m tests.auth_local.throttle_worker CONFIG_JSON LOGIN ATTEMPTS IP``.
-It builds its app, prints ``ready`` and waits for a line on stdin, so the test can start
-both workers at the same moment however long each took to start; then it posts wrong
-passwords and prints the status codes it got as JSON.
+Run as ``python -m tests.auth_local.throttle_worker CONFIG_JSON LOGINS ATTEMPTS IP``, where
+LOGINS is comma-separated. It builds its app, prints ``ready`` and waits for a line on stdin,
+so the test can start all workers at the same moment however long each took to start; then,
+login after login, it posts ATTEMPTS wrong passwords, and prints the status codes it got for
+each login as a JSON list of lists. Every login is one burst that the workers contend for.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from core import create_app
 from tests.age_policy.support import fake_esia
 
 
-def main(config_json: str, login: str, attempts: str, ip: str) -> None:
+def main(config_json: str, logins: str, attempts: str, ip: str) -> None:
     app = create_app(json.loads(config_json), plugins={"fake_esia": fake_esia})
     app.config.update(TESTING=True, WTF_CSRF_ENABLED=False)
     client = app.test_client()
@@ -24,8 +25,9 @@ def main(config_json: str, login: str, attempts: str, ip: str) -> None:
     print("ready", flush=True)
     sys.stdin.readline()
     codes = [
-        client.post("/local/login", data={"login": login, "password": f"guess-{i}"}).status_code
-        for i in range(int(attempts))
+        [client.post("/local/login", data={"login": login, "password": f"guess-{i}"}).status_code
+         for i in range(int(attempts))]
+        for login in logins.split(",")
     ]
     print(json.dumps(codes), flush=True)
 
