@@ -115,8 +115,7 @@ def children():
 def periods(student_id: int):
     student = student_or_deny(student_id)
     years = [{**_year_dict(year), "periods": periods} for year, periods in queries.periods_for_student(student)]
-    year = queries.year_on(student.school_id, today())
-    current = queries.period_on(year, today()) if year else None
+    current = queries.student_period(student, None, today())
     read(student, "periods")
     return answer(s.StudentYearsSchema, {"student_id": student.id, "years": years,
                                          "current_period_id": current.id if current else None})
@@ -127,12 +126,7 @@ def _year_dict(year: AcademicYear) -> dict[str, Any]:
 
 
 def _period_of(student: Any, period_id: int | None) -> Period:
-    if period_id is not None:
-        period = (Period.select(Period, AcademicYear).join(AcademicYear)
-                  .where((Period.id == period_id) & (AcademicYear.school_id == student.school_id)).first())
-    else:
-        year = queries.year_on(student.school_id, today())
-        period = queries.period_on(year, today()) if year else None
+    period = queries.student_period(student, period_id, today())
     if period is None:
         abort(404)
     return period
@@ -166,9 +160,7 @@ def diary(student_id: int):
 def report_card(student_id: int):
     student = student_or_deny(student_id)
     args = load_query(s.ReportCardQuery)
-    years = queries.years_of_school(student.school_id)
-    wanted = args.get("year")
-    year = next((y for y in years if y.id == wanted), None) if wanted else queries.year_on(student.school_id, today())
+    year = queries.student_year(student, args.get("year"), today())
     if year is None:
         abort(404)
     periods_, rows = queries.report_card(student, year)

@@ -83,9 +83,53 @@ def period_on(year: AcademicYear, day: dt.date) -> Period | None:
     return finished[-1] if finished else (periods[0] if periods else None)
 
 
+def years_of_student(student: Any) -> list[AcademicYear]:
+    """The years a student's record can be read in, newest first: every year of the student's school,
+    and the years of earlier schools in which the student has marks or grades (after a transfer the
+    child's record comes along, as the paper «личное дело» does). Each year carries ``school_name``."""
+    marked = (TeachingAssignment.select(TeachingAssignment.year)
+              .where(TeachingAssignment.id.in_(Mark.select(Mark.assignment_id).where(Mark.student_id == student.id))))
+    graded = PeriodGrade.select(PeriodGrade.year).where(PeriodGrade.student_id == student.id)
+    years = list(AcademicYear.select()
+                 .where((AcademicYear.school_id == student.school_id)
+                        | AcademicYear.id.in_(marked) | AcademicYear.id.in_(graded))
+                 .order_by(AcademicYear.start_year.desc(), AcademicYear.school_id != student.school_id))
+    return _with_school_names(years)
+
+
+def _with_school_names(years: list[AcademicYear]) -> list[AcademicYear]:
+    School = registries().School
+    ids = {y.school_id for y in years}
+    names = {s.id: s.short_name for s in School.select().where(School.id.in_(ids))} if ids else {}
+    for year in years:
+        year.school_name = names.get(year.school_id, "")
+    return years
+
+
+def student_year(student: Any, year_id: int | None, today: dt.date) -> AcademicYear | None:
+    """The year asked for, if the student's record can be read in it; without one, the current year."""
+    if year_id is None:
+        year = year_on(student.school_id, today)
+        return _with_school_names([year])[0] if year else None
+    return next((y for y in years_of_student(student) if y.id == year_id), None)
+
+
+def student_period(student: Any, period_id: int | None, today: dt.date) -> Period | None:
+    """The period asked for, if it lies in one of the student's years; without one, the current period."""
+    if period_id is None:
+        year = student_year(student, None, today)
+        period = period_on(year, today) if year else None
+    else:
+        years = {y.id: y for y in years_of_student(student)}
+        period = Period.get_or_none((Period.id == period_id) & Period.year.in_(list(years)))
+        if period is not None:
+            period.year = years[period.year_id]
+    return period
+
+
 def periods_for_student(student: Any) -> list[tuple[AcademicYear, list[Period]]]:
-    """Every year of the student's school with its periods, newest first (for the period chooser)."""
-    return [(year, periods_of(year)) for year in years_of_school(student.school_id)]
+    """Every year of :func:`years_of_student` with its periods, newest first (for the period chooser)."""
+    return [(year, periods_of(year)) for year in years_of_student(student)]
 
 
 # --- who learns what ------------------------------------------------------------
@@ -96,8 +140,11 @@ def student_assignments(student: Any, year: AcademicYear) -> peewee.ModelSelect:
     groups = GroupMember.select(GroupMember.group).where(GroupMember.student_id == student.id)
     marked = Mark.select(Mark.assignment_id).where(
         (Mark.student_id == student.id) & Mark.lesson_date.between(year.starts_on, year.ends_on))
+    graded = PeriodGrade.select(PeriodGrade.assignment_id).where(
+        (PeriodGrade.student_id == student.id) & (PeriodGrade.year == year.id))
     mine = (((TeachingAssignment.class_id == student.school_class_id) & TeachingAssignment.group.is_null())
-            | TeachingAssignment.group.in_(groups) | TeachingAssignment.id.in_(marked))
+            | TeachingAssignment.group.in_(groups) | TeachingAssignment.id.in_(marked)
+            | TeachingAssignment.id.in_(graded))
     return (TeachingAssignment.select(TeachingAssignment, Subject).join(Subject)
             .where((TeachingAssignment.year == year.id) & mine)
             .order_by(Subject.name, TeachingAssignment.id))
@@ -214,7 +261,7 @@ def fresh_marks(subjects: list[SubjectProgress], since: dt.datetime | None) -> d
 def progress_for(student: Any, period: Period, today: dt.date | None = None, homework_days: int = 7) -> Progress:
     """Marks, averages, period grades, attendance and coming homework of a student in a period."""
     year = period.year
-    rule = GradeRule.of(local_act_for(student.school_id))
+    rule = GradeRule.of(local_act_for(year.school_id))  # an earlier school's period keeps that school's rules
     assignments = list(student_assignments(student, year))
     by_subject: dict[int, SubjectProgress] = {}
     names = teacher_names(a.teacher_id for a in assignments)
@@ -235,7 +282,7 @@ def progress_for(student: Any, period: Period, today: dt.date | None = None, hom
     assignment_subject = {a.id: a.subject_id for a in assignments}
     counts: dict[str, int] = defaultdict(int)
     absence_codes = {c.code for c in AttendanceCode.select().where(
-        (AttendanceCode.school_id == student.school_id) & AttendanceCode.is_absence)}
+        (AttendanceCode.school_id == year.school_id) & AttendanceCode.is_absence)}
     for row in Attendance.select(Attendance.code, Attendance.assignment_id).where(
             (Attendance.student_id == student.id) & Attendance.lesson_date.between(period.starts_on, period.ends_on)):
         counts[row.code] += 1

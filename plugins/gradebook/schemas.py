@@ -53,6 +53,9 @@ class PeriodSchema(Schema):
 class AcademicYearSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String(dump_only=True)
+    school_id = fields.Integer(dump_only=True)
+    school_name = fields.String(dump_only=True, metadata={
+        "description": "the school the year belongs to: a transferred student's earlier years are its school's"})
     start_year = fields.Integer(dump_only=True)
     starts_on = fields.Date(dump_only=True)
     ends_on = fields.Date(dump_only=True)

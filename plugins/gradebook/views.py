@@ -74,16 +74,8 @@ def _student(student_id: int):
 
 
 def _period_for(student) -> Period:
-    """The period asked for (only one of the student's school), else the current one."""
-    wanted = _int_arg("period")
-    if wanted is not None:
-        period = (Period.select(Period, AcademicYear).join(AcademicYear)
-                  .where((Period.id == wanted) & (AcademicYear.school_id == student.school_id)).first())
-        if period is None:
-            abort(404)
-        return period
-    year = queries.year_on(student.school_id, today())
-    period = queries.period_on(year, today()) if year else None
+    """The period asked for (only one of the student's years), else the current one."""
+    period = queries.student_period(student, _int_arg("period"), today())
     if period is None:
         abort(404)
     return period
@@ -129,9 +121,10 @@ def calculator(student_id: int):
     subjects = [s for s in data.subjects if s.scale == "five"]
     wanted = _int_arg("subject")
     entry = next((s for s in subjects if s.subject_id == wanted), subjects[0] if subjects else None)
-    work_types = list(WorkType.select().where(WorkType.school_id == student.school_id).order_by(WorkType.id))
+    school_id = period.year.school_id  # an earlier school's period is weighed by that school's rules
+    work_types = list(WorkType.select().where(WorkType.school_id == school_id).order_by(WorkType.id))
     types = {w.id: w for w in work_types}
-    default_type = journal.default_work_type(student.school_id)
+    default_type = journal.default_work_type(school_id)
     rows, extra, errors = [], [], {}
     values, kinds = request.args.getlist("value"), request.args.getlist("work_type", type=int)
     for index in range(CALCULATOR_ROWS):
@@ -146,7 +139,7 @@ def calculator(student_id: int):
             errors[f"work_type-{index}"] = _("Выберите вид работы из списка.")
         else:
             extra.append((value, types[kind].weight))
-    rule = GradeRule.of(journal.local_act_for(student.school_id))
+    rule = GradeRule.of(journal.local_act_for(school_id))
     now = queries.what_if(entry, [], rule, default_type.weight) if entry else None
     then = queries.what_if(entry, extra, rule, default_type.weight) if entry and extra and not errors else None
     audit("progress.read", "student", student.id,
@@ -175,11 +168,10 @@ def diary(student_id: int):
 @login_required
 def report_card(student_id: int):
     student = _student(student_id)
-    years = queries.years_of_school(student.school_id)
-    wanted = _int_arg("year")
-    year = next((y for y in years if y.id == wanted), None) if wanted else queries.year_on(student.school_id, today())
+    year = queries.student_year(student, _int_arg("year"), today())
     if year is None:
         abort(404)
+    years = queries.years_of_student(student)
     periods, rows = queries.report_card(student, year)
     audit("progress.read", "student", student.id, details={"page": "report_card", "year": year.id})
     return render_template("gradebook/report_card.html", student=student, year=year, years=years,
