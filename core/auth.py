@@ -286,6 +286,8 @@ def complete_login(identity: Identity, provider_data: dict[str, Any] | None = No
         audit.record("login", "identity", identity.provider, result="refused",
                      actor=AnonymousActor(), details={"code": refused.code})
         raise
+    previous = (UserSession.select().where(UserSession.user == user)
+                .order_by(UserSession.created_at.desc(), UserSession.id.desc()).first())
     session.clear()
     token = open_session(user, identity.provider, provider_data)
     actor = load_actor(token)
@@ -296,7 +298,18 @@ def complete_login(identity: Identity, provider_data: dict[str, Any] | None = No
         & (LoginIdentity.subject == identity.subject)
     ).execute()
     audit.record("login", "user", user.id, actor=actor, details={"provider": identity.provider})
+    if previous is not None:
+        announce_previous_login(previous)
     return user
+
+
+def announce_previous_login(previous: UserSession) -> None:
+    """Tell the person when and from where their account was last entered, so a stranger's login shows."""
+    from core.web import local_time  # the web module imports this one
+
+    flash(_("Предыдущий вход в вашу учётную запись: %(at)s, с адреса %(ip)s. Если это были не вы, смените "
+            "пароль и завершите чужие сеансы в разделе «Мои сеансы».", at=local_time(previous.created_at),
+            ip=previous.ip or "—"), "info")
 
 
 def rotate_session() -> None:

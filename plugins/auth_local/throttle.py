@@ -97,6 +97,17 @@ def locked_until(credential: LocalCredential, now: dt.datetime | None = None) ->
     return failures[len(failures) - limit].at + dt.timedelta(minutes=section["account_window_minutes"])
 
 
+def failed_since_last_login(credential: LocalCredential, now: dt.datetime | None = None) -> int:
+    """Failed or refused attempts on this login since its previous successful login (or the last lift of
+    a lock), within the attempts kept; ``credential`` as it was read before this login updated it."""
+    now = now or utcnow()
+    since = max(credential.failures_reset_at or now - KEEP, now - KEEP)
+    return (LoginAttempt.select()
+            .where((LoginAttempt.login == credential.login) & (LoginAttempt.at > since)
+                   & LoginAttempt.outcome.in_(("failed", "throttled")))
+            .count())
+
+
 def lift_lock(credential: LocalCredential) -> None:
     """Restart the failure count: earlier failures no longer lock the login."""
     LocalCredential.update(failures_reset_at=utcnow()).where(LocalCredential.id == credential.id).execute()

@@ -98,6 +98,10 @@ def login():
         complete_login(Identity(provider="local", subject=credential.login))
     except LoginRefused as refused:
         return refused_page(refused)
+    failed = throttle.failed_since_last_login(credential)
+    if failed:
+        flash(_("С вашего прошлого входа были неудачные попытки войти под вашим логином: %(n)s. Если это были "
+                "не вы, смените пароль.", n=failed), "warning")
     if credential.is_temporary:
         flash(_("Вы вошли с временным паролем. Придумайте свой пароль — без этого работать дальше нельзя."),
               "warning")

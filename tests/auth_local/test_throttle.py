@@ -103,6 +103,21 @@ def test_a_successful_login_restarts_the_failure_count(app, kid):
     assert guess(client, login, 4) == [401] * 4
 
 
+def test_after_a_login_the_person_learns_of_failed_attempts_since_the_last_one(app, kid):
+    login, password = issue_login(app, kid)
+    client = app.test_client()
+    first = local_login(client, login, password)
+    assert "неудачные попытки" not in client.get(first.headers["Location"]).get_data(as_text=True)
+    client.post("/logout")
+    guess(app.test_client(), login, 3)
+    again = local_login(client, login, password)
+    text = client.get(again.headers["Location"]).get_data(as_text=True)
+    assert "С вашего прошлого входа были неудачные попытки войти под вашим логином: 3." in text
+    client.post("/logout")
+    later = local_login(client, login, password)  # counted from the last successful login on
+    assert "неудачные попытки" not in client.get(later.headers["Location"]).get_data(as_text=True)
+
+
 def test_one_address_guessing_many_logins_is_throttled(make_app):
     app = make_app(PLUGINS, sections={"auth_local": {**THROTTLE, "ip_max_failures": 8}},
                    extra={"fake_esia": fake_esia})

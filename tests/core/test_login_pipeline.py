@@ -162,3 +162,22 @@ def test_ending_all_other_sessions_keeps_this_one_and_no_one_ends_a_strangers(ap
     mine.post("/account/sessions/end", data={"session": "others"})
     assert other_device.get("/hooktester/notes").status_code == 302
     assert mine.get("/hooktester/notes").status_code == 200
+
+
+def test_a_login_tells_when_and_from_where_the_account_was_entered_before(app, make_user):
+    make_user("parent", "Осторожная")
+    first = app.test_client()
+    first.environ_base["REMOTE_ADDR"] = "198.51.100.23"
+    assert "Предыдущий вход" not in first.get(_login(first, "Осторожная").headers["Location"]).get_data(as_text=True)
+    with app.app_context():
+        from core.models import UserSession
+        from core.web import local_time
+
+        with app.test_request_context():
+            when = local_time(UserSession.get().created_at)
+    second = app.test_client()
+    page = second.get(_login(second, "Осторожная").headers["Location"]).get_data(as_text=True)
+    assert f"Предыдущий вход в вашу учётную запись: {when}, с адреса 198.51.100.23." in page
+    assert "«Мои сеансы»" in page
+    # the notice is shown once, not on every page
+    assert "Предыдущий вход" not in second.get("/").get_data(as_text=True)
