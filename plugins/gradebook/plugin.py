@@ -68,6 +68,7 @@ def nav_items(actor):
     if role in policy.SCHOOL_MANAGERS:
         items.append(NavItem(lazy_gettext("Своевременность"), "gradebook.timeliness_school", order=300))
         items.append(NavItem(lazy_gettext("Успеваемость"), "gradebook.attainment_school", order=305))
+        items.append(NavItem(lazy_gettext("Архив журналов"), "gradebook.journal_archive", order=308))
     if role in ("municipality", "operator"):
         items.append(NavItem(lazy_gettext("Своевременность по школам"), "gradebook.timeliness_municipality",
                              order=300))

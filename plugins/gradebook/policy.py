@@ -96,7 +96,7 @@ def decide(actor: Any, action: str, resource: Any):
         return _journal(actor, action, resource)
     if action == "lesson.schedule" and isinstance(resource, TeachingAssignment):
         return _schedule(actor, resource)
-    if action in ("gradebook.manage", "year.close", "timeliness.read", "attainment.read"):
+    if action in ("gradebook.manage", "year.close", "timeliness.read", "attainment.read", "journal.archive"):
         school_id = getattr(resource, "id", resource)
         if school_id is None or role not in SCHOOL_MANAGERS or school_id not in school_ids_of(actor):
             return None

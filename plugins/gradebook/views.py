@@ -33,7 +33,7 @@ from core.api import (
     service,
     settings,
 )
-from plugins.gradebook import attainment, charts, journal, queries, timeliness
+from plugins.gradebook import archive, attainment, charts, journal, queries, timeliness
 from plugins.gradebook.models import (
     MARK_VALUES,
     AcademicYear,
@@ -660,6 +660,47 @@ def timeliness_municipality():
         return _timeliness_page(school_ids, school,
                                 _("Своевременность ведения журнала: %(school)s", school=school.short_name))
     return _timeliness_page(school_ids, None, _("Своевременность ведения журнала по школам"), drill_down=True)
+
+
+# --- the journals' archive («архив журналов») -------------------------------------------------
+
+
+def _archive_year(school) -> AcademicYear | None:
+    years = queries.years_of_school(school.id)
+    wanted = _int_arg("year")
+    if wanted is None:
+        return queries.year_on(school.id, today())
+    year = next((y for y in years if y.id == wanted), None)
+    if year is None:
+        abort(404)
+    return year
+
+
+@bp.route("/journal/archive")
+@roles_required("deputy", "school_admin")
+def journal_archive():
+    """The classes of a year, each with its journal as one XLSX workbook for the school's archive."""
+    school = _school_of_manager()
+    require(current_actor(), "journal.archive", school, object_type="school", object_id=school.id)
+    year = _archive_year(school)
+    classes = archive.classes_of_year(school.id, year) if year else []
+    return render_template("gradebook/archive.html", school=school, year=year, classes=classes,
+                           years=queries.years_of_school(school.id))
+
+
+@bp.route("/journal/archive/class/<int:class_id>")
+@roles_required("deputy", "school_admin")
+def journal_archive_class(class_id: int):
+    school = _school_of_manager()
+    require(current_actor(), "journal.archive", school, object_type="school", object_id=school.id)
+    year = _archive_year(school)
+    school_class = next((c for c in archive.classes_of_year(school.id, year) if c.id == class_id), None) \
+        if year else None
+    if school_class is None:
+        abort(404)
+    data, student_ids = archive.class_journal_xlsx(school_class, year)
+    audit("journal.archive", "school_class", school_class.id, details={"year": year.id, "students": student_ids})
+    return _xlsx(data, f"journal-{school.code}-{year.start_year}-{school_class.grade}{school_class.letter}.xlsx")
 
 
 # --- the attainment report («отчёт об успеваемости») -----------------------------------------

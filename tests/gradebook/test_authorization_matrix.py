@@ -175,6 +175,19 @@ school_admin 403
 other_school_admin 403
 municipality 200
 """)
+# a class's journal archive; columns: a class of school № 1, a class of school № 2
+ARCHIVE_CLASS = table("""
+anonymous           302 302
+student             403 403
+own_parent          403 403
+other_parent        403 403
+subject_teacher     403 403
+other_teacher       403 403
+class_teacher       403 403
+school_admin        200 404
+other_school_admin  404 200
+municipality        403 403
+""")
 # columns: the acting user's own token, another user's token
 REVOKE_TOKEN = table("\n".join(f"{r} 302 302" if r == "anonymous" else f"{r} 302 404" for r in ROLES))
 
@@ -201,6 +214,8 @@ ROUTES = {
     ("gradebook.attainment_school", "GET"): (None, SCHOOL_MANAGERS, None),
     ("gradebook.attainment_municipality", "GET"): (None, MUNICIPALITY_ONLY, None),
     ("gradebook.admin_index", "GET"): (None, SCHOOL_MANAGERS, None),
+    ("gradebook.journal_archive", "GET"): (None, SCHOOL_MANAGERS, None),
+    ("gradebook.journal_archive_class", "GET"): ("school_class", ARCHIVE_CLASS, None),
     ("gradebook_tokens.api_tokens", "GET"): (None, ANY_LOGGED_IN, None),
     ("gradebook_api.openapi_document", "GET"): ("api", EVERYONE, None),
     ("gradebook_api.me", "GET"): ("api", ANY_LOGGED_IN_API, None),
@@ -267,6 +282,7 @@ def objects(app, world):
         "lesson": [{"assignment_id": a.id, "lesson_id": lesson.id}
                    for a, lesson in zip(assignments, lessons, strict=True)],
         "year": [{"year_id": y.id} for y in spare],
+        "school_class": [{"class_id": world.class_5a.id}, {"class_id": world.class_b.id}],
     }
 
 

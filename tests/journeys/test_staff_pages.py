@@ -1,10 +1,16 @@
 """This session's staff pages in headless Chromium: each opens, works, and fits 360 px without sideways scroll.
 
 The teacher adds an extra lesson (one wrong field first), moves it to another room and reads the history;
-the school admin opens the attainment and timeliness reports. Every page goes through ``Camera.look``.
+the school admin opens the attainment and timeliness reports, and downloads a class's journal from the
+journals' archive. Every page goes through ``Camera.look``.
 """
 
 from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from openpyxl import load_workbook
 
 from plugins.gradebook.models import Lesson
 from tests.journeys.conftest import login_with_password
@@ -54,3 +60,11 @@ def test_teacher_adds_and_moves_a_lesson_and_the_admin_reads_the_reports(region,
     admin.page.locator(".main-nav").get_by_role("link", name="Своевременность").click()
     admin.page.wait_for_url("**/timeliness")
     admin.look("timeliness")
+    admin.page.locator(".main-nav").get_by_role("link", name="Архив журналов").click()
+    admin.page.wait_for_url("**/journal/archive")
+    admin.look("archive")
+    row = admin.page.locator("table.data tbody tr").filter(has_text=world.class_5a.name)
+    with admin.page.expect_download() as download:
+        row.get_by_role("link", name="Скачать XLSX").click()
+    book = load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+    assert book.sheetnames[0] == "Сводная ведомость" and "Математика" in book.sheetnames
