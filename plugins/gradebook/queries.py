@@ -106,30 +106,35 @@ def _with_school_names(years: list[AcademicYear]) -> list[AcademicYear]:
     return years
 
 
-def student_year(student: Any, year_id: int | None, today: dt.date) -> AcademicYear | None:
-    """The year asked for, if the student's record can be read in it; without one, the current year."""
+def student_year(student: Any, year_id: int | None, today: dt.date,
+                 years: list[AcademicYear] | None = None) -> AcademicYear | None:
+    """The year asked for, if the student's record can be read in it; without one, the current year.
+    ``years``: :func:`years_of_student`, when the caller has it already."""
     if year_id is None:
         year = year_on(student.school_id, today)
         return _with_school_names([year])[0] if year else None
-    return next((y for y in years_of_student(student) if y.id == year_id), None)
+    return next((y for y in (years if years is not None else years_of_student(student)) if y.id == year_id), None)
 
 
-def student_period(student: Any, period_id: int | None, today: dt.date) -> Period | None:
-    """The period asked for, if it lies in one of the student's years; without one, the current period."""
+def student_period(student: Any, period_id: int | None, today: dt.date,
+                   years: list[AcademicYear] | None = None) -> Period | None:
+    """The period asked for, if it lies in one of the student's years; without one, the current period.
+    ``years``: :func:`years_of_student`, when the caller has it already."""
     if period_id is None:
         year = student_year(student, None, today)
         period = period_on(year, today) if year else None
     else:
-        years = {y.id: y for y in years_of_student(student)}
-        period = Period.get_or_none((Period.id == period_id) & Period.year.in_(list(years)))
+        by_id = {y.id: y for y in (years if years is not None else years_of_student(student))}
+        period = Period.get_or_none((Period.id == period_id) & Period.year.in_(list(by_id)))
         if period is not None:
-            period.year = years[period.year_id]
+            period.year = by_id[period.year_id]
     return period
 
 
-def periods_for_student(student: Any) -> list[tuple[AcademicYear, list[Period]]]:
+def periods_for_student(student: Any, years: list[AcademicYear] | None = None
+                        ) -> list[tuple[AcademicYear, list[Period]]]:
     """Every year of :func:`years_of_student` with its periods, newest first (for the period chooser)."""
-    return [(year, periods_of(year)) for year in years_of_student(student)]
+    return [(year, periods_of(year)) for year in (years if years is not None else years_of_student(student))]
 
 
 # --- who learns what ------------------------------------------------------------

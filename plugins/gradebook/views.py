@@ -73,9 +73,9 @@ def _student(student_id: int):
     return get_or_deny(current_actor(), "progress.read", reg().Student, student_id)
 
 
-def _period_for(student) -> Period:
+def _period_for(student, years=None) -> Period:
     """The period asked for (only one of the student's years), else the current one."""
-    period = queries.student_period(student, _int_arg("period"), today())
+    period = queries.student_period(student, _int_arg("period"), today(), years)
     if period is None:
         abort(404)
     return period
@@ -95,7 +95,8 @@ def progress_index():
 @login_required
 def progress(student_id: int):
     student = _student(student_id)
-    period = _period_for(student)
+    years = queries.years_of_student(student)  # one query for the chooser and the asked period
+    period = _period_for(student, years)
     seen = last_audited(current_actor().id, "progress.read", "student", student.id)  # the previous visit
     data = queries.progress_for(student, period, today=today(),
                                 homework_days=settings("gradebook")["homework_days_ahead"])
@@ -104,7 +105,7 @@ def progress(student_id: int):
               for s in data.subjects}
     audit("progress.read", "student", student.id, details={"page": "progress", "period": period.id})
     return render_template("gradebook/progress.html", student=student, data=data, trends=trends,
-                           years=queries.periods_for_student(student), seen=seen,
+                           years=queries.periods_for_student(student, years), seen=seen,
                            fresh=queries.fresh_marks(data.subjects, seen))
 
 
@@ -168,10 +169,10 @@ def diary(student_id: int):
 @login_required
 def report_card(student_id: int):
     student = _student(student_id)
-    year = queries.student_year(student, _int_arg("year"), today())
+    years = queries.years_of_student(student)
+    year = queries.student_year(student, _int_arg("year"), today(), years)
     if year is None:
         abort(404)
-    years = queries.years_of_student(student)
     periods, rows = queries.report_card(student, year)
     audit("progress.read", "student", student.id, details={"page": "report_card", "year": year.id})
     return render_template("gradebook/report_card.html", student=student, year=year, years=years,
