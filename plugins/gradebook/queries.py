@@ -61,7 +61,11 @@ def years_of_school(school_id: int) -> list[AcademicYear]:
 
 def year_on(school_id: int, day: dt.date) -> AcademicYear | None:
     """The school's academic year that contains ``day``, else the latest one that started before it."""
-    years = years_of_school(school_id)
+    return year_among(years_of_school(school_id), day)
+
+
+def year_among(years: list[AcademicYear], day: dt.date) -> AcademicYear | None:
+    """:func:`year_on` over one school's years, newest first."""
     for year in years:
         if year.starts_on <= day <= year.ends_on:
             return year
@@ -90,41 +94,35 @@ def years_of_student(student: Any) -> list[AcademicYear]:
     marked = (TeachingAssignment.select(TeachingAssignment.year)
               .where(TeachingAssignment.id.in_(Mark.select(Mark.assignment_id).where(Mark.student_id == student.id))))
     graded = PeriodGrade.select(PeriodGrade.year).where(PeriodGrade.student_id == student.id)
-    years = list(AcademicYear.select()
-                 .where((AcademicYear.school_id == student.school_id)
-                        | AcademicYear.id.in_(marked) | AcademicYear.id.in_(graded))
-                 .order_by(AcademicYear.start_year.desc(), AcademicYear.school_id != student.school_id))
-    return _with_school_names(years)
-
-
-def _with_school_names(years: list[AcademicYear]) -> list[AcademicYear]:
     School = registries().School
-    ids = {y.school_id for y in years}
-    names = {s.id: s.short_name for s in School.select().where(School.id.in_(ids))} if ids else {}
-    for year in years:
-        year.school_name = names.get(year.school_id, "")
-    return years
+    return list(AcademicYear.select(AcademicYear, School.short_name.alias("school_name"))
+                .join(School, on=(AcademicYear.school_id == School.id))
+                .where((AcademicYear.school_id == student.school_id)
+                       | AcademicYear.id.in_(marked) | AcademicYear.id.in_(graded))
+                .order_by(AcademicYear.start_year.desc(), AcademicYear.school_id != student.school_id)
+                .objects())
 
 
 def student_year(student: Any, year_id: int | None, today: dt.date,
                  years: list[AcademicYear] | None = None) -> AcademicYear | None:
     """The year asked for, if the student's record can be read in it; without one, the current year.
     ``years``: :func:`years_of_student`, when the caller has it already."""
-    if year_id is None:
-        year = year_on(student.school_id, today)
-        return _with_school_names([year])[0] if year else None
-    return next((y for y in (years if years is not None else years_of_student(student)) if y.id == year_id), None)
+    years = years if years is not None else years_of_student(student)
+    if year_id is None:  # the current year of the student's own school
+        return year_among([y for y in years if y.school_id == student.school_id], today)
+    return next((y for y in years if y.id == year_id), None)
 
 
 def student_period(student: Any, period_id: int | None, today: dt.date,
                    years: list[AcademicYear] | None = None) -> Period | None:
     """The period asked for, if it lies in one of the student's years; without one, the current period.
     ``years``: :func:`years_of_student`, when the caller has it already."""
+    years = years if years is not None else years_of_student(student)
     if period_id is None:
-        year = student_year(student, None, today)
+        year = student_year(student, None, today, years)
         period = period_on(year, today) if year else None
     else:
-        by_id = {y.id: y for y in (years if years is not None else years_of_student(student))}
+        by_id = {y.id: y for y in years}
         period = Period.get_or_none((Period.id == period_id) & Period.year.in_(list(by_id)))
         if period is not None:
             period.year = by_id[period.year_id]

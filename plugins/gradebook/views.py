@@ -666,11 +666,11 @@ def timeliness_municipality():
 # --- the journals' archive («архив журналов») -------------------------------------------------
 
 
-def _archive_year(school) -> AcademicYear | None:
-    years = queries.years_of_school(school.id)
+def _archive_year(years: list[AcademicYear]) -> AcademicYear | None:
+    """The year asked for among the school's ``years`` (404 if not one of them), else the current one."""
     wanted = _int_arg("year")
     if wanted is None:
-        return queries.year_on(school.id, today())
+        return queries.year_among(years, today())
     year = next((y for y in years if y.id == wanted), None)
     if year is None:
         abort(404)
@@ -683,10 +683,10 @@ def journal_archive():
     """The classes of a year, each with its journal as one XLSX workbook for the school's archive."""
     school = _school_of_manager()
     require(current_actor(), "journal.archive", school, object_type="school", object_id=school.id)
-    year = _archive_year(school)
+    years = queries.years_of_school(school.id)
+    year = _archive_year(years)
     classes = archive.classes_of_year(school.id, year) if year else []
-    return render_template("gradebook/archive.html", school=school, year=year, classes=classes,
-                           years=queries.years_of_school(school.id))
+    return render_template("gradebook/archive.html", school=school, year=year, classes=classes, years=years)
 
 
 @bp.route("/journal/archive/class/<int:class_id>")
@@ -694,7 +694,7 @@ def journal_archive():
 def journal_archive_class(class_id: int):
     school = _school_of_manager()
     require(current_actor(), "journal.archive", school, object_type="school", object_id=school.id)
-    year = _archive_year(school)
+    year = _archive_year(queries.years_of_school(school.id))
     school_class = next((c for c in archive.classes_of_year(school.id, year) if c.id == class_id), None) \
         if year else None
     if school_class is None:

@@ -7,6 +7,7 @@ from openpyxl import load_workbook
 
 from core.models import AuditRecord
 from plugins.gradebook import journal
+from tests.gradebook.factories import make_staff
 
 
 def _prepare(app, world):
@@ -34,8 +35,6 @@ def _rows(sheet):
 def test_the_deputy_downloads_a_classs_journal_with_the_summary_sheet_and_one_sheet_per_subject(app, world, as_):
     _prepare(app, world)
     with app.app_context():
-        from tests.gradebook.factories import make_staff
-
         deputy = make_staff("deputy", school=world.school, last_name="Архивова")
     client = as_(deputy)
     page = client.get(f"/journal/archive?year={world.year.id}").get_data(as_text=True)
