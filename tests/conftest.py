@@ -31,10 +31,44 @@ BUILTIN_PLUGINS = ["registries", "auth_local", "auth_esia", "age_policy", "grade
                    "absence_notes"]
 PG_ADMIN_URL = os.environ.get("ESCHOOL_TEST_PG")
 
+# What a server's environment may point at its real region (docs/deploy.md sets these in production). The
+# suite never reads them: every app it builds names its own throwaway database and instance folder, and the
+# subprocesses it starts (gunicorn, the CLI, workers) inherit the cleaned environment. Only ESCHOOL_TEST_PG,
+# a server the suite creates and drops its own databases on, comes from outside.
+PRODUCTION_ENVIRONMENT = ("DATABASE_URL", "ESCHOOL_CONFIG", "ESCHOOL_INSTANCE", "SECRET_KEY")
+IGNORED_ENVIRONMENT = [name for name in PRODUCTION_ENVIRONMENT if os.environ.pop(name, None) is not None]
+
 
 def pytest_report_header(config):
     database = f"PostgreSQL {PG_ADMIN_URL}" if PG_ADMIN_URL else "SQLite (file per test)"
-    return f"eschool database: {database}; clock: {SCHOOL_DAY.isoformat()} (time-machine)"
+    lines = [f"eschool database: {database}; clock: {SCHOOL_DAY.isoformat()} (time-machine)"]
+    if IGNORED_ENVIRONMENT:
+        lines.append(f"eschool: ignored from the environment: {', '.join(IGNORED_ENVIRONMENT)}")
+    return lines
+
+
+def refuse_foreign_database(app, expected_url: str) -> None:
+    """Stop the run if ``app`` is not on the empty database the harness just made for it.
+
+    A test writes people and marks; on a database it did not create (a region's real one, reached through
+    some setting the harness did not foresee) that would be a disaster, so it stops rather than writes.
+    """
+    db = app.extensions["eschool_db"]
+    expected = _database_name(expected_url)
+    if db.database != expected:
+        pytest.exit(f"eschool tests: the app was built on {db.database!r}, not on the throwaway database "
+                    f"{expected!r} the harness made; refusing to write into it", returncode=3)
+    tables = db.get_tables()
+    db.close()
+    if tables:
+        pytest.exit(f"eschool tests: the database {db.database!r} already holds tables ({', '.join(tables[:5])}"
+                    f"…) that the harness did not put there; refusing to write into it", returncode=3)
+
+
+def _database_name(url: str) -> str:
+    if url.startswith("sqlite:///"):
+        return url[len("sqlite:///"):]
+    return url.partition("?")[0].rsplit("/", 1)[1]
 
 
 @pytest.fixture(autouse=True, scope="session")
@@ -104,6 +138,7 @@ def make_app(tmp_path):
             **(sections or {}),
         }
         app = create_app(config, plugins=extra)
+        refuse_foreign_database(app, url)
         app.config["TESTING"] = True
         app.config["WTF_CSRF_ENABLED"] = False
         if migrate:
