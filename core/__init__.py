@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import auth, db, logs, web
+from core import access_log, auth, db, logs, web
 from core.config import ConfigError, RegionConfig, check_secret_key, load_region, validate_section
 from core.plugins import PluginError, dependency_order, make_manager, per_plugin
 
@@ -84,6 +84,7 @@ def create_app(
     Babel(app, locale_selector=lambda: region.core["language"], timezone_selector=lambda: region.core["timezone"])
     web.init_app(app)
     wire_plugins(app, platform)
+    app.extensions["eschool_audit_vocabulary"] = access_log.collect_vocabulary(pm)
     pm.hook.app_ready(app=app)
     return app
 

@@ -36,12 +36,13 @@ from core.auth import (
 )
 from core.config import ConfigError, SecretRef, SecretValue
 from core.db import BaseModel, database, migrations_from_package, model_dict, utcnow
-from core.models import LoginIdentity, User
+from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
 from core.types import (
     Actor,
     AnonymousActor,
+    AuditVocabulary,
     Decision,
     Demo,
     DemoLogin,
@@ -62,6 +63,8 @@ _ = gettext
 __all__ = [
     "Actor",
     "AnonymousActor",
+    "AuditRecord",
+    "AuditVocabulary",
     "BaseModel",
     "ConfigError",
     "Decision",

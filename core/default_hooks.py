@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from flask_babel import lazy_gettext
+from peewee import SQL
+
 from core.db import migrations_from_package
-from core.models import CORE_MODELS, LoginIdentity
+from core.models import CORE_MODELS, AuditRecord, LoginIdentity
 from core.plugins import hookimpl
-from core.types import NavItem, allow
+from core.types import NavItem, Scope, allow
 
 
 @hookimpl
@@ -38,9 +41,23 @@ def permission(actor, action, resource):
 
 
 @hookimpl
+def policy_scope(actor, action, model):
+    """The region operator's audit log holds every record."""
+    if action == "audit.read" and model is AuditRecord and actor.is_authenticated and actor.role == "operator":
+        return Scope.allow(SQL("1 = 1"), "the region operator reads the whole audit log")
+    return None
+
+
+@hookimpl
 def nav_items(actor):
+    from core.api import relations
     from core.policy import can
 
-    if actor.is_authenticated and can(actor, "audit.read", None):
-        return [NavItem("Журнал доступа", "core.audit_log", order=900)]
-    return None
+    if not actor.is_authenticated:
+        return None
+    items = []
+    if can(actor, "audit.read", None):
+        items.append(NavItem(lazy_gettext("Журнал доступа"), "core.audit_log", order=900))
+    if any(r.kind in ("child", "self") for r in relations(actor)):
+        items.append(NavItem(lazy_gettext("Кто смотрел данные"), "core.data_access", order=890))
+    return items

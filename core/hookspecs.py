@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
     from core.types import (
         Actor,
+        AuditVocabulary,
         Decision,
         Demo,
         Identity,
@@ -361,4 +362,56 @@ def policy_scope(actor: Actor, action: str, model: type) -> Scope | list[Scope] 
 
     Combined: (OR of all allows) AND (AND of all restricts); no allow at all
     means no rows.
+    """
+
+
+# --- audit ----------------------------------------------------------------
+
+
+@hookspec
+def audit_vocabulary() -> AuditVocabulary:
+    """Name, in Russian, the actions, object types and roles this plugin writes to the audit log.
+
+    Called by: ``create_app``, once, after all plugins are registered; the access log pages show the
+    labels («Журнал доступа», «Кто смотрел данные ребёнка»), so a person never reads a raw key.
+
+    Arguments: none.
+
+    Returns: a ``core.api.AuditVocabulary`` (``actions``, ``objects`` and ``roles``, each a mapping of a key
+    to a label, usually ``lazy_gettext``); ``None`` means nothing to name.
+
+    Combined: merged into one vocabulary; a key that two plugins name differently stops start-up.
+    """
+
+
+@hookspec
+def audit_names(actor: Actor, object_type: str, object_ids: list[str]) -> dict[str, str]:
+    """Name the objects that the audit records on a page are about («Иванов Иван, 5А»).
+
+    Called by: the access log pages, once per object type on the page shown.
+
+    Arguments: ``actor`` — who reads the log (name a person only as far as this actor may know them);
+    ``object_type`` — as the records store it (``"student"``); ``object_ids`` — the ids, as strings.
+
+    Returns: a mapping of id → name for the ids this plugin knows; ``None`` means not this plugin's type.
+    An id nobody names is shown by its object type's label alone, never as a number.
+
+    Combined: merged into one mapping; an object type belongs to the one plugin that writes it.
+    """
+
+
+@hookspec
+def audit_about(object_type: str, object_id: str) -> Any:
+    """Say which audit records are about an object *through* what belongs to it.
+
+    Called by: the access log, filtered by an object (a school, a child), and the family's «Кто смотрел
+    данные ребёнка»: a school's records include those about its students and classes and those its staff
+    made; a child's include the journal pages of the child's class.
+
+    Arguments: ``object_type`` and ``object_id`` — the object, as audit records store it.
+
+    Returns: a peewee condition over ``core.api.AuditRecord`` for the records of this plugin's objects that
+    belong to the object; ``None`` means nothing of this plugin's belongs to it.
+
+    Combined: OR of every plugin's condition and the core's own (records about the object itself).
     """

@@ -126,6 +126,19 @@ class Scope:
 
 
 @dataclass(frozen=True)
+class AuditVocabulary:
+    """Russian names for what a plugin writes to the audit log (see ``audit_vocabulary``).
+
+    ``actions`` maps an action (``"progress.read"``) to a label («просмотр успеваемости»), ``objects`` an
+    object type (``"student"``) to a label («обучающийся»), ``roles`` a user role to a label.
+    """
+
+    actions: dict[str, Any] = field(default_factory=dict)
+    objects: dict[str, Any] = field(default_factory=dict)
+    roles: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Migration:
     """One schema change of a plugin; ``apply(database)`` runs inside a transaction."""
 

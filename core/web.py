@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from zoneinfo import ZoneInfo
 
 from flask import (
@@ -22,9 +21,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
-from core import auth, policy
+from core import access_log, audit, auth, policy
 from core.auth import login_required, public
-from core.models import AuditRecord
+from core.models import AuditRecord, User
 
 bp = Blueprint("core", __name__)
 
@@ -40,7 +39,6 @@ ERROR_TEXTS = {
     500: ("Внутренняя ошибка", "Что-то пошло не так. Мы уже знаем об ошибке; попробуйте позже."),
     503: ("Сервис недоступен", "Сервис временно недоступен. Попробуйте позже."),
 }
-AUDIT_PAGE_SIZE = 100
 
 
 @bp.route("/")
@@ -109,17 +107,52 @@ def health():
 @bp.route("/admin/audit")
 @login_required
 def audit_log():
+    """«Журнал доступа»: the records within the reader's scope, filtered, newest first."""
     policy.require(current_user, "audit.read")
-    query = AuditRecord.select().order_by(AuditRecord.id.desc())
-    for field in ("action", "object_type", "object_id", "result"):
-        value = request.args.get(field)
-        if value:
-            query = query.where(getattr(AuditRecord, field) == value)
-    page = max(request.args.get("page", 1, type=int), 1)
-    rows = list(query.paginate(page, AUDIT_PAGE_SIZE))
-    for row in rows:
-        row.details_dict = json.loads(row.details or "{}")
-    return render_template("core/audit.html", rows=rows, page=page, page_size=AUDIT_PAGE_SIZE)
+    filters = access_log.Filters.parse(request.args)
+    condition = policy.scope(current_user, "audit.read", AuditRecord)
+    rows, older = ([], None) if filters.errors else access_log.page(condition, filters)
+    entries = access_log.present(current_user, rows)
+    audit.record("audit.read", "auditrecord", "", details=filters.query_args())
+    return render_template("core/audit.html", entries=entries, filters=filters, older=older,
+                           chosen=_chosen_names(filters, entries), actions=_action_choices(),
+                           results=access_log.RESULTS), (422 if filters.errors else 200)
+
+
+@bp.route("/my/data-access")
+@login_required
+def data_access():
+    """«Кто смотрел данные»: what others read or changed about the reader's children, or about themselves."""
+    filters = access_log.Filters.parse(request.args)
+    from core.api import relations
+
+    condition = access_log.family_condition(current_user, relations(current_user))
+    rows, older = ([], None) if filters.errors else access_log.page(condition, filters)
+    entries = access_log.present(current_user, rows, you=current_user.id)
+    audit.record("audit.read_own", "user", current_user.id, details=filters.query_args())
+    return render_template("core/data_access.html", entries=entries, filters=filters, older=older),\
+        (422 if filters.errors else 200)
+
+
+def _action_choices() -> list[tuple[str, str]]:
+    return sorted(((key, str(label)) for key, label in access_log.vocabulary().actions.items()),
+                  key=lambda pair: pair[1])
+
+
+def _chosen_names(filters: access_log.Filters, entries: list[access_log.Entry]) -> dict[str, str]:
+    """Names for the «who» and «about» filters in force, from the page or else from the plugins."""
+    chosen = {}
+    if filters.who is not None:
+        user = User.get_or_none(User.id == filters.who)
+        chosen["who"] = user.display_name if user else str(_("удалённая учётная запись"))
+    if filters.about is not None:
+        key = ":".join(filters.about)
+        named = next((e.about for e in entries if e.about_key == key), None)
+        if named is None:
+            named = access_log.present(current_user, [AuditRecord(object_type=filters.about[0],
+                                                                  object_id=filters.about[1], role="system")])[0].about
+        chosen["about"] = named
+    return chosen
 
 
 def render_error(exc: HTTPException):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.api import NavItem, hookimpl, lazy_gettext, migrations_from_package
+from core.api import AuditRecord, AuditVocabulary, NavItem, hookimpl, lazy_gettext, migrations_from_package
 from plugins.absence_notes import access
 from plugins.absence_notes.models import ABSENCE_NOTE_MODELS, AbsenceNote
 from plugins.absence_notes.schemas import Settings
@@ -65,3 +65,30 @@ def demo_data(demo):
     from plugins.absence_notes.demo import generate
 
     generate(demo)
+
+
+@hookimpl
+def audit_vocabulary():
+    return AuditVocabulary(
+        actions={
+            "absence_note.create": lazy_gettext("сообщение об отсутствии ребёнка"),
+            "absence_note.read": lazy_gettext("просмотр сообщения об отсутствии"),
+            "absence_note.list": lazy_gettext("просмотр списка сообщений об отсутствии"),
+            "absence_note.file": lazy_gettext("просмотр приложенного документа"),
+            "absence_note.withdraw": lazy_gettext("отзыв сообщения об отсутствии"),
+            "absence_note.decide": lazy_gettext("решение по сообщению об отсутствии"),
+            "absence_note.accept": lazy_gettext("принятие сообщения об отсутствии"),
+            "absence_note.reject": lazy_gettext("отклонение сообщения об отсутствии"),
+        },
+        objects={"absence_note": lazy_gettext("сообщение об отсутствии"),
+                 "absencenote": lazy_gettext("сообщение об отсутствии")},
+    )
+
+
+@hookimpl
+def audit_about(object_type, object_id):
+    """A child's absence notices belong to the child."""
+    if object_type != "student" or not object_id.isdigit():
+        return None
+    notes = AbsenceNote.select(AbsenceNote.id.cast("TEXT")).where(AbsenceNote.student_id == int(object_id))
+    return (AuditRecord.object_type == "absence_note") & AuditRecord.object_id.in_(notes)

@@ -6,6 +6,7 @@ import click
 from flask.cli import with_appcontext
 
 from core.api import (
+    AuditVocabulary,
     ConfigError,
     LoginMethod,
     NavItem,
@@ -174,3 +175,19 @@ def demo_data(demo):
     from plugins.auth_local.demo import generate
 
     generate(demo)
+
+
+@hookimpl
+def audit_vocabulary():
+    return AuditVocabulary(
+        actions={
+            "credentials.issue": _l("выдача школьного логина и временного пароля"),
+            "credentials.reset": _l("сброс пароля"),
+            "credentials.unlock": _l("снятие блокировки входа"),
+            "credentials.view": _l("просмотр школьных логинов класса"),
+            MANAGE: _l("управление школьными логинами"),
+            ISSUE_STAFF: _l("выдача логинов сотрудникам"),
+            "password.change": _l("смена пароля"),
+        },
+        objects={"local_login": _l("школьный логин")},
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from core.api import NavItem, hookimpl, lazy_gettext, migrations_from_package
-from plugins.gradebook import policy
+from plugins.gradebook import audit_log, policy
 from plugins.gradebook.models import GRADEBOOK_MODELS
 from plugins.gradebook.schemas import Settings
 
@@ -43,6 +43,21 @@ def policy_scope(actor, action, model):
 @hookimpl
 def permission(actor, action, resource):
     return policy.decide(actor, action, resource)
+
+
+@hookimpl
+def audit_vocabulary():
+    return audit_log.VOCABULARY
+
+
+@hookimpl
+def audit_names(actor, object_type, object_ids):
+    return audit_log.names(object_type, object_ids)
+
+
+@hookimpl
+def audit_about(object_type, object_id):
+    return audit_log.about(object_type, object_id)
 
 
 @hookimpl

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from core.api import (
+    AuditRecord,
     LoginRefused,
     NavItem,
     Relation,
@@ -13,7 +14,7 @@ from core.api import (
     link_identity,
     migrations_from_package,
 )
-from plugins.registries import access
+from plugins.registries import access, audit_log
 from plugins.registries import models as m
 from plugins.registries import snils as snils_rules
 from plugins.registries.schemas import Settings
@@ -113,6 +114,8 @@ def resolve_identity(identity):
 def policy_scope(actor, action, model):
     if not actor.is_authenticated:
         return None
+    if action == "audit.read":
+        return audit_log.scope(actor) if model is AuditRecord else None
     if action.startswith("registry."):
         return access.registry_scope(actor, action, model)
     if action.startswith(("org.", "staff.")):
@@ -141,6 +144,8 @@ def policy_scope(actor, action, model):
 def permission(actor, action, resource):
     if not actor.is_authenticated:
         return None
+    if action == "audit.read":
+        return audit_log.permission(actor, action)
     if action.startswith(("org.", "staff.")):
         return access.org_permission(actor, action, resource)
     return access.registry_permission(actor, action, resource)
@@ -171,6 +176,21 @@ def nav_items(actor):
     if role in access.READINESS_ROLES:
         return [readiness]
     return None
+
+
+@hookimpl
+def audit_vocabulary():
+    return audit_log.VOCABULARY
+
+
+@hookimpl
+def audit_names(actor, object_type, object_ids):
+    return audit_log.names(actor, object_type, object_ids)
+
+
+@hookimpl
+def audit_about(object_type, object_id):
+    return audit_log.about(object_type, object_id)
 
 
 @hookimpl

@@ -43,7 +43,7 @@ def test_audit_page_is_for_the_operator_only_and_denials_are_audited(hook_app, m
     client2 = app.test_client()
     login(client2, operator)
     page = client2.get("/admin/audit?result=denied").get_data(as_text=True)
-    assert "audit.read" in page and "denied" in page
+    assert "просмотр журнала доступа" in page and "отказано в доступе" in page
 
 
 def test_login_writes_no_password_or_token_to_the_log(hook_app, make_user, caplog):
