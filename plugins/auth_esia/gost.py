@@ -8,6 +8,9 @@ Everything ESIA needs from GOST cryptography, built on PyPI ``gostcrypto``:
 * PKCS#8 private keys and X.509 certificates as OpenSSL writes and reads them;
 * detached CMS (PKCS#7) SignedData, the ``client_secret`` of the v1 protocol.
 
+The ASN.1 (PKCS#8, X.509, CMS) is pyasn1 with the pyasn1-modules RFC
+definitions (5208, 5280, 5652); only the curve maths is ``gostcrypto``'s.
+
 Interoperability with OpenSSL (checked by ``tests/auth_esia/test_gost_openssl.py``):
 ``gostcrypto`` wants the digest byte-reversed, and the two 32-byte halves of its
 signature are swapped relative to OpenSSL's. Keys and public points are stored
@@ -18,12 +21,17 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import io
 import secrets
+import textwrap
 from dataclasses import dataclass
 
 from gostcrypto import gosthash, gostsignature
-
-from plugins.auth_esia import der
+from pyasn1.codec.der import decoder, encoder
+from pyasn1.error import PyAsn1Error
+from pyasn1.type import namedtype, univ, useful
+from pyasn1_modules import pem as pem_reader
+from pyasn1_modules import rfc5208, rfc5280, rfc5652
 
 # id-GostR3410-2001-CryptoPro-A-ParamSet — the curve of ``-pkeyopt paramset:A``;
 # gostcrypto calls the same curve id-tc26-gost-3410-2012-256-paramSetB.
@@ -53,6 +61,71 @@ def _engine():
     return gostsignature.new(gostsignature.MODE_256, CURVE)
 
 
+# --- PEM and ASN.1 helpers ------------------------------------------------------
+
+
+def pem(label: str, body: bytes) -> str:
+    lines = textwrap.wrap(base64.b64encode(body).decode("ascii"), 64)
+    return f"-----BEGIN {label}-----\n" + "\n".join(lines) + f"\n-----END {label}-----\n"
+
+
+def unpem(text: str, label: str) -> bytes:
+    """The first ``label`` block of PEM ``text``; raise ``GostError`` if there is none."""
+    try:
+        index, body = pem_reader.readPemBlocksFromFile(
+            io.StringIO(text), (f"-----BEGIN {label}-----", f"-----END {label}-----"))
+    except ValueError:  # binascii.Error: not base64
+        index, body = -1, b""
+    if index < 0 or not body:
+        raise GostError(f"no PEM block '{label}'")
+    return body
+
+
+def _decode(data: bytes, spec):
+    """Strict DER decode of one whole value; raise ``GostError``."""
+    try:
+        value, rest = decoder.decode(data, asn1Spec=spec)
+    except (PyAsn1Error, TypeError, ValueError) as exc:
+        raise GostError(f"bad DER: {exc}") from None
+    if rest:
+        raise GostError("trailing bytes after DER")
+    return value
+
+
+class _GostKeyParams(univ.Sequence):
+    """GostR3410-2012-PublicKeyParameters (RFC 9215): curve and digest."""
+
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("publicKeyParamSet", univ.ObjectIdentifier()),
+        namedtype.OptionalNamedType("digestParamSet", univ.ObjectIdentifier()),
+    )
+
+
+class _SignedCertificate(univ.Sequence):
+    """A certificate with its to-be-signed part kept as the very bytes that were signed."""
+
+    componentType = namedtype.NamedTypes(
+        namedtype.NamedType("tbsCertificate", univ.Any()),
+        namedtype.NamedType("signatureAlgorithm", rfc5280.AlgorithmIdentifier()),
+        namedtype.NamedType("signature", univ.BitString()),
+    )
+
+
+def _algorithm(spec, oid: str, parameters: bytes | None = None):
+    algorithm = spec()
+    algorithm["algorithm"] = univ.ObjectIdentifier(oid)
+    if parameters is not None:
+        algorithm["parameters"] = univ.Any(parameters)
+    return algorithm
+
+
+def _gost_key_parameters() -> bytes:
+    params = _GostKeyParams()
+    params["publicKeyParamSet"] = univ.ObjectIdentifier(OID_PARAMSET_CP_A)
+    params["digestParamSet"] = univ.ObjectIdentifier(OID_STREEBOG256)
+    return encoder.encode(params)
+
+
 @dataclass(frozen=True)
 class PrivateKey:
     """A GOST R 34.10-2012 256-bit private key (the big-endian number OpenSSL prints)."""
@@ -76,32 +149,33 @@ class PrivateKey:
 
     def to_pem(self) -> str:
         """PKCS#8 PEM as ``openssl req -newkey gost2012_256 -pkeyopt paramset:A`` writes it."""
-        body = der.seq(
-            der.integer(0),
-            _gost_algorithm_identifier(),
-            der.octet_string(self.value.to_bytes(32, "big")[::-1]),
-        )
-        return der.pem("PRIVATE KEY", body)
+        info = rfc5208.PrivateKeyInfo()
+        info["version"] = 0
+        info["privateKeyAlgorithm"] = _algorithm(rfc5208.AlgorithmIdentifier, OID_GOST2012_256,
+                                                 _gost_key_parameters())
+        info["privateKey"] = self.value.to_bytes(32, "big")[::-1]
+        return pem("PRIVATE KEY", encoder.encode(info))
 
     @classmethod
-    def from_pem(cls, pem: str) -> "PrivateKey":
-        """Read an unencrypted PKCS#8 GOST 2012-256 key (OCTET STRING or INTEGER form)."""
+    def from_pem(cls, text: str) -> "PrivateKey":
+        """Read an unencrypted PKCS#8 GOST 2012-256 key (raw, OCTET STRING or INTEGER form)."""
         try:
-            node = der.parse(der.unpem(pem, "PRIVATE KEY"))
-            algorithm = node.children[1].children[0].oid()
-            if algorithm != OID_GOST2012_256:
-                raise GostError(f"not a GOST R 34.10-2012 256-bit key (algorithm {algorithm})")
-            inner = node.children[2].content
-            if inner[:1] in (b"\x04", b"\x02"):  # the key wrapped once more
-                wrapped = der.parse(inner)
-                if wrapped.tag == 0x02:
-                    return cls(int.from_bytes(wrapped.content, "big"))
-                inner = wrapped.content
-            return cls(int.from_bytes(inner[::-1], "big"))
-        except (IndexError, ValueError) as exc:
-            if isinstance(exc, GostError):
-                raise
+            info = _decode(unpem(text, "PRIVATE KEY"), rfc5208.PrivateKeyInfo())
+        except GostError as exc:
             raise GostError(f"cannot read the GOST private key: {exc}") from None
+        algorithm = str(info["privateKeyAlgorithm"]["algorithm"])
+        if algorithm != OID_GOST2012_256:
+            raise GostError(f"not a GOST R 34.10-2012 256-bit key (algorithm {algorithm})")
+        inner = info["privateKey"].asOctets()
+        if len(inner) == 32:  # the little-endian value itself
+            return cls(int.from_bytes(inner[::-1], "big"))
+        for spec, read in ((univ.OctetString(), lambda v: int.from_bytes(v.asOctets()[::-1], "big")),
+                           (univ.Integer(), int)):  # the key wrapped once more, as newer OpenSSL writes it
+            try:
+                return cls(read(_decode(inner, spec)))
+            except GostError:
+                continue
+        raise GostError("cannot read the GOST private key: unknown key encoding")
 
 
 def verify(public_key: bytes, data: bytes, signature: bytes) -> bool:
@@ -114,14 +188,6 @@ def verify(public_key: bytes, data: bytes, signature: bytes) -> bool:
         return bool(_engine().verify(bytearray(public_key), bytearray(digest), bytearray(swapped)))
     except Exception:  # gostcrypto raises on out-of-range values: not a valid signature
         return False
-
-
-def _gost_algorithm_identifier() -> bytes:
-    return der.seq(der.oid(OID_GOST2012_256), der.seq(der.oid(OID_PARAMSET_CP_A), der.oid(OID_STREEBOG256)))
-
-
-def _point_to_der_octets(public_key: bytes) -> bytes:
-    return public_key[:32][::-1] + public_key[32:][::-1]
 
 
 @dataclass(frozen=True)
@@ -147,7 +213,7 @@ class Certificate:
         return self.key_algorithm == OID_GOST2012_256
 
     def pem(self) -> str:
-        return der.pem("CERTIFICATE", self.der)
+        return pem("CERTIFICATE", self.der)
 
     def rsa_public_key(self):
         from cryptography import x509
@@ -155,34 +221,61 @@ class Certificate:
         return x509.load_der_x509_certificate(self.der).public_key()
 
 
+def _common_name(name) -> str:
+    for rdn in name["rdnSequence"]:
+        for atv in rdn:
+            if atv["type"] == rfc5280.id_at_commonName:
+                try:
+                    value = _decode(bytes(atv["value"]), rfc5280.DirectoryString())
+                    return str(value.getComponent())
+                except (GostError, PyAsn1Error):
+                    return ""
+    return ""
+
+
 def load_certificate(data: bytes | str) -> Certificate:
     """Read a certificate from PEM or DER; raise ``GostError`` if it is not one."""
     raw = data.encode() if isinstance(data, str) else data
     try:
         if b"-----BEGIN" in raw:
-            raw = der.unpem(raw.decode("ascii", "replace"), "CERTIFICATE")
-        cert = der.parse(raw)
-        tbs = cert.children[0]
-        fields = tbs.children[1:] if tbs.children[0].tag == 0xA0 else tbs.children
-        serial = int.from_bytes(fields[0].content, "big", signed=True)
-        issuer, subject, spki = fields[2], fields[4], fields[5]
-        algorithm = spki.children[0].children[0].oid()
+            raw = unpem(raw.decode("ascii", "replace"), "CERTIFICATE")
+        signed = _decode(raw, _SignedCertificate())
+        tbs_der = bytes(signed["tbsCertificate"])
+        tbs = _decode(tbs_der, rfc5280.TBSCertificate())
+        spki = tbs["subjectPublicKeyInfo"]
+        algorithm = str(spki["algorithm"]["algorithm"])
         public = None
         if algorithm == OID_GOST2012_256:
-            bits = spki.children[1].content[1:]
-            octets = der.parse(bits).content
+            octets = _decode(spki["subjectPublicKey"].asOctets(), univ.OctetString()).asOctets()
+            if len(octets) != 64:
+                raise GostError("a GOST 2012-256 public key is 64 bytes")
             public = octets[:32][::-1] + octets[32:][::-1]
-        cn = ""
-        for rdn in subject.children:
-            for atv in rdn.children:
-                if atv.children[0].oid() == OID_CN:
-                    cn = atv.children[1].content.decode("utf-8", "replace")
         return Certificate(
-            der=raw, key_algorithm=algorithm, gost_public_key=public, subject_cn=cn, serial=serial,
-            issuer_der=issuer.encoded, tbs=tbs.encoded, signature=cert.children[2].content[1:],
+            der=raw, key_algorithm=algorithm, gost_public_key=public, subject_cn=_common_name(tbs["subject"]),
+            serial=int(tbs["serialNumber"]), issuer_der=encoder.encode(tbs["issuer"]), tbs=tbs_der,
+            signature=signed["signature"].asOctets(),
         )
-    except (IndexError, ValueError) as exc:
+    except (GostError, PyAsn1Error) as exc:
         raise GostError(f"not an X.509 certificate: {exc}") from None
+
+
+def _name(common_name: str):
+    value = rfc5280.DirectoryString()
+    value["utf8String"] = common_name
+    atv = rfc5280.AttributeTypeAndValue()
+    atv["type"] = rfc5280.id_at_commonName
+    atv["value"] = univ.Any(encoder.encode(value))
+    rdn = rfc5280.RelativeDistinguishedName()
+    rdn.append(atv)
+    name = rfc5280.Name()
+    name["rdnSequence"].append(rdn)
+    return name
+
+
+def _utc(moment: dt.datetime):
+    time = rfc5280.Time()
+    time["utcTime"] = useful.UTCTime(moment.strftime("%y%m%d%H%M%SZ"))
+    return time
 
 
 def self_signed_certificate(key: PrivateKey, common_name: str, days: int = 365) -> Certificate:
@@ -193,20 +286,24 @@ def self_signed_certificate(key: PrivateKey, common_name: str, days: int = 365) 
     accredited CA.
     """
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-    name = der.seq(der.set_of(der.seq(der.oid(OID_CN), der.utf8(common_name))))
-    signature_algorithm = der.seq(der.oid(OID_SIGN_GOST2012_256))
-    spki = der.seq(_gost_algorithm_identifier(), der.bit_string(der.octet_string(_point_to_der_octets(key.public_key))))
-    tbs = der.seq(
-        der.explicit(0, der.integer(2)),
-        der.integer(secrets.randbits(63) | 1),
-        signature_algorithm,
-        name,
-        der.seq(der.utc_time(now - dt.timedelta(minutes=5)), der.utc_time(now + dt.timedelta(days=days))),
-        name,
-        spki,
-    )
-    body = der.seq(tbs, signature_algorithm, der.bit_string(key.sign(tbs)))
-    return load_certificate(body)
+    tbs = rfc5280.TBSCertificate()
+    tbs["version"] = "v3"
+    tbs["serialNumber"] = secrets.randbits(63) | 1
+    tbs["signature"] = _algorithm(rfc5280.AlgorithmIdentifier, OID_SIGN_GOST2012_256)
+    tbs["issuer"] = _name(common_name)
+    tbs["validity"]["notBefore"] = _utc(now - dt.timedelta(minutes=5))
+    tbs["validity"]["notAfter"] = _utc(now + dt.timedelta(days=days))
+    tbs["subject"] = _name(common_name)
+    spki = tbs["subjectPublicKeyInfo"]
+    spki["algorithm"] = _algorithm(rfc5280.AlgorithmIdentifier, OID_GOST2012_256, _gost_key_parameters())
+    point = key.public_key[:32][::-1] + key.public_key[32:][::-1]
+    spki["subjectPublicKey"] = univ.BitString.fromOctetString(encoder.encode(univ.OctetString(point)))
+    tbs_der = encoder.encode(tbs)
+    cert = rfc5280.Certificate()
+    cert["tbsCertificate"] = tbs
+    cert["signatureAlgorithm"] = _algorithm(rfc5280.AlgorithmIdentifier, OID_SIGN_GOST2012_256)
+    cert["signature"] = univ.BitString.fromOctetString(key.sign(tbs_der))
+    return load_certificate(encoder.encode(cert))
 
 
 def verify_certificate_signature(cert: Certificate, issuer: Certificate) -> bool:
@@ -219,54 +316,66 @@ def verify_certificate_signature(cert: Certificate, issuer: Certificate) -> bool
 
 def cms_sign_detached(key: PrivateKey, cert: Certificate, data: bytes) -> bytes:
     """DER SignedData without content and without signed attributes (``openssl smime -noattr``)."""
-    digest_algorithm = der.seq(der.oid(OID_STREEBOG256))
-    issuer_serial = der.seq(cert.issuer_der, der.integer(cert.serial))
-    signer_info = der.seq(
-        der.integer(1),
-        issuer_serial,
-        digest_algorithm,
-        der.seq(der.oid(OID_GOST2012_256)),
-        der.octet_string(key.sign(data)),
-    )
-    signed_data = der.seq(
-        der.integer(1),
-        der.set_of(digest_algorithm),
-        der.seq(der.oid(OID_DATA)),
-        der.implicit_constructed(0, cert.der),
-        der.set_of(signer_info),
-    )
-    return der.seq(der.oid(OID_SIGNED_DATA), der.explicit(0, signed_data))
+    signer = rfc5652.SignerInfo()
+    signer["version"] = 1
+    sid = signer["sid"]["issuerAndSerialNumber"]
+    sid["issuer"] = _decode(cert.issuer_der, rfc5280.Name())
+    sid["serialNumber"] = cert.serial
+    signer["digestAlgorithm"] = _algorithm(rfc5652.DigestAlgorithmIdentifier, OID_STREEBOG256)
+    signer["signatureAlgorithm"] = _algorithm(rfc5652.SignatureAlgorithmIdentifier, OID_GOST2012_256)
+    signer["signature"] = key.sign(data)
+
+    signed_data = rfc5652.SignedData()
+    signed_data["version"] = 1
+    signed_data["digestAlgorithms"].append(_algorithm(rfc5652.DigestAlgorithmIdentifier, OID_STREEBOG256))
+    signed_data["encapContentInfo"]["eContentType"] = rfc5652.id_data
+    choice = rfc5652.CertificateChoices()
+    choice["certificate"] = _decode(cert.der, rfc5280.Certificate())
+    signed_data["certificates"].append(choice)
+    signed_data["signerInfos"].append(signer)
+
+    content_info = rfc5652.ContentInfo()
+    content_info["contentType"] = rfc5652.id_signedData
+    content_info["content"] = encoder.encode(signed_data)
+    return encoder.encode(content_info)
+
+
+def _signed_attributes_digest(attrs) -> list[bytes]:
+    return [
+        _decode(bytes(value), rfc5652.MessageDigest()).asOctets()
+        for attribute in attrs if attribute["attrType"] == rfc5652.id_messageDigest
+        for value in attribute["attrValues"]
+    ]
 
 
 def cms_verify_detached(cms: bytes, data: bytes) -> Certificate:
     """Check a detached SignedData over ``data``; return the signer's certificate or raise ``GostError``."""
     try:
-        content_info = der.parse(cms)
-        if content_info.children[0].oid() != OID_SIGNED_DATA:
+        content_info = _decode(cms, rfc5652.ContentInfo())
+        if content_info["contentType"] != rfc5652.id_signedData:
             raise GostError("not a CMS SignedData")
-        signed_data = content_info.children[1].children[0]
-        parts = signed_data.children
-        certificates = [p for p in parts if p.tag == 0xA0]
+        signed_data = _decode(bytes(content_info["content"]), rfc5652.SignedData())
+        certificates = [c["certificate"] for c in signed_data["certificates"] if c.getName() == "certificate"]
         if not certificates:
             raise GostError("the signer's certificate is not embedded")
-        cert = load_certificate(certificates[0].children[0].encoded)
-        signer_info = parts[-1].children[0]
-        fields = signer_info.children
-        signed_attrs = next((f for f in fields if f.tag == 0xA0), None)
-        signature = fields[-1].content
-        if signed_attrs is not None:
-            digests = [
-                a.children[1].children[0].content for a in signed_attrs.children
-                if a.children[0].oid() == OID_MESSAGE_DIGEST
-            ]
-            if digests != [streebog256(data)]:
+        if len(signed_data["signerInfos"]) != 1:
+            raise GostError("expected exactly one signer")
+        cert = load_certificate(encoder.encode(certificates[0]))
+        signer = signed_data["signerInfos"][0]
+        signature = signer["signature"].asOctets()
+        attrs = signer["signedAttrs"]
+        if attrs.isValue:
+            if _signed_attributes_digest(attrs) != [streebog256(data)]:
                 raise GostError("the signed message digest does not match the data")
-            signed = b"\x31" + signed_attrs.encoded[1:]
+            # The signature covers the attributes re-tagged as a plain SET OF (RFC 5652 §5.4).
+            plain = rfc5652.SignedAttributes()
+            plain.extend(attrs)
+            signed = encoder.encode(plain)
         else:
             signed = data
-    except (IndexError, ValueError) as exc:
-        if isinstance(exc, GostError):
-            raise
+    except PyAsn1Error as exc:
+        raise GostError(f"cannot read the CMS signature: {exc}") from None
+    except GostError as exc:
         raise GostError(f"cannot read the CMS signature: {exc}") from None
     if not cert.is_gost or not verify(cert.gost_public_key, signed, signature):
         raise GostError("the CMS signature does not verify")

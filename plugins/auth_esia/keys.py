@@ -19,7 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
-from plugins.auth_esia import der, gost
+from plugins.auth_esia import gost
 
 DEMO_CLIENT_FILE = "client.pem"
 EMULATOR_DIR = "emulator"
@@ -103,7 +103,7 @@ class EmulatorKeys:
 
     @classmethod
     def from_pem(cls, text: str) -> "EmulatorKeys":
-        rsa_pem = der.pem("PRIVATE KEY", der.unpem(text, "RSA PRIVATE KEY PKCS8"))
+        rsa_pem = gost.pem("PRIVATE KEY", gost.unpem(text, "RSA PRIVATE KEY PKCS8"))
         certs = text.split("-----END CERTIFICATE-----")
         return cls(
             rsa_key=serialization.load_pem_private_key(rsa_pem.encode("ascii"), password=None),

@@ -18,7 +18,7 @@ from core.api import (
     settings,
 )
 from plugins.auth_esia import messages
-from plugins.auth_esia.models import ESIA_MODELS
+from plugins.auth_esia.models import ESIA_MODELS, EsiaSessionToken
 from plugins.auth_esia.schemas import Settings
 from plugins.auth_esia.signers import SignerRegistry
 
@@ -109,6 +109,8 @@ def logout_url(actor, provider):
     """End the Gosuslugi session too: ESIA's logout, which sends the browser back to our login page."""
     if provider != "esia":
         return None
+    if getattr(actor, "session", None) is not None:  # a long session's refresh token is of no use any more
+        EsiaSessionToken.delete().where(EsiaSessionToken.session_id == actor.session.id).execute()
     cfg = settings("auth_esia")
     from plugins.auth_esia.runtime import base_url
 

@@ -80,7 +80,8 @@ def build_config() -> EsiaConfig:
         base_url=base_url(cfg), issuer=issuer(cfg), protocol=cfg["protocol"], client_id=cfg["client_id"],
         scopes=scopes, certificate=certificate, signer=signer, esia_certificates=esia_certs,
         jwt_algorithms=list(cfg["jwt_algorithms"]), timeout=cfg["timeout_seconds"], verify=verify,
-        leeway=cfg["clock_leeway_seconds"], access_type=cfg["access_type"], fetch_kids=cfg["fetch_kids"],
+        leeway=cfg["clock_leeway_seconds"],
+        access_type="offline" if cfg["long_sessions"] else cfg["access_type"], fetch_kids=cfg["fetch_kids"],
     )
 
 

@@ -54,6 +54,9 @@ class Settings(Schema):
     clock_leeway_seconds = fields.Integer(load_default=60, validate=validate.Range(min=0, max=600))
     state_ttl_seconds = fields.Integer(load_default=600, validate=validate.Range(min=60, max=3600))
     access_type = fields.String(load_default="online", validate=validate.OneOf(["online", "offline"]))
+    # A region with long sessions ([eschool] session_hours beyond a day): ask for offline access and renew
+    # the ESIA tokens with the refresh grant; when ESIA refuses, the eschool session ends.
+    long_sessions = fields.Boolean(load_default=False)
     emulator_persons = fields.String(load_default=None, allow_none=True)
 
     @validates_schema

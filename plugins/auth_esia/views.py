@@ -14,6 +14,8 @@ from core.api import (
     LoginRefused,
     audit,
     complete_login,
+    core_settings,
+    current_actor,
     public,
     refused_page,
     safe_next,
@@ -21,7 +23,7 @@ from core.api import (
     utcnow,
 )
 from plugins.auth_esia import messages
-from plugins.auth_esia.models import EsiaLoginAttempt
+from plugins.auth_esia.models import EsiaLoginAttempt, EsiaSessionToken
 from plugins.auth_esia.protocol import EsiaClient, EsiaError, EsiaRejected, EsiaUnavailable
 from plugins.auth_esia.runtime import ConfigurationProblem, esia_config
 from plugins.auth_esia.signers import SignerError
@@ -30,6 +32,8 @@ bp = Blueprint("auth_esia", __name__, url_prefix="/auth/esia")
 
 BROWSER_KEY = "esia_browser"
 ATTEMPTS_KEPT = dt.timedelta(days=1)
+RENEW_MARGIN = dt.timedelta(minutes=5)  # renew a little before the access token runs out
+RETRY_UNAVAILABLE = dt.timedelta(minutes=1)  # ESIA down: the session goes on, the renewal is tried again
 
 
 def _hash(value: str) -> str:
@@ -136,4 +140,74 @@ def callback():
         complete_login(identity, provider_data=provider_data)
     except LoginRefused as refused:
         return refused_page(refused)
+    if settings("auth_esia")["long_sessions"] and verified.get("refresh_token"):
+        keep_refresh_token(person.oid, verified)
     return redirect(attempt.next_url or url_for("core.index"))
+
+
+# --- long sessions: the refresh grant ------------------------------------------------------------
+
+
+def _renew_after(expires_in: int) -> dt.datetime:
+    return utcnow() + max(dt.timedelta(seconds=expires_in) - RENEW_MARGIN, dt.timedelta(seconds=30))
+
+
+def keep_refresh_token(oid: str, verified: dict) -> None:
+    """Bind the refresh token to the session just opened (server side only); forget those of old sessions."""
+    oldest = utcnow() - dt.timedelta(hours=core_settings()["session_hours"]) - ATTEMPTS_KEPT
+    EsiaSessionToken.delete().where(EsiaSessionToken.created_at < oldest).execute()
+    EsiaSessionToken.create(session_id=current_actor().session.id, oid=oid, refresh_token=verified["refresh_token"],
+                            renew_after=_renew_after(verified["expires_in"]))
+
+
+def end_esia_session(row: EsiaSessionToken, reason: str, **details):
+    """ESIA no longer vouches for this session: it admits nothing more; the browser is sent to log in again."""
+    EsiaSessionToken.update(ended_at=utcnow(), refresh_token="").where(EsiaSessionToken.id == row.id).execute()
+    audit("session.end", "identity", "esia", result="refused", details={"code": "esia_session_ended",
+                                                                      "reason": reason, **details})
+    return session_ended_page()
+
+
+def session_ended_page():
+    session.clear()
+    return refused_page(LoginRefused(str(messages.SESSION_ENDED), "esia_session_ended"), 401)
+
+
+@bp.before_app_request
+def renew_long_session():
+    """For an ESIA session of a region with long sessions: renew ESIA's tokens when due; end it if refused."""
+    actor = current_actor()
+    if not actor.is_authenticated or actor.provider != "esia" or actor.session is None:
+        return None
+    if request.endpoint == "static" or (request.endpoint or "").endswith(".static"):
+        return None
+    if not settings("auth_esia")["long_sessions"]:
+        return None
+    row = EsiaSessionToken.get_or_none(EsiaSessionToken.session_id == actor.session.id)
+    if row is None:
+        return None
+    if row.ended_at is not None:
+        return session_ended_page()
+    now = utcnow()
+    if row.renew_after > now:
+        return None
+    # One request renews (the refresh token is single use); the others meanwhile go on with the live session.
+    claimed = (EsiaSessionToken.update(renew_after=now + RETRY_UNAVAILABLE)
+               .where((EsiaSessionToken.id == row.id) & (EsiaSessionToken.renew_after <= now)
+                      & EsiaSessionToken.ended_at.is_null()).execute())
+    if claimed != 1:
+        return None
+    try:
+        client = EsiaClient(esia_config())
+        renewal = client.refresh(row.refresh_token, redirect_uri(), row.oid)
+    except EsiaError as exc:
+        return end_esia_session(row, "refresh refused", esia_code=exc.code)
+    except EsiaRejected as exc:
+        current_app.logger.warning("ESIA refresh answer rejected: %s", exc.reason)
+        return end_esia_session(row, exc.reason)
+    except (EsiaUnavailable, ConfigurationProblem, SignerError) as exc:
+        current_app.logger.warning("ESIA refresh postponed: %s", exc)  # the session goes on, tried again soon
+        return None
+    EsiaSessionToken.update(refresh_token=renewal["refresh_token"], renew_after=_renew_after(renewal["expires_in"]),
+                            renewals=EsiaSessionToken.renewals + 1).where(EsiaSessionToken.id == row.id).execute()
+    return None

@@ -159,6 +159,27 @@ def hs256_with_public_certificate(kind, claims, sign):
     return f"{head}.{body}.{gost.b64url(mac)}"
 
 
+def string_nbf(kind, claims, sign):
+    return sign({**claims, "nbf": str(claims["nbf"])})
+
+
+def crash_is_not_a_refusal(attack):
+    """A 5xx is not a refusal: the person gets an error page instead of an explanation."""
+
+    def checked(stand):
+        browser = stand.browser()
+        stand.emulator.misbehave = attack
+        try:
+            response = stand.login(browser, MOTHER)
+        finally:
+            stand.emulator.misbehave = None
+        if response.status_code >= 500:
+            return True, f"{response.status_code} (a crash, not a refusal)"
+        return outcome(stand, browser, response)
+
+    return checked
+
+
 def tokens_for_different_persons(kind, claims, sign):
     return sign({**claims, "sub": FATHER} if kind == "id" else claims)
 
@@ -219,6 +240,7 @@ ATTACKS = [
     ("alg=none", misbehaving(alg_none)),
     ("HS256 keyed with ESIA's public certificate", misbehaving(hs256_with_public_certificate)),
     ("id_token and access token for different persons", misbehaving(tokens_for_different_persons)),
+    ("validly signed tokens with a string nbf", crash_is_not_a_refusal(string_nbf)),
     ("oid already linked to another user", oid_linked_to_another_user),
     ("second ESIA account for an already linked user", second_esia_account_for_a_linked_user),
     ("open redirect through next=", open_redirect_after_login),

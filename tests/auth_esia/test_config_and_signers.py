@@ -65,6 +65,17 @@ def test_esia_emulator_command_prepares_keys(make_app):
     assert bad.exit_code != 0 and "cannot read" in bad.output
 
 
+def test_the_region_emulator_approves_what_the_region_asks_for_or_a_named_list(make_app):
+    from plugins.auth_esia.emulator.server import emulator_for_region
+
+    app = make_app(["registries", "auth_esia"], sections={"auth_esia": {"fetch_kids": True}})
+    (client,) = emulator_for_region(app).clients.values()
+    assert client.scopes == {"openid", "fullname", "birthdate", "gender", "snils",
+                             "kid_fullname", "kid_birthdate", "kid_snils"}
+    (narrow,) = emulator_for_region(app, approved_scopes="openid fullname").clients.values()
+    assert narrow.scopes == {"openid", "fullname"}
+
+
 class CountingSigner(GostcryptoSigner):
     calls = 0
 

@@ -15,9 +15,9 @@ from plugins.auth_esia.protocol import EsiaClient, esia_timestamp
 from tests.auth_esia.conftest import MOTHER
 
 
-def token_form(stand, client_pair, code, **changes):
+def token_form(stand, client_pair, code, signed_state=None, **changes):
     key, cert, _ = client_pair
-    state = str(uuid.uuid4())
+    state = signed_state or str(uuid.uuid4())
     timestamp = esia_timestamp()
     redirect = stand.url + "/auth/esia/callback"
     scope = "openid fullname birthdate gender snils"
@@ -44,14 +44,15 @@ def test_token_endpoint_issues_esia_shaped_tokens_once_per_code(stand, client_pa
     first = post_token(stand, token_form(stand, client_pair, code))
     assert first.status_code == 200
     body = first.json()
-    assert {"access_token", "id_token", "refresh_token", "state", "token_type", "expires_in"} <= set(body)
-    from plugins.auth_esia.tokens import unverified_parts
+    assert {"access_token", "id_token", "state", "token_type", "expires_in"} <= set(body)
+    assert "refresh_token" not in body  # the platform asks for access_type=online by default
+    from plugins.auth_esia.tokens import unverified_claims, unverified_header
 
-    header, claims, _, _ = unverified_parts(body["id_token"])
+    header, claims = unverified_header(body["id_token"]), unverified_claims(body["id_token"])
     assert header["sbt"] == "id" and header["alg"] == "RS256" and len(header["x5t#St256"]) == 64
     assert claims["aud"] == "ESCHOOL-TEST" and claims["sub"] == MOTHER
     assert claims["urn:esia:sbj"]["urn:esia:sbj:is_tru"] is True and claims["urn:esia:sbj"]["urn:esia:sbj:lvl"] == "PR"
-    _, access, _, _ = unverified_parts(body["access_token"])
+    access = unverified_claims(body["access_token"])
     assert access["urn:esia:sbj_id"] == MOTHER and f"snils?oid={MOTHER}" in access["scope"]
 
     again = post_token(stand, token_form(stand, client_pair, code))

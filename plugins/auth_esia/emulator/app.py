@@ -3,11 +3,14 @@
 A separate, small Flask app (not the eschool app). It serves:
 
 * ``/aas/oauth2/v2/ac`` and ``/aas/oauth2/ac`` — checks the request (parameters,
-  redirect URI, scope, timestamp, certificate hash, client signature), then a
-  page where the tester picks a test person (form field ``oid``) or declines
-  (button ``decline`` → ``access_denied`` with ESIA-007004);
+  redirect URI, scopes approved for the system, timestamp, certificate hash,
+  client signature), then a page where the tester finds (search, pages) and
+  picks a test person (form field ``oid``) or declines (button ``decline`` →
+  ``access_denied`` with ESIA-007004);
 * ``/aas/oauth2/v3/te`` and ``/aas/oauth2/te`` — single-use codes valid 240 s,
-  signature checks, ESIA error codes as HTTP 400 JSON, RS256 or GOST JWTs;
+  a state that must differ from the authorization request's, signature checks,
+  ESIA error codes as HTTP 400 JSON, RS256 or GOST JWTs; a ``refresh_token``
+  only for ``access_type=offline``, and the refresh grant (single-use, rotated);
 * ``/rs/prns/{oid}``, ``/rs/prns/{oid}/kids`` — person data with a Bearer check;
 * ``/idp/ext/Logout`` — ends the "ESIA session" and records it;
 * ``/__emulator__/logouts`` — what was logged out (for tests and testers).
@@ -30,18 +33,24 @@ from flask import Flask, abort, jsonify, redirect, render_template, request
 from plugins.auth_esia import gost, tokens
 from plugins.auth_esia.emulator.persons import TestPerson
 from plugins.auth_esia.keys import EmulatorKeys
+from plugins.auth_esia.schemas import DEFAULT_SCOPES, KID_SCOPES
 
 CODE_TTL = 240
 TOKEN_TTL = 3600
 PENDING_TTL = 900
 CLOCK_SKEW = 300
+REFRESH_TTL = 30 * 24 * 3600  # ESIA's real value is not published; a month keeps long sessions testable
+PAGE_SIZE = 20
 KNOWN_SCOPES = {
     "openid", "fullname", "birthdate", "gender", "snils", "inn", "id_doc", "birthplace", "email", "mobile",
     "contacts", "addresses", "kid_fullname", "kid_birthdate", "kid_gender", "kid_snils", "kid_inn",
     "kid_birth_cert_doc", "kid_medical_doc",
 }
+# What a system is approved for when its registration names nothing else: the platform's own request.
+DEFAULT_APPROVED_SCOPES = frozenset((DEFAULT_SCOPES + " " + KID_SCOPES).split())
 ERRORS = {
     "ESIA-007002": ("invalid_client", "The certificate does not match the client"),
+    "ESIA-007003": ("invalid_request", "The request contains an invalid, duplicated or malformed parameter"),
     "ESIA-007004": ("access_denied", "The resource owner or authorization server denied the request."),
     "ESIA-007005": ("unauthorized_client",
                     "The client is not authorized to request an access token using this method."),
@@ -52,11 +61,14 @@ ERRORS = {
     "ESIA-007012": ("unsupported_grant_type", "The authorization grant type is not supported."),
     "ESIA-007014": ("invalid_request", "The request does not contain the mandatory parameter"),
     "ESIA-007015": ("invalid_request", "Invalid request time"),
+    "ESIA-007019": ("access_denied", "OAuthErrorEnum.noGrants"),
     "ESIA-007023": ("invalid_request", "The redirect_uri is not allowed for the client"),
     "ESIA-007053": ("access_denied", "OAuthErrorEnum.clientSecretWrong"),
 }
 AC_REQUIRED = ("client_id", "client_secret", "redirect_uri", "scope", "response_type", "state", "timestamp")
 TE_REQUIRED = ("client_id", "code", "grant_type", "client_secret", "state", "redirect_uri", "scope", "timestamp")
+REFRESH_REQUIRED = ("client_id", "refresh_token", "grant_type", "client_secret", "state", "redirect_uri", "scope",
+                    "timestamp")
 
 
 class EsiaFault(Exception):
@@ -76,6 +88,7 @@ class RegisteredClient:
     certificate: gost.Certificate
     redirect_uris: list[str]
     jwt_alg: str = tokens.RS256
+    scopes: set[str] = field(default_factory=lambda: set(DEFAULT_APPROVED_SCOPES))  # approved on the tech portal
 
     def allows_redirect(self, uri: str) -> bool:
         return any(uri == allowed or uri.startswith(allowed.rstrip("/") + "/") for allowed in self.redirect_uris)
@@ -83,6 +96,21 @@ class RegisteredClient:
 
 @dataclass
 class Grant:
+    client_id: str
+    redirect_uri: str
+    scope: str
+    oid: int
+    expires_at: float
+    sid: str
+    state: str = ""  # the authorization request's; the token request must bring another
+    offline: bool = False
+    used: bool = False
+
+
+@dataclass
+class RefreshGrant:
+    """A refresh token's rights: single use, replaced by a new one at each refresh."""
+
     client_id: str
     redirect_uri: str
     scope: str
@@ -112,6 +140,9 @@ class Emulator:
     misbehave_response: Callable[[dict[str, Any]], dict[str, Any]] | None = None
     pending: dict[str, dict[str, Any]] = field(default_factory=dict)
     grants: dict[str, Grant] = field(default_factory=dict)
+    refresh_grants: dict[str, RefreshGrant] = field(default_factory=dict)
+    refreshes: list[dict[str, Any]] = field(default_factory=list)
+    used_states: dict[str, float] = field(default_factory=dict)
     access_tokens: dict[str, dict[str, Any]] = field(default_factory=dict)
     logouts: list[dict[str, Any]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -170,9 +201,7 @@ class Emulator:
             raise EsiaFault("ESIA-007023")
         if params["response_type"] != "code":
             raise EsiaFault("ESIA-007012")
-        scopes = params["scope"].split()
-        if "openid" not in scopes or not set(scopes) <= KNOWN_SCOPES:
-            raise EsiaFault("ESIA-007006")
+        self.check_scopes(client, params["scope"])
         self.check_time(params["timestamp"])
         self.check_signature(client, params, version)
         pending_id = secrets.token_urlsafe(16)
@@ -180,7 +209,28 @@ class Emulator:
             now = self.clock()
             self.pending = {k: v for k, v in self.pending.items() if v["until"] > now}
             self.pending[pending_id] = {"params": dict(params), "version": version, "until": now + PENDING_TTL}
+            self.remember_state(params["state"])
         return client, pending_id
+
+    @staticmethod
+    def check_scopes(client: RegisteredClient, scope: str) -> None:
+        scopes = set(scope.split())
+        if "openid" not in scopes or not scopes <= KNOWN_SCOPES:
+            raise EsiaFault("ESIA-007006")
+        if not scopes <= client.scopes:
+            raise EsiaFault("ESIA-007019", "[" + " ".join(sorted(scopes - client.scopes)) + "]")
+
+    def remember_state(self, state: str) -> None:
+        """Keep a state seen in a request (under ``lock``); a token request must not bring one again."""
+        now = self.clock()
+        if len(self.used_states) > 10000:
+            self.used_states = {k: v for k, v in self.used_states.items() if v > now}
+        self.used_states[state] = now + REFRESH_TTL
+
+    def pending_request(self, pending_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            pending = self.pending.get(pending_id)
+        return pending if pending is not None and pending["until"] >= self.clock() else None
 
     def decide(self, pending_id: str, oid: str | None, decline: bool) -> str:
         """The tester's choice → the redirect back to the client (code, or error)."""
@@ -214,7 +264,8 @@ class Emulator:
                              certificate=self.keys.rsa_certificate, sbt="authorization_code")
         with self.lock:
             self.grants[code] = Grant(params["client_id"], params["redirect_uri"], params["scope"],
-                                      person.oid, now + CODE_TTL, sid)
+                                      person.oid, now + CODE_TTL, sid, state=params["state"],
+                                      offline=params.get("access_type") == "offline")
         return code
 
     @staticmethod
@@ -230,10 +281,13 @@ class Emulator:
     # --- token ------------------------------------------------------------------
 
     def exchange(self, params: dict[str, str], version: str) -> dict[str, Any]:
+        if params.get("grant_type") == "refresh_token":
+            return self.refresh(params, version)
         self.require(params, TE_REQUIRED, version)
         client = self.client(params["client_id"])
         if params["grant_type"] != "authorization_code":
             raise EsiaFault("ESIA-007012")
+        self.check_scopes(client, params["scope"])
         self.check_time(params["timestamp"])
         self.check_signature(client, params, version, code=params["code"] if version == "v2" else "")
         with self.lock:
@@ -241,32 +295,69 @@ class Emulator:
             if (grant is None or grant.used or grant.expires_at < self.clock()
                     or grant.client_id != client.client_id or grant.redirect_uri != params["redirect_uri"]):
                 raise EsiaFault("ESIA-007011")
+            if params["state"] in self.used_states:  # MR: a new UUID, not the authorization request's
+                raise EsiaFault("ESIA-007003", "[state]")
             grant.used = True
-        person = self.persons[grant.oid]
+            self.remember_state(params["state"])
+        return self.issue_tokens(client, self.persons[grant.oid], grant.scope, grant.sid, params,
+                                 offline=grant.offline, with_id_token=True)
+
+    def refresh(self, params: dict[str, str], version: str) -> dict[str, Any]:
+        """``grant_type=refresh_token``: the same request fields, signed without a code; the old token is spent."""
+        self.require(params, REFRESH_REQUIRED, version)
+        client = self.client(params["client_id"])
+        self.check_scopes(client, params["scope"])
+        self.check_time(params["timestamp"])
+        self.check_signature(client, params, version)
+        with self.lock:
+            grant = self.refresh_grants.get(params["refresh_token"])
+            if (grant is None or grant.used or grant.expires_at < self.clock()
+                    or grant.client_id != client.client_id or grant.redirect_uri != params["redirect_uri"]
+                    or not set(params["scope"].split()) <= set(grant.scope.split())):
+                raise EsiaFault("ESIA-007011")
+            if params["state"] in self.used_states:
+                raise EsiaFault("ESIA-007003", "[state]")
+            grant.used = True
+            self.remember_state(params["state"])
+            self.refreshes.append({"client_id": client.client_id, "oid": grant.oid, "at": self.clock()})
+        return self.issue_tokens(client, self.persons[grant.oid], grant.scope, grant.sid, params,
+                                 offline=True, with_id_token=False)
+
+    def issue_tokens(self, client: RegisteredClient, person: TestPerson, scope: str, sid: str,
+                     params: dict[str, str], *, offline: bool, with_id_token: bool) -> dict[str, Any]:
         now = int(self.clock())
-        scopes = grant.scope.split()
+        scopes = scope.split()
         access_claims = {
             "nbf": now, "iat": now, "exp": now + TOKEN_TTL, "iss": self.issuer,
             "scope": " ".join(f"{s}?oid={person.oid}" for s in scopes),
-            "urn:esia:sid": grant.sid, "urn:esia:sbj_id": person.oid, "client_id": client.client_id,
-        }
-        id_claims = {
-            "aud": client.client_id, "sub": person.oid, "nbf": now, "amr": "PWD", "urn:esia:amd": "PWD",
-            "auth_time": now, "iss": self.issuer, "urn:esia:sid": grant.sid,
-            "urn:esia:sbj": self.subject_block(person), "exp": now + TOKEN_TTL, "iat": now,
+            "urn:esia:sid": sid, "urn:esia:sbj_id": person.oid, "client_id": client.client_id,
         }
         access_token = self.make_token("access", access_claims, client.jwt_alg)
-        body = {
-            "access_token": access_token,
-            "id_token": self.make_token("id", id_claims, client.jwt_alg),
-            "refresh_token": str(uuid.uuid4()),
-            "state": params["state"],
-            "token_type": "Bearer",
-            "expires_in": TOKEN_TTL,
-        }
+        body: dict[str, Any] = {"access_token": access_token}
+        if with_id_token:
+            id_claims = {
+                "aud": client.client_id, "sub": person.oid, "nbf": now, "amr": "PWD", "urn:esia:amd": "PWD",
+                "auth_time": now, "iss": self.issuer, "urn:esia:sid": sid,
+                "urn:esia:sbj": self.subject_block(person), "exp": now + TOKEN_TTL, "iat": now,
+            }
+            body["id_token"] = self.make_token("id", id_claims, client.jwt_alg)
+        if offline:
+            body["refresh_token"] = str(uuid.uuid4())
+        body.update(state=params["state"], token_type="Bearer", expires_in=TOKEN_TTL)
         with self.lock:
             self.access_tokens[access_token] = {"oid": person.oid, "scopes": set(scopes), "exp": now + TOKEN_TTL}
+            if offline:
+                self.refresh_grants[body["refresh_token"]] = RefreshGrant(
+                    client.client_id, params["redirect_uri"], scope, person.oid, now + REFRESH_TTL, sid)
         return self.misbehave_response(body) if self.misbehave_response else body
+
+    def revoke_refresh_tokens(self, oid: int) -> int:
+        """The person withdrew the system's access at Gosuslugi: their refresh tokens stop working."""
+        with self.lock:
+            live = [g for g in self.refresh_grants.values() if g.oid == oid and not g.used]
+            for grant in live:
+                grant.used = True
+        return len(live)
 
     def sign(self, claims: dict[str, Any], alg: str | None = None, key: Any = None,
              header: dict[str, Any] | None = None, kind: str = "id") -> str:
@@ -342,6 +433,18 @@ def kid_json(kid, scopes: set[str]) -> dict[str, Any]:
     return body
 
 
+def matching_persons(persons, query: str) -> list[TestPerson]:
+    """Persons sorted by name; with a query, those whose name holds every word of it (any case, ё = е),
+    or — for a number — whose oid starts with it or whose SNILS contains it."""
+    ordered = sorted(persons, key=lambda p: (p.last_name, p.first_name, p.middle_name, p.oid))
+    number = query.replace(" ", "").replace("-", "")
+    if number.isdigit():
+        return [p for p in ordered
+                if str(p.oid).startswith(number) or number in "".join(filter(str.isdigit, p.snils or ""))]
+    words = query.casefold().replace("ё", "е").split()
+    return [p for p in ordered if all(w in p.full_name.casefold().replace("ё", "е") for w in words)]
+
+
 def create_emulator_app(emulator: Emulator) -> Flask:
     """The emulator as a WSGI app (serve it with ``werkzeug.serving.make_server`` or ``eschool esia-emulator``)."""
     app = Flask(__name__)
@@ -360,14 +463,32 @@ def create_emulator_app(emulator: Emulator) -> Flask:
         if request.method == "POST":
             return redirect(emulator.decide(request.form.get("request", ""), request.form.get("oid"),
                                             "decline" in request.form))
+        if "request" in request.args and "client_id" not in request.args:  # the picker's search and pages
+            pending_id = request.args["request"]
+            pending = emulator.pending_request(pending_id)
+            if pending is None:
+                abort(400, "Запрос на вход устарел: начните вход заново в электронной школе.")
+            return picker(pending_id, pending["params"], version)
         params = request.args.to_dict()
         try:
-            client, pending_id = emulator.authorize(params, version)
+            _, pending_id = emulator.authorize(params, version)
         except EsiaFault as exc:
             return fail_back(exc, params)
-        persons = sorted(emulator.persons.values(), key=lambda p: p.oid)
-        return render_template("esia_emulator/authorize.html", client=client, persons=persons,
-                               pending_id=pending_id, scopes=params["scope"].split(), version=version)
+        return picker(pending_id, params, version)
+
+    def picker(pending_id: str, params: dict[str, str], version: str):
+        """The tester's page: find a person by name, oid or SNILS, a page of PAGE_SIZE at a time."""
+        query = request.args.get("q", "").strip()[:100]
+        found = matching_persons(emulator.persons.values(), query)
+        pages = max(1, -(-len(found) // PAGE_SIZE))
+        page = request.args.get("page", "1")
+        page = min(int(page), pages) if page.isdigit() and 0 < len(page) < 7 and int(page) > 0 else 1
+        return render_template(
+            "esia_emulator/authorize.html", client=emulator.clients[params["client_id"]],
+            persons=found[(page - 1) * PAGE_SIZE:page * PAGE_SIZE], total=len(found), everyone=len(emulator.persons),
+            query=query, page=page, pages=pages, pending_id=pending_id, scopes=params["scope"].split(),
+            version=version,
+        )
 
     def token(version: str):
         try:

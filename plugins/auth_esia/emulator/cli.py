@@ -21,13 +21,16 @@ from plugins.auth_esia.emulator.server import emulator_address, emulator_for_reg
               help="How the emulator signs its tokens (a per-system setting at the real ESIA).")
 @click.option("--redirect-uri", "redirect_uris", multiple=True, metavar="URL",
               help="Allowed redirect URI prefix of the system (repeatable). Default: http://127.0.0.1:5000/.")
+@click.option("--approved-scopes", metavar="SCOPES", default=None,
+              help="Scopes the system is approved for, space-separated (others get ESIA-007019). "
+                   "Default: what [auth_esia] asks for.")
 @click.option("--init-keys", is_flag=True, help="Only make the demo client key and the emulator keys, then exit.")
 @with_appcontext
-def esia_emulator(persons, host, port, jwt_alg, redirect_uris, init_keys):
+def esia_emulator(persons, host, port, jwt_alg, redirect_uris, approved_scopes, init_keys):
     """Run an offline ESIA (Gosuslugi login) that speaks the real protocol, for the demo and tests."""
     app = current_app._get_current_object()
     try:
-        emulator = emulator_for_region(app, persons, jwt_alg, list(redirect_uris) or None)
+        emulator = emulator_for_region(app, persons, jwt_alg, list(redirect_uris) or None, approved_scopes)
     except PersonsError as exc:
         raise click.ClickException(str(exc)) from None
     if init_keys:

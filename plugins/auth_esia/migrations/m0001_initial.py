@@ -1,7 +1,7 @@
 """Login attempts (OAuth state)."""
 
-from plugins.auth_esia.models import ESIA_MODELS
+from plugins.auth_esia.models import EsiaLoginAttempt
 
 
 def upgrade(db):
-    db.create_tables(ESIA_MODELS)
+    db.create_tables([EsiaLoginAttempt])
