@@ -23,6 +23,7 @@ run: $(STAMP)
 
 ## Run the whole test suite (SQLite; set ESCHOOL_TEST_PG for PostgreSQL — .ci/run does both)
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
