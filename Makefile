@@ -21,13 +21,15 @@ STUDENTS ?= 600
 run: $(STAMP)
 	BIN=$(BIN) CONFIG=$(CONFIG) PORT=$(PORT) STUDENTS=$(STUDENTS) sh tools/run-demo.sh
 
-## Run the whole test suite (SQLite; set ESCHOOL_TEST_PG for PostgreSQL — .ci/run does both)
+## Run the whole test suite (SQLite; set ESCHOOL_TEST_PG for PostgreSQL — .ci/run does both): the import
+## contracts, the repo's tests, and the example package's own tests through the shipped pytest plugin
 test: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	cd examples/eschool-auth-demo && $(abspath $(BIN))/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check core plugins tests
+	$(BIN)/python -m ruff check core plugins tests tools examples
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
