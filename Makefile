@@ -34,6 +34,7 @@ lint: $(STAMP)
 clean:
 	rm -rf $(VENV) instance .pytest_cache
 
-## Extract every user-facing string into messages.pot (for a region's translation)
+## Extract every user-facing string into messages.pot (for a region's translation); compile the core's catalogue
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _ -o messages.pot core plugins
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
+	$(BIN)/pybabel compile -d core/translations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from core.plugins import enabled_names, installed_plugins, plugin_version
 
@@ -155,7 +156,7 @@ def demo_command(students, seed, today, if_empty, reset):
 
 
 def print_logins(logins: list[dict]) -> None:
-    click.echo("\nAccounts to try / Кого попробовать:")
+    click.echo("\nAccounts to try / " + _("Кого попробовать:"))
     for item in logins:
         secret = f" / {item['password']}" if item.get("password") else ""
         note = f"  ({item['note']})" if item.get("note") else ""

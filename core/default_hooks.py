@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
+
 from core.db import migrations_from_package
 from core.models import CORE_MODELS, LoginIdentity
 from core.plugins import hookimpl
@@ -42,5 +44,5 @@ def nav_items(actor):
     from core.policy import can
 
     if actor.is_authenticated and can(actor, "audit.read", None):
-        return [NavItem("Журнал доступа", "core.audit_log", order=900)]
+        return [NavItem(_("Журнал доступа"), "core.audit_log", order=900)]
     return None

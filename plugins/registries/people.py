@@ -73,6 +73,7 @@ def released_elsewhere(school_id: int, data: dict[str, Any]) -> m.Student | None
         raise RegistryConflict("snils", _("Обучающийся с этим СНИЛС числится в другой школе. Зачислить его "
                                           "переводом можно, когда та школа отметит выбытие (статус «переведён» "
                                           "или «выбыл»)."))
+    # i18n: data — «ё» and «е» are one letter when names are compared
     same_child = (found.birth_date == data.get("birth_date")
                   and found.last_name.casefold().replace("ё", "е")
                   == str(data.get("last_name", "")).casefold().replace("ё", "е"))

@@ -54,6 +54,7 @@ KINDS = ("students", "parents", "links")
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 people_service = RegistryService()
+# i18n: data — stored in each consent record as the purpose the parent agreed to
 DEFAULT_PURPOSE = "Предоставление информации о текущей успеваемости учащегося в электронном виде"
 
 

@@ -41,7 +41,7 @@ class Settings(Schema):
         unknown = RAISE
 
     codes = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
-    label = fields.String(load_default="Вход по коду из школы")
+    label = fields.String(load_default=lazy_gettext("Вход по коду из школы"))
     pepper = SecretRef(required=False, load_default=None, allow_none=True)
 
 
