@@ -56,6 +56,7 @@ from core.types import (
     allow,
     deny,
 )
+from core.web import region_today
 
 _ = gettext
 
@@ -108,6 +109,7 @@ __all__ = [
     "open_session",
     "public",
     "refused_page",
+    "region_today",
     "relations",
     "require",
     "revoke_api_token",

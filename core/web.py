@@ -177,6 +177,16 @@ def local_time(moment: dt.datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return moment.replace(tzinfo=dt.UTC).astimezone(zone).strftime(fmt)
 
 
+def region_today() -> dt.date:
+    """Today's date in the region's time zone (``[eschool] timezone``), not the server's.
+
+    Everything about school days — a lesson's date, an age on the login day, a file's date — uses it, so a
+    region far east of its server does not live in yesterday until morning.
+    """
+    zone = ZoneInfo(current_app.extensions["eschool"].core_settings["timezone"])
+    return dt.datetime.now(zone).date()
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(local_time)

@@ -24,6 +24,7 @@ from core.api import (
     database,
     get_or_deny,
     login_required,
+    region_today,
     require,
     roles_required,
     scope,
@@ -57,7 +58,7 @@ def conf() -> dict[str, Any]:
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return region_today()
 
 
 def files_dir() -> Path:

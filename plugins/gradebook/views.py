@@ -27,6 +27,7 @@ from core.api import (
     get_or_deny,
     last_audited,
     login_required,
+    region_today,
     require,
     roles_required,
     scope,
@@ -59,7 +60,7 @@ def reg():
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return region_today()
 
 
 def _int_arg(name: str) -> int | None:

@@ -15,6 +15,7 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
 from core.api import lazy_gettext as _l
+from core.api import region_today
 from plugins.registries import snils as snils_rules
 
 REQUIRED = {"required": _l("Обязательное поле."), "null": _l("Обязательное поле.")}
@@ -91,7 +92,7 @@ class PastDate(RuDate):
 
     def _deserialize(self, value, attr, data, **kwargs):
         date = super()._deserialize(value, attr, data, **kwargs)
-        if date > dt.date.today() or date.year < 1900:
+        if date > region_today() or date.year < 1900:
             raise self.make_error("range")
         return date
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Any
 
@@ -19,6 +18,7 @@ from core.api import (
     database,
     get_or_deny,
     login_required,
+    region_today,
     require,
     roles_required,
     scope,
@@ -208,7 +208,7 @@ def student(student_id: int):
                    .order_by(m.EnrolmentEvent.date.desc(), m.EnrolmentEvent.id.desc()))
     audit("student.read", "student", student.id)
     return render_template("registries/student.html", student=student, links=links, consents=consents,
-                           history=history, account=account_of(student), today=dt.date.today())
+                           history=history, account=account_of(student), today=region_today())
 
 
 @bp.route("/students/<int:student_id>/edit", methods=["GET", "POST"])
@@ -358,7 +358,7 @@ def parent(parent_id: int):
     consents = list(m.Consent.select().where(m.Consent.subject_parent == parent.id).order_by(m.Consent.id.desc()))
     audit("parent.read", "parent", parent.id)
     return render_template("registries/parent.html", parent=parent, links=links, consents=consents,
-                           account=account_of(parent), today=dt.date.today())
+                           account=account_of(parent), today=region_today())
 
 
 @bp.route("/parents/<int:parent_id>/edit", methods=["GET", "POST"])
@@ -458,7 +458,7 @@ def consent_new(kind: str, person_id: int):
     person = person_or_deny(kind, person_id, "registry.write")
     givers = consent_givers(person)
     errors = {}
-    values = dict(request.form) or {"purpose": DEFAULT_PURPOSE, "given_on": dt.date.today().strftime("%d.%m.%Y")}
+    values = dict(request.form) or {"purpose": DEFAULT_PURPOSE, "given_on": region_today().strftime("%d.%m.%Y")}
     if request.method == "POST":
         data, errors = load_form(ConsentSchema, CONSENT_FORM)
         if not errors and data["giver"] not in dict(givers):
@@ -600,7 +600,7 @@ def export(kind: str, fmt: str):
         abort(404)
     data = exporter.export(school.id, kind, fmt)
     audit("registry.export", "school", school.id, details={"kind": kind, "format": fmt})
-    return send_bytes(data, f"{school.code}-{kind}-{dt.date.today().isoformat()}.{fmt}", fmt)
+    return send_bytes(data, f"{school.code}-{kind}-{region_today().isoformat()}.{fmt}", fmt)
 
 
 # --- readiness -------------------------------------------------------------------
@@ -615,7 +615,7 @@ def readiness():
     report = readiness_report.for_actor(actor)
     audit("registry.readiness", "report", report["scope"], details={"schools": len(report["schools"])})
     if request.args.get("format") == "xlsx":
-        return send_bytes(readiness_report.to_xlsx(report), f"gotovnost-{dt.date.today().isoformat()}.xlsx",
+        return send_bytes(readiness_report.to_xlsx(report), f"gotovnost-{region_today().isoformat()}.xlsx",
                           "xlsx")
     return render_template("registries/readiness.html", report=report)
 
