@@ -35,8 +35,7 @@ from core.api import (
 from plugins.absence_notes.models import REASONS, AbsenceNote
 from plugins.absence_notes.schemas import NoteForm, RejectForm
 
-bp = Blueprint("absence_notes", __name__, template_folder="templates", static_folder="static",
-               url_prefix="/absence-notes")
+bp = Blueprint("absence_notes", __name__, template_folder="templates", url_prefix="/absence-notes")
 
 FORM_FIELDS = ("student_id", "starts_on", "ends_on", "reason", "comment")
 # extension → (content type, how the file starts): the file must really be what its name says

@@ -48,8 +48,7 @@ from plugins.gradebook.models import (
 from plugins.gradebook.rules import GradeRule
 from plugins.gradebook.schemas import LessonForm
 
-bp = Blueprint("gradebook", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/gradebook/static")
+bp = Blueprint("gradebook", __name__, template_folder="templates")
 
 CELL_NAME = re.compile(r"^c-(\d+)-(\d+)$")
 STAFF_ROLES = ("teacher", "deputy", "school_admin")

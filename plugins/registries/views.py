@@ -46,8 +46,7 @@ from plugins.registries.service import READINESS_STEPS, RegistryService
 from plugins.registries.snils import format_snils, mask
 from plugins.registries.tabular import KIND_TITLES, FileError, read_file
 
-bp = Blueprint("registries", __name__, url_prefix="/registries", template_folder="templates",
-               static_folder="static", static_url_path="/static/registries")
+bp = Blueprint("registries", __name__, url_prefix="/registries", template_folder="templates")
 
 ADMIN = ("school_admin",)
 KINDS = ("students", "parents", "links")
