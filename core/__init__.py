@@ -163,7 +163,8 @@ def wire_plugins(app: Flask, platform: Platform) -> None:
     pm = platform.pm
     for command in CORE_COMMANDS:
         app.cli.add_command(command)
-    extra_dirs = [d for group in pm.hook.template_dirs() for d in (group or [])]
+    # pluggy calls the last registered plugin first; the region's list decides instead (hookspec)
+    extra_dirs = [d for dirs in per_plugin(pm, "template_dirs").values() for d in (dirs or [])]
     if extra_dirs:
         app.jinja_loader = ChoiceLoader([FileSystemLoader(extra_dirs), app.jinja_loader])
     for group in reversed(pm.hook.blueprints()):
