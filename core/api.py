@@ -24,7 +24,6 @@ from core.auth import (
     link_identity,
     list_api_tokens,
     login_required,
-    open_session,
     public,
     refused_page,
     revoke_api_token,
@@ -34,14 +33,13 @@ from core.auth import (
     safe_next,
     unblock_user,
 )
-from core.config import ConfigError, SecretRef, SecretValue
+from core.config import ConfigError, SecretRef
 from core.db import BaseModel, database, migrations_from_package, model_dict, utcnow
 from core.models import LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
 from core.types import (
     Actor,
-    AnonymousActor,
     Decision,
     Demo,
     DemoLogin,
@@ -62,7 +60,6 @@ _ = gettext
 
 __all__ = [
     "Actor",
-    "AnonymousActor",
     "BaseModel",
     "ConfigError",
     "Decision",
@@ -78,7 +75,6 @@ __all__ = [
     "Relation",
     "Scope",
     "SecretRef",
-    "SecretValue",
     "User",
     "_",
     "allow",
@@ -96,7 +92,6 @@ __all__ = [
     "enabled",
     "explain",
     "get_or_deny",
-    "gettext",
     "hookimpl",
     "lazy_gettext",
     "link_identity",
@@ -106,7 +101,6 @@ __all__ = [
     "migrations_from_package",
     "model_dict",
     "ngettext",
-    "open_session",
     "public",
     "refused_page",
     "region_today",

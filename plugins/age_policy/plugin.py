@@ -5,6 +5,7 @@ from __future__ import annotations
 from core.api import Refusal, _, hookimpl, region_today, service, settings
 from plugins.age_policy import rules
 from plugins.age_policy.schemas import Settings
+from plugins.age_policy.service import AgeRulesService
 
 PLUGIN = "age_policy"
 
@@ -12,6 +13,11 @@ PLUGIN = "age_policy"
 @hookimpl
 def config_schema():
     return Settings
+
+
+@hookimpl
+def services():
+    return {"age_policy": AgeRulesService()}
 
 
 @hookimpl

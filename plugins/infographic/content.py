@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import url_for
 
-from core.api import _, core_settings, enabled, ngettext, settings
+from core.api import _, core_settings, ngettext, service, settings
 
 # The letter's rule: Gosuslugi from 14; younger students get a login from the school.
 LETTER_MIN_AGE = 14.0
@@ -108,20 +108,11 @@ def format_number(value: float) -> str:
 
 
 def age_rules() -> AgeRules:
-    """The region's age rules from ``age_policy`` when enabled, else the letter's rule (14)."""
-    if not enabled("age_policy"):
+    """The region's age rules from the ``age_policy`` service when enabled, else the letter's rule (14)."""
+    rules = service("age_policy")
+    if rules is None:
         return AgeRules(LETTER_MIN_AGE, "school_login", "letter")
-    conf = settings("age_policy")
-    # child_account_for_younger is the age_policy plugin's optional extra: a child account besides school logins.
-    school_login = conf.get("school_login_for_younger", True)
-    child_account = conf.get("child_account_for_younger", False)
-    if conf.get("gosuslugi_only", False) or (child_account and not school_login):
-        younger = "child_account"
-    elif school_login:
-        younger = "school_login_or_child_account" if child_account else "school_login"
-    else:
-        younger = "parents_only"
-    return AgeRules(float(conf.get("min_age_esia", LETTER_MIN_AGE)), younger, "age_policy")
+    return AgeRules(rules.min_age_esia(), rules.younger_students(), "age_policy")
 
 
 def infographic(school: Any = None) -> Infographic:

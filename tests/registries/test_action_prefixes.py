@@ -4,8 +4,8 @@ import types
 
 import pytest
 
-from core.api import allow, can, hookimpl, open_session
-from core.auth import load_actor
+from core.api import allow, can, hookimpl
+from core.auth import load_actor, open_session
 from core.models import User
 from plugins.registries.access import ORG_ACTIONS
 
