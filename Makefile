@@ -10,8 +10,8 @@ STAMP := $(VENV)/.installed
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]' -e ./examples/eschool-auth-demo
+	$(BIN)/python -m pip install -qq --upgrade pip
+	$(BIN)/python -m pip install -qq -e '.[test]' -e ./examples/eschool-auth-demo
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -21,16 +21,20 @@ STUDENTS ?= 600
 run: $(STAMP)
 	BIN=$(BIN) CONFIG=$(CONFIG) PORT=$(PORT) STUDENTS=$(STUDENTS) sh tools/run-demo.sh
 
-## Run the whole test suite (SQLite; set ESCHOOL_TEST_PG for PostgreSQL — .ci/run does both)
+## Run the whole test suite (SQLite; set ESCHOOL_TEST_PG for PostgreSQL — .ci/run does both): the import
+## contracts, the repo's tests, and the example package's own tests through the shipped pytest plugin
 test: $(STAMP)
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	cd examples/eschool-auth-demo && $(abspath $(BIN))/python -m pytest -q
 
 lint: $(STAMP)
-	$(BIN)/python -m ruff check core plugins tests
+	$(BIN)/python -m ruff check core plugins tests tools examples
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache
 
-## Extract every user-facing string into messages.pot (for a region's translation)
+## Extract every user-facing string into messages.pot (for a region's translation); compile the core's catalogue
 messages: $(STAMP)
-	$(BIN)/pybabel extract -F babel.cfg -k lazy_gettext -k _ -o messages.pot core plugins
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o messages.pot .
+	$(BIN)/pybabel compile -d core/translations

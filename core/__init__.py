@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pluggy
-from flask import Flask
+from flask import Flask, send_from_directory
 from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
@@ -20,7 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import access_log, auth, db, logs, web
 from core.config import ConfigError, RegionConfig, check_secret_key, load_region, validate_section
-from core.plugins import PluginError, dependency_order, make_manager, per_plugin
+from core.plugins import CORE_PLUGIN, PluginError, dependency_order, make_manager, per_plugin
 
 __all__ = ["create_app", "ConfigError", "PluginError"]
 
@@ -138,18 +138,41 @@ def configure_flask(app: Flask, region: RegionConfig) -> None:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
+def serve_static_folder(app: Flask, name: str, plugin: Any) -> None:
+    """A plugin's ``static/`` folder (next to its plugin module) at ``/static/<plugin>/``, one scheme for all.
+
+    Templates link to it as ``url_for("<plugin>.static", filename="<file>")``; the core's own files stay at
+    ``/static/<file>`` (``url_for("static", ...)``).
+    """
+    module_file = getattr(plugin, "__file__", None)
+    if name == CORE_PLUGIN or module_file is None:
+        return
+    folder = Path(module_file).resolve().parent / "static"
+    if not folder.is_dir():
+        return
+
+    def send(filename: str):
+        return send_from_directory(folder, filename, max_age=app.get_send_file_max_age(filename))
+
+    send.__name__ = f"{name}_static"
+    app.add_url_rule(f"/static/{name}/<path:filename>", endpoint=f"{name}.static", view_func=send)
+
+
 def wire_plugins(app: Flask, platform: Platform) -> None:
     from core.commands import CORE_COMMANDS
 
     pm = platform.pm
     for command in CORE_COMMANDS:
         app.cli.add_command(command)
-    extra_dirs = [d for group in pm.hook.template_dirs() for d in (group or [])]
+    # pluggy calls the last registered plugin first; the region's list decides instead (hookspec)
+    extra_dirs = [d for dirs in per_plugin(pm, "template_dirs").values() for d in (dirs or [])]
     if extra_dirs:
         app.jinja_loader = ChoiceLoader([FileSystemLoader(extra_dirs), app.jinja_loader])
     for group in reversed(pm.hook.blueprints()):
         for blueprint in group or []:
             app.register_blueprint(blueprint)
+    for name, plugin in pm.list_name_plugin():
+        serve_static_folder(app, name, plugin)
     for group in pm.hook.cli_commands():
         for command in group or []:
             if command.name in app.cli.commands:

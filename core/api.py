@@ -24,7 +24,6 @@ from core.auth import (
     link_identity,
     list_api_tokens,
     login_required,
-    open_session,
     public,
     refused_page,
     revoke_api_token,
@@ -34,14 +33,13 @@ from core.auth import (
     safe_next,
     unblock_user,
 )
-from core.config import ConfigError, SecretRef, SecretValue
+from core.config import ConfigError, SecretRef
 from core.db import BaseModel, database, migrations_from_package, model_dict, utcnow
 from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
 from core.types import (
     Actor,
-    AnonymousActor,
     AuditVocabulary,
     Decision,
     Demo,
@@ -57,12 +55,12 @@ from core.types import (
     allow,
     deny,
 )
+from core.web import region_today
 
 _ = gettext
 
 __all__ = [
     "Actor",
-    "AnonymousActor",
     "AuditRecord",
     "AuditVocabulary",
     "BaseModel",
@@ -80,7 +78,6 @@ __all__ = [
     "Relation",
     "Scope",
     "SecretRef",
-    "SecretValue",
     "User",
     "_",
     "allow",
@@ -98,7 +95,6 @@ __all__ = [
     "enabled",
     "explain",
     "get_or_deny",
-    "gettext",
     "hookimpl",
     "lazy_gettext",
     "link_identity",
@@ -108,9 +104,9 @@ __all__ = [
     "migrations_from_package",
     "model_dict",
     "ngettext",
-    "open_session",
     "public",
     "refused_page",
+    "region_today",
     "relations",
     "require",
     "revoke_api_token",

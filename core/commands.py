@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import gettext as _
 
 from core.plugins import enabled_names, installed_plugins, plugin_version
 
@@ -108,7 +109,6 @@ def reset_database(platform) -> None:
 @with_appcontext
 def demo_command(students, seed, today, if_empty, reset):
     """Generate a living demo region: schools, people, logins and a journal up to today."""
-    import datetime as dt
     import json
     import random
     import sys
@@ -118,6 +118,7 @@ def demo_command(students, seed, today, if_empty, reset):
     from core.models import User
     from core.plugins import dependency_order
     from core.types import Demo
+    from core.web import region_today
 
     platform = current_app.extensions["eschool"]
     logins_file = Path(current_app.instance_path) / "demo-logins.json"
@@ -141,7 +142,7 @@ def demo_command(students, seed, today, if_empty, reset):
                 yield from bar
 
         demo = Demo(random=random.Random(seed), students=students,
-                    today=(today.date() if today else dt.date.today()),
+                    today=(today.date() if today else region_today()),
                     instance_path=Path(current_app.instance_path), progress=progress)
         order = {name: i for i, name in enumerate(dependency_order(platform.pm))}
         impls = sorted(platform.pm.hook.demo_data.get_hookimpls(), key=lambda i: order.get(i.plugin_name, 0))
@@ -155,7 +156,7 @@ def demo_command(students, seed, today, if_empty, reset):
 
 
 def print_logins(logins: list[dict]) -> None:
-    click.echo("\nAccounts to try / Кого попробовать:")
+    click.echo("\nAccounts to try / " + _("Кого попробовать:"))
     for item in logins:
         secret = f" / {item['password']}" if item.get("password") else ""
         note = f"  ({item['note']})" if item.get("note") else ""

@@ -67,7 +67,7 @@ class CoreSettings(Schema):
     class Meta:
         unknown = RAISE
 
-    region_name = fields.String(load_default="Регион")
+    region_name = fields.String(load_default=None, allow_none=True)  # shown as «Регион» when unset
     region_code = fields.String(load_default="00")
     plugins = fields.List(fields.String(), required=True)
     production = fields.Boolean(load_default=False)

@@ -142,7 +142,8 @@ def template_dirs() -> list[str]:
     Returns: a list of absolute folder paths; ``None`` means nothing to add.
     A region plugin uses this to override a core or plugin template.
 
-    Combined: all collected, in the order of the region's plugin list.
+    Combined: all collected and searched in the order of the region's plugin
+    list: when two plugins override the same template, the one listed first wins.
     """
 
 

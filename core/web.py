@@ -18,6 +18,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -28,16 +29,16 @@ from core.models import AuditRecord, User
 bp = Blueprint("core", __name__)
 
 ERROR_TEXTS = {
-    400: ("Неверный запрос", "Запрос не удалось обработать. Проверьте введённые данные и попробуйте ещё раз."),
-    401: ("Требуется вход", "Войдите в систему, чтобы открыть эту страницу."),
-    403: ("Доступ запрещён", "У вас нет права открывать эту страницу или эти данные."),
-    404: ("Страница не найдена", "Такой страницы нет. Проверьте адрес или вернитесь на главную."),
-    405: ("Действие недоступно", "Это действие нельзя выполнить таким способом."),
-    413: ("Слишком большой файл", "Файл слишком велик для загрузки."),
-    422: ("Ошибка в данных", "Данные не прошли проверку."),
-    429: ("Слишком много попыток", "Слишком много попыток. Подождите немного и попробуйте снова."),
-    500: ("Внутренняя ошибка", "Что-то пошло не так. Мы уже знаем об ошибке; попробуйте позже."),
-    503: ("Сервис недоступен", "Сервис временно недоступен. Попробуйте позже."),
+    400: (_l("Неверный запрос"), _l("Запрос не удалось обработать. Проверьте введённые данные и попробуйте ещё раз.")),
+    401: (_l("Требуется вход"), _l("Войдите в систему, чтобы открыть эту страницу.")),
+    403: (_l("Доступ запрещён"), _l("У вас нет права открывать эту страницу или эти данные.")),
+    404: (_l("Страница не найдена"), _l("Такой страницы нет. Проверьте адрес или вернитесь на главную.")),
+    405: (_l("Действие недоступно"), _l("Это действие нельзя выполнить таким способом.")),
+    413: (_l("Слишком большой файл"), _l("Файл слишком велик для загрузки.")),
+    422: (_l("Ошибка в данных"), _l("Данные не прошли проверку.")),
+    429: (_l("Слишком много попыток"), _l("Слишком много попыток. Подождите немного и попробуйте снова.")),
+    500: (_l("Внутренняя ошибка"), _l("Что-то пошло не так. Мы уже знаем об ошибке; попробуйте позже.")),
+    503: (_l("Сервис недоступен"), _l("Сервис временно недоступен. Попробуйте позже.")),
 }
 
 
@@ -159,11 +160,11 @@ def render_error(exc: HTTPException):
     code = exc.code or 500
     title, text = ERROR_TEXTS.get(code, (exc.name, exc.description))
     if auth.wants_json():
-        body = {"error": exc.name.lower().replace(" ", "_"), "message": _(text)}
+        body = {"error": exc.name.lower().replace(" ", "_"), "message": str(text)}
         if getattr(exc, "data", None):
             body.update(exc.data)
         return jsonify(body), code
-    return render_template("core/error.html", code=code, title=_(title), text=_(text)), code
+    return render_template("core/error.html", code=code, title=title, text=text), code
 
 
 def internal_error(exc: Exception):
@@ -209,6 +210,16 @@ def local_time(moment: dt.datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return moment.replace(tzinfo=dt.UTC).astimezone(zone).strftime(fmt)
 
 
+def region_today() -> dt.date:
+    """Today's date in the region's time zone (``[eschool] timezone``), not the server's.
+
+    Everything about school days — a lesson's date, an age on the login day, a file's date — uses it, so a
+    region far east of its server does not live in yesterday until morning.
+    """
+    zone = ZoneInfo(current_app.extensions["eschool"].core_settings["timezone"])
+    return dt.datetime.now(zone).date()
+
+
 def init_app(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(local_time)
@@ -221,7 +232,7 @@ def init_app(app: Flask) -> None:
         ext = current_app.extensions["eschool"]
         return {
             "nav_items": nav_for(current_user),
-            "region_name": ext.core_settings["region_name"],
+            "region_name": ext.core_settings["region_name"] or _("Регион"),
             "language": ext.core_settings["language"],
             "actor": current_user,
         }

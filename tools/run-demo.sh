@@ -14,6 +14,10 @@ ESIA_PORT=${ESIA_PORT:-5001}
 STUDENTS=${STUDENTS:-600}
 INSTANCE=${ESCHOOL_INSTANCE:-$PWD/instance}
 
+# The app sends people to [auth_esia] base_url and the emulator listens there: one port for both.
+"$BIN/python" tools/demo_region.py "$CONFIG" "$ESIA_PORT" "$INSTANCE/demo-region.toml"
+CONFIG="$INSTANCE/demo-region.toml"
+
 "$BIN/eschool" --config "$CONFIG" demo --if-empty --students "$STUDENTS" >/dev/null
 
 "$BIN/eschool" --config "$CONFIG" esia-emulator --persons "$INSTANCE/esia-persons.toml" --port "$ESIA_PORT" \
@@ -44,6 +48,7 @@ PY
 echo
 echo "Электронная школа:        http://127.0.0.1:$PORT/   (вход: http://127.0.0.1:$PORT/login)"
 echo "Госуслуги (эмулятор ЕСИА): http://127.0.0.1:$ESIA_PORT/"
+echo "The command line: $BIN/eschool --config $CONFIG --help   (or: source $BIN/activate)"
 echo "Stop with Ctrl+C."
 echo
 "$BIN/eschool" --config "$CONFIG" run --host 127.0.0.1 --port "$PORT"

@@ -35,8 +35,8 @@ class Settings(Schema):
     max_days_back = fields.Integer(load_default=30, validate=validate.Range(min=0, max=365))
     max_days_ahead = fields.Integer(load_default=60, validate=validate.Range(min=0, max=365))
     attachment_max_mb = fields.Integer(load_default=5, validate=validate.Range(min=1, max=15))
-    illness_code = fields.String(load_default="Б", validate=CODE)
-    excused_code = fields.String(load_default="УП", validate=CODE)
+    illness_code = fields.String(load_default="Б", validate=CODE)  # i18n: data — a journal code
+    excused_code = fields.String(load_default="УП", validate=CODE)  # i18n: data — a journal code
 
 
 class NoteForm(Schema):

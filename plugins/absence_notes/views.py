@@ -24,6 +24,7 @@ from core.api import (
     database,
     get_or_deny,
     login_required,
+    region_today,
     require,
     roles_required,
     scope,
@@ -34,8 +35,7 @@ from core.api import (
 from plugins.absence_notes.models import REASONS, AbsenceNote
 from plugins.absence_notes.schemas import NoteForm, RejectForm
 
-bp = Blueprint("absence_notes", __name__, template_folder="templates", static_folder="static",
-               url_prefix="/absence-notes")
+bp = Blueprint("absence_notes", __name__, template_folder="templates", url_prefix="/absence-notes")
 
 FORM_FIELDS = ("student_id", "starts_on", "ends_on", "reason", "comment")
 # extension → (content type, how the file starts): the file must really be what its name says
@@ -57,7 +57,7 @@ def conf() -> dict[str, Any]:
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return region_today()
 
 
 def files_dir() -> Path:

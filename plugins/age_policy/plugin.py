@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from core.api import Refusal, _, core_settings, hookimpl, service, settings
+from core.api import Refusal, _, hookimpl, region_today, service, settings
 from plugins.age_policy import rules
 from plugins.age_policy.schemas import Settings
+from plugins.age_policy.service import AgeRulesService
 
 PLUGIN = "age_policy"
 
@@ -12,6 +13,11 @@ PLUGIN = "age_policy"
 @hookimpl
 def config_schema():
     return Settings
+
+
+@hookimpl
+def services():
+    return {"age_policy": AgeRulesService()}
 
 
 @hookimpl
@@ -47,5 +53,4 @@ def login_rules(identity, user):
               "способом вам можно входить. Обратитесь к администратору школы."),
             "age_unknown",
         )
-    today = rules.local_today(core_settings()["timezone"])
-    return rules.decide(section, kind, identity.level, person.birth_date, today)
+    return rules.decide(section, kind, identity.level, person.birth_date, region_today())

@@ -12,7 +12,6 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from core.api import Refusal, _
 
@@ -37,11 +36,6 @@ def reaches_age_on(birth_date: dt.date, min_age: float) -> dt.date:
 
 def is_below(birth_date: dt.date, min_age: float, today: dt.date) -> bool:
     return today < reaches_age_on(birth_date, min_age)
-
-
-def local_today(timezone: str) -> dt.date:
-    """Today in the region's timezone (the login day)."""
-    return dt.datetime.now(ZoneInfo(timezone)).date()
 
 
 def _russian_plural(n: int, one: str, few: str, many: str) -> str:

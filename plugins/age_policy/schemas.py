@@ -8,8 +8,7 @@ from marshmallow import RAISE, Schema, ValidationError, fields, validate, valida
 class Settings(Schema):
     """The [age_policy] section of a region config.
 
-    ``min_age_esia``, ``school_login_for_younger`` and ``gosuslugi_only`` are read
-    by other plugins too (the infographic) through ``core.api.settings``.
+    Other plugins ask ``service("age_policy")`` (``AgeRulesService``), never these keys.
     """
 
     class Meta:

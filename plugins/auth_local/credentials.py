@@ -30,7 +30,7 @@ from plugins.auth_local.models import LocalCredential
 PLUGIN = "auth_local"
 LOGIN_MAX = 64
 LOGIN_BASE_MAX = 12
-TRANSLIT = dict(zip(
+TRANSLIT = dict(zip(  # i18n: data — the Russian alphabet to Latin letters
     "абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s", "t",
      "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"],

@@ -19,7 +19,7 @@ TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 MAX_PASSWORD_LENGTH = 128
 # Common choices of Russian users that the global list (zxcvbn's 30,000 most common
 # passwords, see common_passwords) does not hold.
-RUSSIAN_COMMON_PASSWORDS = frozenset(
+RUSSIAN_COMMON_PASSWORDS = frozenset(  # i18n: data — passwords people choose
     """
     0123456789 87654321 00000000 12341234 123123123 пароль123 пароль12 пароль2024 пароль2025 пароль2026
     school123 shkola123 школа123 gfhjkm123 gfhjkm12 qwerty2026 1234567890q
@@ -27,7 +27,7 @@ RUSSIAN_COMMON_PASSWORDS = frozenset(
 )
 # The same key on the Russian (ЙЦУКЕН) and the Latin (QWERTY) layout: «йцукенгш» is «qwertyui»
 # typed with the Russian layout on, «gfhjkm» is «пароль» typed with the Latin one.
-_RU_KEYS = "йцукенгшщзхъфывапролджэячсмитьбю"
+_RU_KEYS = "йцукенгшщзхъфывапролджэячсмитьбю"  # i18n: data — a keyboard layout
 _EN_KEYS = "qwertyuiop[]asdfghjkl;'zxcvbnm,."
 RUSSIAN_TO_LATIN_LAYOUT = str.maketrans(_RU_KEYS, _EN_KEYS)
 LATIN_TO_RUSSIAN_LAYOUT = str.maketrans(_EN_KEYS, _RU_KEYS)

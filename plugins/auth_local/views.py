@@ -34,7 +34,6 @@ from plugins.auth_local.schemas import PasswordChangeForm
 
 bp = Blueprint(
     "auth_local", __name__, url_prefix="/local", template_folder="templates",
-    static_folder="static", static_url_path="/static",
 )
 # Endpoints an account that must change its temporary password may still reach.
 OPEN_DURING_FORCED_CHANGE = {"auth_local.change_password", "core.logout", "core.login", "core.health"}

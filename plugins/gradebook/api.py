@@ -19,7 +19,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import UnprocessableEntity
 
-from core.api import audit, current_actor, get_or_deny, login_required, public, scope, service
+from core.api import audit, current_actor, get_or_deny, login_required, public, region_today, scope, service
 from plugins.gradebook import api_schemas as s
 from plugins.gradebook import queries
 from plugins.gradebook.models import AcademicYear, Period
@@ -35,7 +35,7 @@ def reg() -> Any:
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return region_today()
 
 
 def load_query(schema: type[Schema]) -> dict[str, Any]:

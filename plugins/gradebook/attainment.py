@@ -69,7 +69,7 @@ class AttainmentRow:
 
 def classify(values: list[str]) -> str:
     """Which column a student's interim grades put them in."""
-    if "2" in values or "незач" in values:
+    if "2" in values or "незач" in values:  # i18n: data — a mark value
         return "failing"
     if NOT_ASSESSED in values:
         return "not_assessed"

@@ -32,6 +32,7 @@ from plugins.gradebook.models import (
 )
 from plugins.gradebook.rules import is_late, local_date
 
+# i18n: data — seeded as the school's own records, which its admin renames
 DEFAULT_WORK_TYPES = (
     # name, short, weight, written, default
     ("Ответ на уроке", "ОУ", "1", False, True),
@@ -40,6 +41,7 @@ DEFAULT_WORK_TYPES = (
     ("Практическая работа", "ПР", "1.5", True, False),
     ("Контрольная работа", "КР", "2", True, False),
 )
+# i18n: data — seeded as the school's own records, which its admin renames
 DEFAULT_ATTENDANCE_CODES = (
     # code, name, absence, excused
     ("Н", "Отсутствовал", True, False),
@@ -47,6 +49,7 @@ DEFAULT_ATTENDANCE_CODES = (
     ("УП", "Уважительная причина", True, True),
     ("ОП", "Опоздал", False, False),
 )
+# i18n: data — what a teacher types
 MARK_SYNONYMS = {"зачет": "зач", "зачёт": "зач", "незачет": "незач", "незачёт": "незач", "на": "н/а"}
 
 

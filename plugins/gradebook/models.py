@@ -15,8 +15,8 @@ from core.api import BaseModel, utcnow
 PERIOD_KINDS = ("quarter", "trimester", "half")
 SCALES = ("five", "pass", "none")
 FIVE_POINT = ("5", "4", "3", "2")
-PASS_FAIL = ("зач", "незач")
-NOT_ASSESSED = "н/а"
+PASS_FAIL = ("зач", "незач")  # i18n: data — stored mark values
+NOT_ASSESSED = "н/а"  # i18n: data — a stored mark value
 MARK_VALUES = {"five": FIVE_POINT + (NOT_ASSESSED,), "pass": PASS_FAIL + (NOT_ASSESSED,), "none": ()}
 CHANGE_KINDS = ("mark", "attendance", "lesson", "grade", "year")
 

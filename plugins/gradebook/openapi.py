@@ -33,7 +33,7 @@ OPERATIONS: dict[str, tuple[str, type, type | None, bool]] = {
                  s.ApiProgressSchema, s.ProgressQuery, True),
     "diary": ("A student's week diary: lessons, topics, homework, marks by day", s.DiaryWeekSchema, s.DiaryQuery,
               True),
-    "report_card": ("A student's report card (табель) for a year", s.ReportCardSchema, s.ReportCardQuery, True),
+    "report_card": ("A student's report card (the tabel) for a year", s.ReportCardSchema, s.ReportCardQuery, True),
     "mark_changes": ("Marks and period grades entered or changed since a moment (for notifications)",
                      s.MarkChangesSchema, s.MarkChangesQuery, False),
 }
@@ -69,6 +69,7 @@ def _operation(endpoint: str) -> dict[str, Any]:
 def document(app: Flask) -> dict[str, Any]:
     """The OpenAPI document of the API blueprint of ``app``."""
     plugin = MarshmallowPlugin()
+    # i18n: data — the API document for developers, not an interface page
     spec = APISpec(
         title="Электронная школа — API успеваемости", version="1.0.0", openapi_version="3.0.3",
         plugins=[plugin],

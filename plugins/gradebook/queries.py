@@ -17,7 +17,7 @@ from typing import Any
 
 import peewee
 
-from core.api import service
+from core.api import region_today, service
 from plugins.gradebook.journal import attendance_codes, default_work_type, local_act_for
 from plugins.gradebook.models import (
     AcademicYear,
@@ -296,7 +296,7 @@ def progress_for(student: Any, period: Period, today: dt.date | None = None, hom
         pairs = [(m.value, m.weight) for m in entry.marks]
         entry.average = weighted_average(pairs)
         entry.suggested = suggest_period_grade(pairs, entry.scale, rule)
-    today = today or dt.date.today()
+    today = today or region_today()
     return Progress(student.id, year, period, list(by_subject.values()), dict(counts),
                     homework_upcoming(student, today, homework_days, assignments=assignments))
 

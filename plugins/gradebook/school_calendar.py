@@ -7,6 +7,7 @@ import datetime as dt
 from core.api import database
 from plugins.gradebook.models import AcademicYear, Holiday, Lesson, Period, TeachingAssignment, TimetableSlot
 
+# i18n: data — seeded as the school's periods, which its admin renames
 PERIOD_NAMES = {
     "quarter": ("I четверть", "II четверть", "III четверть", "IV четверть"),
     "trimester": ("I триместр", "II триместр", "III триместр"),
@@ -28,6 +29,7 @@ def default_periods(start_year: int, kind: str) -> list[tuple[str, dt.date, dt.d
 
 def default_holidays(start_year: int) -> list[tuple[str, dt.date, dt.date]]:
     y, n = start_year, start_year + 1
+    # i18n: data — seeded as the school's holidays, which its admin edits
     return [
         ("Осенние каникулы", dt.date(y, 10, 27), dt.date(y, 11, 4)),
         ("Зимние каникулы", dt.date(y, 12, 29), dt.date(n, 1, 11)),

@@ -27,6 +27,7 @@ from core.api import (
     get_or_deny,
     last_audited,
     login_required,
+    region_today,
     require,
     roles_required,
     scope,
@@ -47,8 +48,7 @@ from plugins.gradebook.models import (
 from plugins.gradebook.rules import GradeRule
 from plugins.gradebook.schemas import LessonForm
 
-bp = Blueprint("gradebook", __name__, template_folder="templates", static_folder="static",
-               static_url_path="/gradebook/static")
+bp = Blueprint("gradebook", __name__, template_folder="templates")
 
 CELL_NAME = re.compile(r"^c-(\d+)-(\d+)$")
 STAFF_ROLES = ("teacher", "deputy", "school_admin")
@@ -59,7 +59,7 @@ def reg():
 
 
 def today() -> dt.date:
-    return dt.date.today()
+    return region_today()
 
 
 def _int_arg(name: str) -> int | None:

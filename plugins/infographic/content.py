@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from flask import url_for
 
-from core.api import _, core_settings, enabled, settings
+from core.api import _, core_settings, ngettext, service, settings
 
 # The letter's rule: Gosuslugi from 14; younger students get a login from the school.
 LETTER_MIN_AGE = 14.0
@@ -50,10 +50,10 @@ class AgeRules:
         """The threshold in words: «14 лет», «14 лет и 6 месяцев»."""
         years = int(self.min_age)
         months = round((self.min_age - years) * 12)
-        text = f"{years} {plural_ru(years, _('год'), _('года'), _('лет'))}"
+        text = ngettext("%(num)s год", "%(num)s лет", years)
         if months:
-            text = _("%(years)s и %(months)s %(word)s", years=text, months=months,
-                     word=plural_ru(months, _("месяц"), _("месяца"), _("месяцев")))
+            text = _("%(years)s и %(months)s", years=text,
+                     months=ngettext("%(num)s месяц", "%(num)s месяцев", months))
         return text
 
 
@@ -107,30 +107,12 @@ def format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}".replace(".", ",")
 
 
-def plural_ru(n: int, one: str, few: str, many: str) -> str:
-    """The Russian plural form for ``n`` (1 год, 2 года, 5 лет)."""
-    if n % 10 == 1 and n % 100 != 11:
-        return one
-    if 2 <= n % 10 <= 4 and not 12 <= n % 100 <= 14:
-        return few
-    return many
-
-
 def age_rules() -> AgeRules:
-    """The region's age rules from ``age_policy`` when enabled, else the letter's rule (14)."""
-    if not enabled("age_policy"):
+    """The region's age rules from the ``age_policy`` service when enabled, else the letter's rule (14)."""
+    rules = service("age_policy")
+    if rules is None:
         return AgeRules(LETTER_MIN_AGE, "school_login", "letter")
-    conf = settings("age_policy")
-    # child_account_for_younger is the age_policy plugin's optional extra: a child account besides school logins.
-    school_login = conf.get("school_login_for_younger", True)
-    child_account = conf.get("child_account_for_younger", False)
-    if conf.get("gosuslugi_only", False) or (child_account and not school_login):
-        younger = "child_account"
-    elif school_login:
-        younger = "school_login_or_child_account" if child_account else "school_login"
-    else:
-        younger = "parents_only"
-    return AgeRules(float(conf.get("min_age_esia", LETTER_MIN_AGE)), younger, "age_policy")
+    return AgeRules(rules.min_age_esia(), rules.younger_students(), "age_policy")
 
 
 def infographic(school: Any = None) -> Infographic:
@@ -148,7 +130,7 @@ def infographic(school: Any = None) -> Infographic:
         "Администратор системы «%(system)s» в школе или классный руководитель вашего ребёнка.", system=system_name
     )
     return Infographic(
-        region_name=core_settings()["region_name"],
+        region_name=core_settings()["region_name"] or _("Регион"),
         service_name=conf["service_name"] or _("Предоставление информации о текущей успеваемости учащегося"),
         system_name=system_name,
         portal=portal,

@@ -14,8 +14,6 @@ bp = Blueprint(
     __name__,
     url_prefix="/service",
     template_folder="templates",
-    static_folder="static",
-    static_url_path="/static",
 )
 
 

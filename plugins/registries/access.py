@@ -152,57 +152,88 @@ def org_scope(actor: Any, action: str, model: type) -> Scope | None:
     return None
 
 
-def org_permission(actor: Any, action: str, resource: Any) -> Decision:
-    """Decisions about ``org.*`` and ``staff.*`` actions; default deny."""
-    role = actor.role
-    if action == "org.write":
-        if role == "operator":
-            return allow("the region operator keeps municipalities and schools")
-        return deny("municipalities and schools are kept by the region operator")
-    if action == "org.read":
-        if role == "operator":
-            return allow("the region operator sees every organisation")
-        if role == "municipality":
-            staff = own_staff(actor)
-            mine = staff.municipality_id if staff is not None else None
-            if resource is None and mine is not None:
-                return allow("the municipality sees its schools")
-            if isinstance(resource, m.School) and mine is not None and resource.municipality_id == mine:
-                return allow("a school of the actor's municipality")
-            return deny("the school is not in the actor's municipality")
+def _org_write(actor: Any, resource: Any) -> Decision:
+    if actor.role == "operator":
+        return allow("the region operator keeps municipalities and schools")
+    return deny("municipalities and schools are kept by the region operator")
+
+
+def _org_read(actor: Any, resource: Any) -> Decision:
+    if actor.role == "operator":
+        return allow("the region operator sees every organisation")
+    if actor.role != "municipality":
         return deny("organisations are seen by the region operator and the municipality")
-    if action.startswith("staff.create."):
-        wanted = action.removeprefix("staff.create.")
-        if wanted not in STAFF_CREATORS.get(role, ()):
-            return deny("this role may not create such accounts")
-        if role == "operator":
-            return allow("the region operator creates municipal and school admin accounts")
-        staff = own_staff(actor)
-        if staff is None:
-            return deny("the actor has no staff record")
-        if role == "municipality":
-            if isinstance(resource, m.School) and resource.municipality_id == staff.municipality_id:
-                return allow("a school admin for a school of the actor's municipality")
-            return deny("the school is not in the actor's municipality")
-        if isinstance(resource, m.School) and resource.id == staff.school_id:
-            return allow("teachers and deputies of the school admin's own school")
-        return deny("the school is not the school admin's school")
-    if action == "staff.write" and role in ("municipality", "operator"):
-        if isinstance(resource, m.Staff) and m.Staff.select().where(
-                (m.Staff.id == resource.id) & _admins_kept_by(actor)).exists():
-            return allow("the school admins of the actor's schools (and municipality specialists for the operator)")
-        return deny("the municipality keeps the school admins of its schools; the operator also its specialists")
-    if action in ("staff.read", "staff.write"):
-        if role != "school_admin":
-            return deny("school staff accounts are kept by the school admin")
-        staff = own_staff(actor)
-        if staff is None or staff.school_id is None:
-            return deny("the actor has no school")
-        if resource is None:
-            return allow("the school admin's staff list")
-        if isinstance(resource, m.Staff) and resource.school_id == staff.school_id:
-            if action == "staff.read" or (resource.user_id is not None and
-                                          User.get_by_id(resource.user_id).role in MANAGED_ROLES):
-                return allow("a teacher or deputy of the school admin's school")
-        return deny("not a teacher or deputy of the school admin's school")
-    return deny("unknown organisation action")
+    staff = own_staff(actor)
+    mine = staff.municipality_id if staff is not None else None
+    if resource is None and mine is not None:
+        return allow("the municipality sees its schools")
+    if isinstance(resource, m.School) and mine is not None and resource.municipality_id == mine:
+        return allow("a school of the actor's municipality")
+    return deny("the school is not in the actor's municipality")
+
+
+def _staff_create(actor: Any, resource: Any, wanted: str) -> Decision:
+    role = actor.role
+    if wanted not in STAFF_CREATORS.get(role, ()):
+        return deny("this role may not create such accounts")
+    if role == "operator":
+        return allow("the region operator creates municipal and school admin accounts")
+    staff = own_staff(actor)
+    if staff is None:
+        return deny("the actor has no staff record")
+    if role == "municipality":
+        if isinstance(resource, m.School) and resource.municipality_id == staff.municipality_id:
+            return allow("a school admin for a school of the actor's municipality")
+        return deny("the school is not in the actor's municipality")
+    if isinstance(resource, m.School) and resource.id == staff.school_id:
+        return allow("teachers and deputies of the school admin's own school")
+    return deny("the school is not the school admin's school")
+
+
+def _admins_write(actor: Any, resource: Any) -> Decision:
+    if isinstance(resource, m.Staff) and m.Staff.select().where(
+            (m.Staff.id == resource.id) & _admins_kept_by(actor)).exists():
+        return allow("the school admins of the actor's schools (and municipality specialists for the operator)")
+    return deny("the municipality keeps the school admins of its schools; the operator also its specialists")
+
+
+def _school_staff(actor: Any, resource: Any, write: bool) -> Decision:
+    if actor.role != "school_admin":
+        return deny("school staff accounts are kept by the school admin")
+    staff = own_staff(actor)
+    if staff is None or staff.school_id is None:
+        return deny("the actor has no school")
+    if resource is None:
+        return allow("the school admin's staff list")
+    if isinstance(resource, m.Staff) and resource.school_id == staff.school_id:
+        if not write or (resource.user_id is not None and User.get_by_id(resource.user_id).role in MANAGED_ROLES):
+            return allow("a teacher or deputy of the school admin's school")
+    return deny("not a teacher or deputy of the school admin's school")
+
+
+def _staff_write(actor: Any, resource: Any) -> Decision:
+    if actor.role in ("municipality", "operator"):
+        return _admins_write(actor, resource)
+    return _school_staff(actor, resource, write=True)
+
+
+# The organisation and staff actions registries owns (docs/plugin-api.md, "Actions"): action → rule. Every
+# other ``org.*`` / ``staff.*`` action belongs to the plugin that defines it, so registries says nothing.
+ORG_ACTIONS = {
+    "org.write": _org_write,
+    "org.read": _org_read,
+    "staff.read": lambda actor, resource: _school_staff(actor, resource, write=False),
+    "staff.write": _staff_write,
+}
+STAFF_CREATE = "staff.create."  # staff.create.<role>: issue an account of that role
+
+
+def org_permission(actor: Any, action: str, resource: Any) -> Decision | None:
+    """Decisions about the ``org.*`` and ``staff.*`` actions of ``ORG_ACTIONS`` and ``staff.create.<role>``.
+
+    ``None`` for any other action of those prefixes: another plugin's to allow or deny (default deny).
+    """
+    if action.startswith(STAFF_CREATE):
+        return _staff_create(actor, resource, action.removeprefix(STAFF_CREATE))
+    rule = ORG_ACTIONS.get(action)
+    return rule(actor, resource) if rule is not None else None

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 from flask.cli import AppGroup
 
-from core.api import User, audit, database
+from core.api import User, _, audit, database
 from plugins.registries import exporter
 from plugins.registries import models as m
 from plugins.registries.importer import Importer
@@ -44,13 +44,14 @@ def import_command(files: tuple[Path, ...], school_code: str, valid_only: bool):
         except FileError as exc:
             raise click.ClickException(str(exc)) from None
         total = sum(len(s.rows) for s in sheets)
-        with click.progressbar(length=total, label="Импорт", file=sys.stderr) as bar:
+        with click.progressbar(length=total, label=_("Импорт"), file=sys.stderr) as bar:
             report = Importer(school, valid_only=valid_only, progress=bar.update).run(sheets)
     for error in report.errors:
-        click.echo(f"{error.sheet}: строка {error.row}, столбец «{error.column}»: {error.message}", err=True)
+        click.echo(_("%(sheet)s: строка %(row)s, столбец «%(column)s»: %(message)s", sheet=error.sheet,
+                     row=error.row, column=error.column, message=error.message), err=True)
     if not report.applied:
-        click.echo(f"Ничего не записано: ошибок — {len(report.errors)}. "
-                   "Исправьте файл или запустите с --valid-only.", err=True)
+        click.echo(_("Ничего не записано: ошибок — %(n)s. Исправьте файл или запустите с --valid-only.",
+                     n=len(report.errors)), err=True)
         sys.exit(1)
     for kind in ("students", "parents", "links"):
         click.echo(f"{kind}: created {report.created[kind]}, updated {report.updated[kind]}, "

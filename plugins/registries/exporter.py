@@ -12,7 +12,7 @@ from plugins.registries.schemas import RELATION_LABELS, STATUS_LABELS
 from plugins.registries.snils import format_snils
 from plugins.registries.tabular import write_csv, write_xlsx
 
-GENDER_LETTERS = {"m": "М", "f": "Ж"}
+GENDER_LETTERS = {"m": "М", "f": "Ж"}  # i18n: data — the file format's values
 
 
 def parents_of_school(school_id: int) -> Any:

@@ -21,7 +21,7 @@ from typing import Any
 
 from marshmallow import ValidationError
 
-from core.api import _, audit, audit_many, database, model_dict, utcnow
+from core.api import _, audit, audit_many, database, model_dict, region_today, utcnow
 from plugins.registries import models as m
 from plugins.registries.schemas import LinkSchema, ParentSchema, StudentSchema, errors_in_russian
 from plugins.registries.tabular import Sheet, header_label
@@ -59,7 +59,7 @@ class ImportReport:
 
 def academic_year(today: dt.date | None = None) -> int:
     """The academic year a date falls in, named by the year it starts (1 September)."""
-    today = today or dt.date.today()
+    today = today or region_today()
     return today.year if today.month >= 9 else today.year - 1
 
 
@@ -282,7 +282,7 @@ class Importer:
             self.progress(len(batch))
 
     def apply_students(self, rows: list) -> None:
-        today, now = dt.date.today(), utcnow()
+        today, now = region_today(), utcnow()
         new = []
         for _sheet, _number, row, existing in rows:
             school_class = self.class_for(row["school_class"])
@@ -400,7 +400,7 @@ class Importer:
         record.save(only=[getattr(type(record), k) for k in changed] + [type(record).updated_at])
         if "status" in changed or "school_class" in changed:
             m.EnrolmentEvent.create(student=record.id, status=record.status, school=self.school.id,
-                                    school_class=record.school_class_id, date=dt.date.today(),
+                                    school_class=record.school_class_id, date=region_today(),
                                     note=_("Изменён импортом"), recorded_by=self.recorded_by)
         audit(f"{object_type}.update", object_type, record.id, details={
             "old": {k: old[k] for k in changed}, "new": {k: fresh[k] for k in changed}, "source": "import"})

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from core.api import User, _, audit, block_user, model_dict, unblock_user, utcnow
+from core.api import User, _, audit, block_user, model_dict, region_today, unblock_user, utcnow
 from plugins.registries import models as m
 from plugins.registries.importer import academic_year
 
@@ -73,6 +73,7 @@ def released_elsewhere(school_id: int, data: dict[str, Any]) -> m.Student | None
         raise RegistryConflict("snils", _("Обучающийся с этим СНИЛС числится в другой школе. Зачислить его "
                                           "переводом можно, когда та школа отметит выбытие (статус «переведён» "
                                           "или «выбыл»)."))
+    # i18n: data — «ё» and «е» are one letter when names are compared
     same_child = (found.birth_date == data.get("birth_date")
                   and found.last_name.casefold().replace("ё", "е")
                   == str(data.get("last_name", "")).casefold().replace("ё", "е"))
@@ -101,7 +102,7 @@ def transfer_in(student: m.Student, school_id: int, data: dict[str, Any], actor_
     student.updated_at = utcnow()
     student.save()
     m.EnrolmentEvent.create(student=student.id, status="enrolled", school=school_id,
-                            school_class=values["school_class"], date=dt.date.today(),
+                            school_class=values["school_class"], date=region_today(),
                             note=_("Зачислен переводом из «%(school)s»", school=old_school), recorded_by=actor_id)
     for consent in m.Consent.select().where((m.Consent.subject_student == student.id)
                                             & m.Consent.revoked_at.is_null()):
@@ -118,7 +119,7 @@ def create_student(school_id: int, data: dict[str, Any], actor_id: int | None) -
     values["school_class"] = class_for(school_id, data.get("school_class"))
     student = m.Student.create(school=school_id, status=data.get("status") or "enrolled", **values)
     m.EnrolmentEvent.create(student=student.id, status=student.status, school=school_id,
-                            school_class=values["school_class"], date=dt.date.today(),
+                            school_class=values["school_class"], date=region_today(),
                             note=_("Внесён в реестр"), recorded_by=actor_id)
     audit("student.create", "student", student.id,
           details={"old": None, "new": model_dict(student, STUDENT_FIELDS + ("status",))})
@@ -147,7 +148,7 @@ def update_student(student: m.Student, data: dict[str, Any]) -> dict:
     changes = update_record(student, values, STUDENT_FIELDS, "student")
     if "school_class" in changes:
         m.EnrolmentEvent.create(student=student.id, status=student.status, school=student.school_id,
-                                school_class=student.school_class_id, date=dt.date.today(),
+                                school_class=student.school_class_id, date=region_today(),
                                 note=_("Переведён в другой класс"))
     return changes
 

@@ -15,25 +15,30 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
 from core.api import lazy_gettext as _l
+from core.api import region_today
 from plugins.registries import snils as snils_rules
 
 REQUIRED = {"required": _l("Обязательное поле."), "null": _l("Обязательное поле.")}
-CLASS_RE = re.compile(r"^(\d{1,2})\s*-?\s*([А-ЯЁA-Z]{0,2})$")
+CLASS_RE = re.compile(  # i18n: data — how class names are spelled
+    r"^(\d{1,2})\s*-?\s*([А-ЯЁA-Z]{0,2})$")
 
-# Russian words accepted for choice fields, as a school admin would type them.
+# Russian words accepted for choice fields, as a school admin would type them (i18n: data).
 GENDER_WORDS = {"м": "m", "муж": "m", "мужской": "m", "m": "m", "ж": "f", "жен": "f", "женский": "f", "f": "f"}
+# i18n: data
 STATUS_WORDS = {
     "обучается": "enrolled", "enrolled": "enrolled",
     "переведён": "transferred", "переведен": "transferred", "transferred": "transferred",
     "выбыл": "left", "left": "left",
     "выпущен": "graduated", "выпускник": "graduated", "graduated": "graduated",
 }
+# i18n: data
 RELATION_WORDS = {
     "мать": "mother", "mother": "mother", "отец": "father", "father": "father",
     "опекун": "guardian", "попечитель": "guardian", "guardian": "guardian",
     "иной законный представитель": "representative", "законный представитель": "representative",
     "представитель": "representative", "representative": "representative",
 }
+# i18n: data
 CHANNEL_WORDS = {"бумага": "paper", "на бумаге": "paper", "paper": "paper",
                  "электронно": "electronic", "электронный": "electronic", "electronic": "electronic"}
 
@@ -87,7 +92,7 @@ class PastDate(RuDate):
 
     def _deserialize(self, value, attr, data, **kwargs):
         date = super()._deserialize(value, attr, data, **kwargs)
-        if date > dt.date.today() or date.year < 1900:
+        if date > region_today() or date.year < 1900:
             raise self.make_error("range")
         return date
 
@@ -123,7 +128,8 @@ class Name(fields.String):
     """A part of a person's name: letters, spaces, hyphens and apostrophes, up to 100 characters."""
 
     default_error_messages = {**REQUIRED, "invalid": _l("Только буквы, пробел, дефис и апостроф, до 100 знаков.")}
-    PATTERN = re.compile(r"^[A-Za-zА-ЯЁа-яё][A-Za-zА-ЯЁа-яё '’.\-]{0,99}$")
+    PATTERN = re.compile(  # i18n: data — the letters of names
+        r"^[A-Za-zА-ЯЁа-яё][A-Za-zА-ЯЁа-яё '’.\-]{0,99}$")
 
     def _deserialize(self, value, attr, data, **kwargs):
         text = " ".join(str(value).split())

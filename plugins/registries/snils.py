@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 
+from core.api import lazy_gettext as _l
 from core.api import mask_snils
 
 SNILS_DIGITS = re.compile(r"^\d{11}$")
@@ -40,11 +41,11 @@ def validate(value: str) -> str:
     """Return the normalised SNILS or raise ``SnilsError`` with the reason in Russian."""
     digits = normalize(value)
     if not SNILS_DIGITS.match(digits):
-        raise SnilsError("СНИЛС должен состоять из 11 цифр, например 112-233-445 95.")
+        raise SnilsError(_l("СНИЛС должен состоять из 11 цифр, например 112-233-445 95."))
     if int(digits[:9]) <= NO_CHECKSUM_UP_TO:
         return digits
     if checksum(digits[:9]) != int(digits[9:]):
-        raise SnilsError("Контрольное число СНИЛС не совпадает: проверьте номер по документу.")
+        raise SnilsError(_l("Контрольное число СНИЛС не совпадает: проверьте номер по документу."))
     return digits
 
 

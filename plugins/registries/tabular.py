@@ -49,7 +49,7 @@ COLUMNS: dict[str, tuple[tuple[str, Any], ...]] = {
     ),
 }
 KIND_TITLES = {"students": _l("Обучающиеся"), "parents": _l("Родители"), "links": _l("Связи родитель–ребёнок")}
-# Canonical Russian headers, accepted even when the interface is translated.
+# Canonical Russian headers, accepted even when the interface is translated (i18n: data).
 CANONICAL = {
     "Фамилия": "last_name", "Имя": "first_name", "Отчество": "middle_name", "Дата рождения": "birth_date",
     "Пол": "gender", "СНИЛС": "snils", "Класс": "school_class", "Статус": "status", "Телефон": "phone",
@@ -80,13 +80,14 @@ def header_label(kind: str, key: str) -> str:
 
 def header_key(text: Any) -> str | None:
     """The column key for a header cell: the key itself, the canonical or the translated header."""
+    # i18n: data — «ё» and «е» are one letter in headers
     label = " ".join(str(text or "").replace("ё", "е").replace("Ё", "Е").split()).strip().lower()
     for key_text, key in CANONICAL.items():
-        if key_text.replace("ё", "е").lower() == label:
+        if key_text.replace("ё", "е").lower() == label:  # i18n: data
             return key
     for columns in COLUMNS.values():
         for key, title in columns:
-            if label in (key, str(title).replace("ё", "е").lower()):
+            if label in (key, str(title).replace("ё", "е").lower()):  # i18n: data
                 return key
     return None
 

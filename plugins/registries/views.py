@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import io
 from typing import Any
 
@@ -19,6 +18,7 @@ from core.api import (
     database,
     get_or_deny,
     login_required,
+    region_today,
     require,
     roles_required,
     scope,
@@ -46,14 +46,14 @@ from plugins.registries.service import READINESS_STEPS, RegistryService
 from plugins.registries.snils import format_snils, mask
 from plugins.registries.tabular import KIND_TITLES, FileError, read_file
 
-bp = Blueprint("registries", __name__, url_prefix="/registries", template_folder="templates",
-               static_folder="static", static_url_path="/static/registries")
+bp = Blueprint("registries", __name__, url_prefix="/registries", template_folder="templates")
 
 ADMIN = ("school_admin",)
 KINDS = ("students", "parents", "links")
 FORMATS = {"csv": "text/csv; charset=utf-8",
            "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
 people_service = RegistryService()
+# i18n: data — stored in each consent record as the purpose the parent agreed to
 DEFAULT_PURPOSE = "Предоставление информации о текущей успеваемости учащегося в электронном виде"
 
 
@@ -207,7 +207,7 @@ def student(student_id: int):
                    .order_by(m.EnrolmentEvent.date.desc(), m.EnrolmentEvent.id.desc()))
     audit("student.read", "student", student.id)
     return render_template("registries/student.html", student=student, links=links, consents=consents,
-                           history=history, account=account_of(student), today=dt.date.today())
+                           history=history, account=account_of(student), today=region_today())
 
 
 @bp.route("/students/<int:student_id>/edit", methods=["GET", "POST"])
@@ -357,7 +357,7 @@ def parent(parent_id: int):
     consents = list(m.Consent.select().where(m.Consent.subject_parent == parent.id).order_by(m.Consent.id.desc()))
     audit("parent.read", "parent", parent.id)
     return render_template("registries/parent.html", parent=parent, links=links, consents=consents,
-                           account=account_of(parent), today=dt.date.today())
+                           account=account_of(parent), today=region_today())
 
 
 @bp.route("/parents/<int:parent_id>/edit", methods=["GET", "POST"])
@@ -457,7 +457,7 @@ def consent_new(kind: str, person_id: int):
     person = person_or_deny(kind, person_id, "registry.write")
     givers = consent_givers(person)
     errors = {}
-    values = dict(request.form) or {"purpose": DEFAULT_PURPOSE, "given_on": dt.date.today().strftime("%d.%m.%Y")}
+    values = dict(request.form) or {"purpose": DEFAULT_PURPOSE, "given_on": region_today().strftime("%d.%m.%Y")}
     if request.method == "POST":
         data, errors = load_form(ConsentSchema, CONSENT_FORM)
         if not errors and data["giver"] not in dict(givers):
@@ -599,7 +599,7 @@ def export(kind: str, fmt: str):
         abort(404)
     data = exporter.export(school.id, kind, fmt)
     audit("registry.export", "school", school.id, details={"kind": kind, "format": fmt})
-    return send_bytes(data, f"{school.code}-{kind}-{dt.date.today().isoformat()}.{fmt}", fmt)
+    return send_bytes(data, f"{school.code}-{kind}-{region_today().isoformat()}.{fmt}", fmt)
 
 
 # --- readiness -------------------------------------------------------------------
@@ -614,7 +614,7 @@ def readiness():
     report = readiness_report.for_actor(actor)
     audit("registry.readiness", "report", report["scope"], details={"schools": len(report["schools"])})
     if request.args.get("format") == "xlsx":
-        return send_bytes(readiness_report.to_xlsx(report), f"gotovnost-{dt.date.today().isoformat()}.xlsx",
+        return send_bytes(readiness_report.to_xlsx(report), f"gotovnost-{region_today().isoformat()}.xlsx",
                           "xlsx")
     return render_template("registries/readiness.html", report=report)
 

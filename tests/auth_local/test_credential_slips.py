@@ -74,7 +74,7 @@ def test_slips_for_a_class_of_30_show_every_child_once_and_nothing_of_another_cl
         assert student.last_name not in html
     assert html.count('class="slip"') == 30
     assert "no-print" in html
-    for asset in re.findall(r'(?:href|src)="(/local/static/[^"]+)"', html):  # print CSS and the print button
+    for asset in re.findall(r'(?:href|src)="(/static/auth_local/[^"]+)"', html):  # print CSS and the print button
         served = admin_client.get(asset)
         assert served.status_code == 200 and served.mimetype in ("text/css", "text/javascript"), asset
     assert "slips.css" in html and "slips.js" in html

@@ -272,7 +272,7 @@ def objects(app, world):
     return {
         None: [{}],
         "api": [{}],
-        "static": [{"filename": "gradebook/gradebook.css"}],
+        "static": [{"filename": "gradebook.css"}],
         "admin_form": [{"kind": "subject"}],
         "student": [{"student_id": s.id} for s in students],
         "api_student": [{"student_id": s.id} for s in students],

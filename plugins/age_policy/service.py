@@ -1,0 +1,34 @@
+"""The age_policy service: what other plugins may ask about the region's age rules (``service("age_policy")``).
+
+Other plugins (the infographic tells families who logs in how) ask here instead of reading the
+``[age_policy]`` settings, so the keys can change without breaking them.
+"""
+
+from __future__ import annotations
+
+from core.api import settings
+
+YOUNGER_WAYS = ("school_login", "child_account", "school_login_or_child_account", "parents_only")
+
+
+class AgeRulesService:
+    """Queries about who may use which login by age; every answer is the current region's."""
+
+    def min_age_esia(self) -> float:
+        """The age (in years, a whole number of months: 14, 14.5) from which a student may use Gosuslugi."""
+        return float(settings("age_policy")["min_age_esia"])
+
+    def younger_students(self) -> str:
+        """How students below ``min_age_esia()`` get in, one of ``YOUNGER_WAYS``.
+
+        ``"school_login"`` (a login and password from the school), ``"child_account"`` (Gosuslugi with a child
+        account the parent creates), ``"school_login_or_child_account"`` (either), or ``"parents_only"``
+        (they do not log in themselves; their parents see their progress).
+        """
+        conf = settings("age_policy")
+        school_login, child_account = conf["school_login_for_younger"], conf["child_account_for_younger"]
+        if conf["gosuslugi_only"] or (child_account and not school_login):
+            return "child_account"
+        if school_login:
+            return "school_login_or_child_account" if child_account else "school_login"
+        return "parents_only"
