@@ -27,13 +27,15 @@ from core.auth import (
     open_session,
     public,
     refused_page,
-    resolve as resolve_login,
     revoke_api_token,
     revoke_sessions,
     roles_required,
     rotate_session,
     safe_next,
     unblock_user,
+)
+from core.auth import (
+    resolve as resolve_login,
 )
 from core.config import ConfigError, SecretRef, SecretValue
 from core.db import BaseModel, database, migrations_from_package, model_dict, utcnow

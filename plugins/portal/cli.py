@@ -23,14 +23,17 @@ def portal_group():
 @portal_group.command("worker")
 @click.option("--once", is_flag=True, help="Run one cycle (Get, process, Send) and exit.")
 @click.option("--cycles", type=int, default=None, help="Stop after this many cycles.")
+@click.option("--worker-id", default=None, help="A name unique among the running workers and kept across restarts "
+                                                "(a restarted worker takes back its own rows at once). "
+                                                "Default: host:pid:random (rows return after lease_seconds).")
 @with_appcontext
-def worker(once, cycles):
+def worker(once, cycles, worker_id):
     """Take applications from the Adapter, answer them, send the answers; until SIGTERM/Ctrl+C."""
     from plugins.portal.worker import Worker
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = current_app._get_current_object()
-    runner = Worker(app)
+    runner = Worker(app, worker_id=worker_id)
     cfg = runner.cfg
     click.echo(f"portal worker {runner.worker_id}: Adapter {cfg['adapter_url']}, itSystem {cfg['it_system']}, "
                f"вид сведений {runner.spec.namespace}")

@@ -95,5 +95,10 @@ class AdapterClient:
         element = self._call(soap.find_by_client_id(self.it_system, client_id, criteria))
         return [r for r in (soap.read_query_result(q) for q in element.findall(soap.a("QueryResult"))) if r]
 
+    def find_since(self, since) -> list[soap.Received]:
+        """Messages of this system since ``since`` (Find by period)."""
+        element = self._call(soap.find_by_period(self.it_system, since))
+        return [r for r in (soap.read_query_result(q) for q in element.findall(soap.a("QueryResult"))) if r]
+
     def close(self) -> None:
         self.http.close()

@@ -155,7 +155,9 @@ def _matches_school(student: Any, app: p.Application) -> bool:
     if school and not any(school in n or n in school for n in names if n):
         return False
     klass = _norm(app.child_class).replace(" ", "")
-    return not klass or (student.school_class is not None and _norm(student.school_class.name).replace(" ", "") == klass)
+    if not klass:
+        return True
+    return student.school_class is not None and _norm(student.school_class.name).replace(" ", "") == klass
 
 
 def _why_out_of_scope(user: Any, student: Any) -> str:

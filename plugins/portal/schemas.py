@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from plugins.portal.payload import SCHEMA_VERSIONS, default_namespace
+from plugins.portal.payload import SCHEMA_VERSIONS
 
 MNEMONIC = validate.Regexp(r"^[A-Za-z0-9_\-.]{1,50}$", error="1–50 Latin letters, digits, '_', '-' or '.'")
 

@@ -7,7 +7,7 @@ import datetime as dt
 import peewee
 from flask import Blueprint, render_template, request
 
-from core.api import _, audit, roles_required
+from core.api import _, audit, roles_required, utcnow
 from plugins.portal.decision import REFUSALS
 from plugins.portal.models import OUTCOMES, PortalApplication, PortalOutbox
 from plugins.portal.worker import health
@@ -45,7 +45,7 @@ def applications():
     total = query.count()
     answered = query.where(A.answered_at.is_null(False)).count()
     in_time = query.where(A.answered_at.is_null(False) & (A.answered_at <= A.deadline_at)).count()
-    overdue = query.where(A.answered_at.is_null() & (A.deadline_at < peewee.fn.CURRENT_TIMESTAMP)).count()
+    overdue = query.where(A.answered_at.is_null() & (A.deadline_at < utcnow())).count()
     by_code = dict(query.select(A.refusal_code, peewee.fn.COUNT(A.id)).where(A.refusal_code != "")
                    .group_by(A.refusal_code).tuples())
     rows = list(query.order_by(A.received_at.desc(), A.id.desc()).limit(PAGE_SIZE))

@@ -45,7 +45,7 @@ from lxml import etree
 from core.api import audit, database, mask_snils, utcnow
 from plugins.portal import decision, soap
 from plugins.portal import payload as p
-from plugins.portal.client import AdapterClient, AdapterError
+from plugins.portal.client import AdapterClient, AdapterError, AdapterTimeout
 from plugins.portal.models import PortalApplication, PortalExchange, PortalInbox, PortalOutbox
 
 log = logging.getLogger("eschool.portal")
@@ -88,6 +88,7 @@ class Worker:
         self.today = today or (lambda: _local_today(app))
         self._checkpoint = checkpoint
         self.failures_in_row = 0
+        self.recover_since: dt.datetime | None = None
         self.spec = p.Spec.of(self.cfg)
 
     # --- test hook ---------------------------------------------------------------
@@ -167,8 +168,17 @@ class Worker:
     # --- 1. receive --------------------------------------------------------------
 
     def receive(self, stats: CycleStats) -> None:
+        if self.recover_since is not None:
+            self.recover(stats)
         for _ in range(self.cfg["batch_size"]):
-            item = self.client.get("REQUEST")
+            try:
+                item = self.client.get("REQUEST")
+            except AdapterTimeout:
+                # The Adapter may have handed the message out after we stopped waiting (Get has no
+                # acknowledge): look for it with Find before the next Get.
+                last = PortalExchange.get_or_none(PortalExchange.name == "get")
+                self.recover_since = (last.at if last else self.clock()) - dt.timedelta(minutes=5)
+                raise
             self._touch("get")
             if item is None:
                 break
@@ -182,6 +192,16 @@ class Worker:
             if item is None:
                 break
             log.info("portal: delivery status %s of %s: %s", item.status, item.reply_to_client_id, item.xsi_type)
+
+    def recover(self, stats: CycleStats) -> None:
+        """After a Get that timed out: store any request of ours Find knows and the inbox does not."""
+        for item in self.client.find_since(self.recover_since):
+            if item.xsi_type == "RequestMessageType" and item.recipient in ("", self.cfg["it_system"]):
+                known = PortalInbox.select().where(PortalInbox.client_id == item.client_id).exists()
+                if not known and self.store(item):
+                    stats.received += 1
+                    log.warning("portal: recovered request %s with Find after a Get timeout", item.client_id)
+        self.recover_since = None
 
     def store(self, item: soap.Received) -> bool:
         """Store a received request; False (and counted) if its clientId or MessageId is already stored."""
@@ -286,7 +306,14 @@ class Worker:
 
     def send(self, stats: CycleStats) -> None:
         now = self.clock()
-        due = (PortalOutbox.status == "pending") & (PortalOutbox.next_attempt_at <= now)
+        earlier = PortalOutbox.alias()
+        waiting = earlier.select(earlier.id).where((earlier.inbox_id == PortalOutbox.inbox_id)
+                                                   & (earlier.id < PortalOutbox.id) & (earlier.status == "pending")
+                                                   & ((earlier.next_attempt_at > now)
+                                                      | ((earlier.claimed_until >= now)
+                                                         & (earlier.claimed_by != self.worker_id))))
+        # in order per application: an answer never overtakes a status that waits for a retry or another worker
+        due = (PortalOutbox.status == "pending") & (PortalOutbox.next_attempt_at <= now) & ~peewee.fn.EXISTS(waiting)
         for row in self._claim(PortalOutbox, due, self.cfg["batch_size"]):
             try:
                 message_id = self.client.send(etree.fromstring(row.body.encode("utf-8")))

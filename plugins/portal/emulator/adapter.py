@@ -211,7 +211,8 @@ class AdapterEmulator:
                 one = self.store.by_client_id(client_id)
                 found = [one] if one else []
         else:
-            found = self.store.between(criteria.findtext(soap.a("from")), criteria.findtext(soap.a("to")))
+            found = [m for m in self.store.between(criteria.findtext(soap.a("from")), criteria.findtext(soap.a("to")))
+                     if it_system in (m.queue, m.sender)]
         answer = etree.Element(soap.a("QueryResultList"), nsmap={"a": soap.A_NS})
         for stored in found:
             answer.append(self.query_result(stored, it_system))
