@@ -220,3 +220,33 @@ def test_a_second_worker_takes_nothing_the_first_one_holds(stand):
         theirs = other._claim(PortalInbox, PortalInbox.status == "received", 10)
     assert len(mine) == 1 and theirs == []
 
+
+
+def test_two_workers_side_by_side_answer_every_application_once(stand):
+    import threading
+
+    w = stand.world
+    ids = [stand.apply(stand.application(w.parent, w.a1, number=f"N-{i}", oid=f"71{i:05d}")) for i in range(8)]
+    workers = [stand.worker, stand.new_worker(worker_id="second")]
+    done = threading.Event()
+
+    def run(worker):
+        for _ in range(30):
+            if done.is_set():
+                return
+            worker.run_cycle()
+            with stand.app.app_context():
+                if (PortalApplication.select().count() == 8
+                        and not PortalOutbox.select().where(PortalOutbox.status != "sent").exists()):
+                    done.set()
+
+    threads = [threading.Thread(target=run, args=(worker,)) for worker in workers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert done.is_set()
+    assert all(len(_finals(stand, client_id)) == 1 for client_id in ids)
+    with stand.app.app_context():
+        assert PortalApplication.select().count() == 8
+        assert PortalOutbox.select().count() == 16
