@@ -155,7 +155,8 @@ def main() -> None:
               f"{refused} refused) in {worker_seconds:.2f} s over {cycles} cycles "
               f"= {n / worker_seconds:.1f} applications/s ({1000 * worker_seconds / n:.1f} ms each; "
               f"{emulator.calls} SOAP calls)")
-        print(f"cabinet /progress page, the answered pairs, in process: {len(sessions)} reads in {cabinet_seconds:.2f} s "
+        print(f"cabinet /progress page, the answered pairs, in process: {len(sessions)} reads in "
+              f"{cabinet_seconds:.2f} s "
               f"= {len(sessions) / cabinet_seconds:.1f} reads/s ({1000 * cabinet_seconds / len(sessions):.1f} ms each)")
         ratio = (worker_seconds / n) / (cabinet_seconds / len(sessions))
         print(f"an application costs {ratio:.1f}× a cabinet read "
