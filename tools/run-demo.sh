@@ -13,7 +13,7 @@ BIN=${BIN:-.venv/bin}
 CONFIG=${CONFIG:-regions/demo.toml}
 PORT=${PORT:-5000}
 ESIA_PORT=${ESIA_PORT:-5001}
-ADAPTER_PORT=${ADAPTER_PORT:-5002}
+ADAPTER_PORT=${ADAPTER_PORT:-5002}  # must be the port of [portal] adapter_url (the worker reads that)
 STUDENTS=${STUDENTS:-600}
 INSTANCE=${ESCHOOL_INSTANCE:-$PWD/instance}
 

@@ -81,6 +81,7 @@ def create_emulator_app(emulator: AdapterEmulator, persons: list[dict[str, Any]]
             abort(400)
 
     app.jinja_env.globals["csrf"] = csrf
+    app.jinja_env.filters["when"] = lambda text: dt.datetime.fromisoformat(text).strftime("%d.%m.%Y %H:%M UTC")
 
     def me() -> dict[str, Any] | None:
         return people.get(session.get("oid", ""))
