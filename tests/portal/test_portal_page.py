@@ -90,3 +90,28 @@ def test_bad_settings_stop_start_up_naming_the_key(tmp_path, section, key):
     with pytest.raises(ConfigError) as error:
         create_app(config)
     assert key in str(error.value)
+
+
+def test_a_region_namespace_replaces_the_shipped_one_in_the_schema(make_stand):
+    from lxml import etree
+
+    from plugins.portal import payload as p
+
+    spec = p.Spec("1.0.0", "urn://x-artefacts-demo-region/progress-info/1.0.1")
+    application = p.Application("N-1", p.parse_datetime("2026-11-25T07:00:00Z"), p.Person("Иванова", "Мария"),
+                                "1", "12345678901", "parent", p.Person("Иванов", "Пётр"),
+                                p.parse_datetime("2014-03-01T00:00:00").date())
+    element = p.build_request(application, spec)
+    assert etree.QName(element).namespace == spec.namespace
+    with pytest.raises(p.PayloadError):  # the shipped namespace is not the region's
+        p.validate(element, "1.0.0", p.default_namespace("1.0.0"))
+    assert p.read_request(element, spec).child.first_name == "Пётр"
+
+
+def test_the_demo_region_links_way_one_of_the_infographic_to_the_portal_page():
+    import tomllib
+    from pathlib import Path
+
+    demo = tomllib.loads((Path(__file__).resolve().parents[2] / "regions" / "demo.toml").read_text(encoding="utf-8"))
+    assert "portal" in demo["eschool"]["plugins"]
+    assert demo["infographic"]["portal_url"] == demo["portal"]["adapter_url"] + "portal/"
