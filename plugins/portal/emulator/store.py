@@ -8,6 +8,7 @@ oldest undelivered message of a queue and marks it delivered.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import sqlite3
 import threading
@@ -60,15 +61,21 @@ class Store:
     def __init__(self, path: str | Path):
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._lock = threading.Lock()
-        with self._connect() as conn:
-            conn.executescript(SCHEMA)
+        self._lock = threading.RLock()
+        # One connection for the emulator's threads, used under the lock; autocommit, so every write is durable
+        # when the call returns.
+        self._conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, check_same_thread=False)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.executescript(SCHEMA)
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        return conn
+    @contextlib.contextmanager
+    def _connect(self):
+        yield self._conn
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
 
     def _rows(self, sql: str, args: tuple = ()) -> list[Stored]:
         with self._lock, self._connect() as conn:
@@ -94,14 +101,18 @@ class Store:
         """Get: the oldest undelivered message of ``queue`` (of ``kind``), marked delivered in the same step."""
         with self._lock, self._connect() as conn:
             conn.execute("BEGIN IMMEDIATE")
-            sql = "SELECT * FROM message WHERE queue = ? AND delivered_at IS NULL"
-            args: tuple = (queue,)
-            if kind:
-                sql += " AND kind = ?"
-                args += (kind,)
-            row = conn.execute(sql + " ORDER BY id LIMIT 1", args).fetchone()
-            if row is not None:
-                conn.execute("UPDATE message SET delivered_at = ? WHERE id = ?", (now_text(), row["id"]))
+            try:
+                sql = "SELECT * FROM message WHERE queue = ? AND delivered_at IS NULL"
+                args: tuple = (queue,)
+                if kind:
+                    sql += " AND kind = ?"
+                    args += (kind,)
+                row = conn.execute(sql + " ORDER BY id LIMIT 1", args).fetchone()
+                if row is not None:
+                    conn.execute("UPDATE message SET delivered_at = ? WHERE id = ?", (now_text(), row["id"]))
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
             conn.execute("COMMIT")
         return Stored(**dict(row)) if row is not None else None
 
