@@ -137,3 +137,29 @@ def test_a_student_under_14_is_refused_in_both_example_regions(make_stand, regio
     stand = make_stand(age_policy=region_age_policy(region))
     young = _teen(stand, dt.date(2012, 11, 26))  # turns 14 tomorrow
     assert refused(stand, stand.application(young, None, role="student", oid="7000101")) == "STUDENT_TOO_YOUNG"
+
+
+def test_a_request_that_keeps_failing_is_answered_with_the_failure_refusal(make_stand, monkeypatch, caplog):
+    from plugins.portal import decision
+    from plugins.portal.models import PortalInbox
+
+    stand = make_stand(portal={"max_attempts": 2})
+    w = stand.world
+
+    def broken(application, today):
+        raise RuntimeError("the registry is being rebuilt")
+
+    monkeypatch.setattr(decision, "decide", broken)
+    client_id = stand.apply(stand.application(w.parent, w.a1))
+    stand.cycle()
+    assert stand.answers(client_id) == []
+    with stand.app.app_context():
+        row = PortalInbox.get()
+        assert (row.status, row.attempts) == ("received", 1) and "being rebuilt" in row.last_error
+    assert "processing inbox" in caplog.text
+    stand.cycle()
+    answer = stand.final(client_id)
+    assert (answer.code, answer.reject_code) == ("FAILURE", "FAILURE")
+    with stand.app.app_context():
+        assert PortalInbox.get().status == "failed"
+        assert PortalApplication.get().refusal_code == "FAILURE"
