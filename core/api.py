@@ -34,6 +34,7 @@ from core.auth import (
     unblock_user,
 )
 from core.config import ConfigError, SecretRef
+from core.auth import resolve as resolve_login
 from core.db import BaseModel, database, migrations_from_package, model_dict, utcnow
 from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
@@ -107,6 +108,7 @@ __all__ = [
     "public",
     "refused_page",
     "region_today",
+    "resolve_login",
     "relations",
     "require",
     "revoke_api_token",

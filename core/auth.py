@@ -255,7 +255,12 @@ def link_identity(user: User, identity: Identity) -> LoginIdentity:
 
 
 def resolve(identity: Identity) -> User:
-    """Identity → User through the plugins, or ``LoginRefused``."""
+    """Identity → User through the plugins (``resolve_identity``, then ``login_rules``), or ``LoginRefused``.
+
+    The login pipeline without the session: a channel that receives an already
+    proven identity (a portal application) asks it the same question a login asks.
+    A resolver may link the identity on the way; run it in a transaction to undo that.
+    """
     pm = current_app.extensions["eschool"].pm
     user = pm.hook.resolve_identity(identity=identity)
     if user is None:

@@ -209,6 +209,24 @@ def app_ready(app: Flask) -> None:
 
 
 @hookspec
+def health_checks() -> dict[str, Any]:
+    """Add a plugin's figures to the public ``/health`` answer (queue depths, last exchange).
+
+    Called by: the core's ``/health`` view, on every call, after the database answered.
+
+    Arguments: none.
+
+    Returns: a mapping of check name to a JSON-serialisable value, for example
+    ``{"portal": {"inbox_pending": 0, "last_exchange_at": "…"}}``. It must hold
+    no personal data (the page is public) and be cheap (a few counts).
+    ``None`` means nothing to report.
+
+    Combined: merged into the ``checks`` object of the answer; two plugins
+    using the same name stop the request with an error.
+    """
+
+
+@hookspec
 def demo_data(demo: Demo) -> None:
     """Fill the database with this plugin's part of a realistic demo region.
 

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from core.api import settings
 from plugins.gradebook import journal, queries
 from plugins.gradebook.models import AcademicYear, Attendance, AttendanceCode, Lesson
 
@@ -27,7 +28,23 @@ class StudentLesson:
 
 
 class GradebookService:
-    """Lessons and attendance of one student, for plugins such as absence notes."""
+    """Lessons, attendance and progress of one student, for plugins such as absence notes and the portal."""
+
+    def progress(self, student: Any, today: dt.date, period_id: int | None = None) -> queries.Progress | None:
+        """What the family's ``/progress`` page shows for ``student``: the period asked for (one of the
+        student's), else the current one; ``None`` when the student has no such period. The result is
+        ``queries.Progress`` (subjects with marks, weighted averages, period grades, absences; attendance
+        counts; homework); each period and year carry ``name``, ``starts_on``, ``ends_on``."""
+        years = queries.years_of_student(student)
+        period = queries.student_period(student, period_id, today, years)
+        if period is None:
+            return None
+        return queries.progress_for(student, period, today=today,
+                                    homework_days=settings("gradebook")["homework_days_ahead"])
+
+    def periods(self, student: Any) -> list[Any]:
+        """The student's periods over every year their record can be read in, oldest first."""
+        return [p for _, periods in reversed(queries.periods_for_student(student)) for p in periods]
 
     def attendance_codes(self, school_id: int) -> dict[str, dict[str, Any]]:
         """The school's attendance codes: code → {"name", "is_absence", "is_excused"}."""

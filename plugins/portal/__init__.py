@@ -1,0 +1,1 @@
+"""The regional portal channel: applications for the progress service received through the SMEV 3 Adapter."""
