@@ -33,8 +33,8 @@ from core.auth import (
     safe_next,
     unblock_user,
 )
-from core.config import ConfigError, SecretRef
 from core.auth import resolve as resolve_login
+from core.config import ConfigError, SecretRef
 from core.db import BaseModel, database, migrations_from_package, model_dict, utcnow
 from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl

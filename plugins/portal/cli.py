@@ -36,7 +36,7 @@ def worker(once, cycles, worker_id):
     runner = Worker(app, worker_id=worker_id)
     cfg = runner.cfg
     click.echo(f"portal worker {runner.worker_id}: Adapter {cfg['adapter_url']}, itSystem {cfg['it_system']}, "
-               f"вид сведений {runner.spec.namespace}")
+               f"namespace {runner.spec.namespace}")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -103,7 +103,7 @@ class Refused(Exception):
 
 
 def _norm(value: str) -> str:
-    return re.sub(r"\s+", " ", (value or "").strip().lower().replace("ё", "е"))
+    return re.sub(r"\s+", " ", (value or "").strip().lower().replace("ё", "е"))  # i18n: data
 
 
 def _digits(value: str) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.api import NavItem, hookimpl, lazy_gettext, migrations_from_package
+from core.api import AuditVocabulary, NavItem, hookimpl, lazy_gettext, migrations_from_package
 from plugins.portal.models import PORTAL_MODELS
 from plugins.portal.schemas import Settings
 
@@ -53,3 +53,13 @@ def health_checks():
     from plugins.portal.worker import health
 
     return {"portal": health()}
+
+
+@hookimpl
+def audit_vocabulary():
+    return AuditVocabulary(
+        actions={"portal.application": lazy_gettext("заявление с регионального портала"),
+                 "portal.applications.list": lazy_gettext("просмотр заявлений с портала")},
+        objects={"application": lazy_gettext("заявление с портала"),
+                 "inbox": lazy_gettext("сообщение из СМЭВ")},
+    )

@@ -42,7 +42,7 @@ from typing import Any
 import peewee
 from lxml import etree
 
-from core.api import audit, database, mask_snils, utcnow
+from core.api import audit, database, lazy_gettext, mask_snils, utcnow
 from plugins.portal import decision, soap
 from plugins.portal import payload as p
 from plugins.portal.client import AdapterClient, AdapterError, AdapterTimeout
@@ -51,9 +51,7 @@ from plugins.portal.models import PortalApplication, PortalExchange, PortalInbox
 log = logging.getLogger("eschool.portal")
 KILL_ENV = "ESCHOOL_PORTAL_KILL_AT"
 
-STATUS_REGISTERED = ("1", "Заявление зарегистрировано в электронной школе и принято к рассмотрению")
-STATUS_DONE = {"answered": ("3", "Услуга оказана: сведения об успеваемости предоставлены"),
-               "refused": ("4", "Отказ в предоставлении услуги")}
+STATUS_REGISTERED = ("1", lazy_gettext("Заявление зарегистрировано в электронной школе и принято к рассмотрению"))
 
 
 @dataclass
@@ -272,7 +270,7 @@ class Worker:
             kind = "refused" if outcome.refusal_code else "answered"
             self._queue(row, "status", soap.response_message(
                 self.cfg["it_system"], soap.new_client_id(), row.client_id,
-                status=(*STATUS_REGISTERED, {"applicationNumber": application.number})))
+                status=(STATUS_REGISTERED[0], str(STATUS_REGISTERED[1]), {"applicationNumber": application.number})))
             self._queue(row, "answer", soap.response_message(
                 self.cfg["it_system"], soap.new_client_id(), row.client_id, payload=response))
             PortalApplication.create(
