@@ -168,7 +168,7 @@ def floor_app():
                 subjects[subject_id]["marks"].append({"value": value, "date": _date(date), "weight": weight,
                                                       "kind": kind})
         for subject_id, value in db.q("SELECT subject_id, value FROM gradebook_period_grade WHERE student_id = ? "
-                                      "AND period_id = ?", (student_id, period_id)):
+                                      "AND year_id = ? AND period_id = ?", (student_id, year_id, period_id)):
             if subject_id in subjects:
                 subjects[subject_id]["grade"] = value
         absence = {row[0] for row in db.q("SELECT code FROM gradebook_attendance_code WHERE school_id = ? "

@@ -442,7 +442,7 @@ def main(argv=None) -> int:
                                         (10, "teachers", teachers)):
                 if index not in chosen:
                     continue
-                need = int(estimate[index] * args.seconds * 1.6) + 20
+                need = max(int(estimate[index] * args.seconds * 3), 1000)  # sessions are cheap; a wrap is reported
                 cold_files[index] = []
                 for r in range(args.rounds):
                     group = [people[(r * need + k) % len(people)] for k in range(need)]
@@ -464,7 +464,8 @@ def main(argv=None) -> int:
                 print(f"  {ENDPOINTS[index][0]:<30} {result['rps']:>8.1f} req/s  p95 {result['p95_us'] / 1000:>7.1f} ms"
                       f"  server {result['server_ms']:>6.2f} ms  client {result['client_ms']:>5.2f} ms"
                       f"  sql {result['sql']:>5.1f}  bad {result['bad_status'] + result['socket_errors']}"
-                      + (f"  wraps {result['wraps']}" if result["wraps"] else ""), flush=True)
+                      + (f"  wraps {result['wraps']}" if result["wraps"] else "")
+                      + (f"  statuses {result['bad_codes']}" if result["bad_codes"] else ""), flush=True)
             rounds.append(this)
         table = report(rounds, chosen, args, counts, info)
         if args.json:

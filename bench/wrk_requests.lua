@@ -4,7 +4,8 @@
 --       In a body every "@" becomes a random mark 2..5 (so a save changes most cells).
 -- MODE: "random" (each request a random line) or "once" (each line once, spread over the threads;
 --       a thread that runs out starts again and counts a wrap).
--- EXPECTED: the status that counts as success (200, or 302 for a save that redirects).
+-- EXPECTED: the status that counts as success (200, or 302 for a save that redirects; a redirect to the
+--           login page never counts).
 -- done() prints one line "BENCH {json}" with the counts and latency percentiles (microseconds).
 
 local threads = {}
@@ -29,7 +30,7 @@ function init(args)
     table.insert(lines, {method, path, h, body})
   end
   count, step, position = #lines, nthreads, id - nthreads
-  wraps, errors, seen = 0, 0, 0
+  wraps, errors, seen, bad_codes = 0, 0, 0, ""
   math.randomseed(id * 7919 + os.time())
 end
 
@@ -56,12 +57,17 @@ end
 
 function response(status, headers, body)
   seen = seen + 1
-  if status ~= expected then errors = errors + 1 end
+  local location = headers["Location"] or headers["location"] or ""
+  if status ~= expected or location:find("/login", 1, true) then
+    errors = errors + 1
+    if #bad_codes < 60 then bad_codes = bad_codes .. status .. " " end
+  end
 end
 
 function done(summary, latency, requests)
-  local e, w, s = 0, 0, 0
+  local e, w, s, codes = 0, 0, 0, ""
   for _, t in ipairs(threads) do
+    codes = codes .. t:get("bad_codes")
     e = e + t:get("errors")
     w = w + t:get("wraps")
     s = s + t:get("seen")
@@ -69,7 +75,7 @@ function done(summary, latency, requests)
   local se = summary.errors
   io.write(string.format(
     'BENCH {"requests": %d, "responses": %d, "micros": %d, "bad_status": %d, "wraps": %d, ' ..
-    '"socket_errors": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, "max_us": %d}\n',
+    '"socket_errors": %d, "p50_us": %d, "p95_us": %d, "p99_us": %d, "max_us": %d, "bad_codes": "%s"}\n',
     summary.requests, s, summary.duration, e, w, se.connect + se.read + se.write + se.timeout,
-    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max))
+    latency:percentile(50), latency:percentile(95), latency:percentile(99), latency.max, codes))
 end
