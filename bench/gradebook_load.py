@@ -1,29 +1,41 @@
-"""Load benchmark of the gradebook: a municipality-sized data set served by gunicorn under concurrent requests.
+"""Load benchmark of the gradebook: eschool's family and teacher pages beside a hand-written floor and a bare endpoint.
 
-    .venv/bin/python bench/gradebook_load.py                   # 10,000 students, a full year of marks
-    .venv/bin/python bench/gradebook_load.py --students 500    # a quick run (well under a minute)
+    .venv/bin/python bench/gradebook_load.py                        # 10,000 students, 3 rounds
+    .venv/bin/python bench/gradebook_load.py --students 500 --rounds 2 --seconds 3   # quick
+    .venv/bin/python bench/gradebook_load.py --database-url postgresql://.../empty_db
+    .venv/bin/python bench/gradebook_load.py --students 100000 --generate-only      # time the data build
 
-Builds a region in a work folder (SQLite, or ``--database-url`` of an empty
-PostgreSQL database): one municipality, schools of 500 students in classes of
-25, eight subjects with 23 lessons a week, every lesson of last academic year
-(a full year: four quarters) with marks for about a quarter of the class,
-absences, and the journal history of every mark. Everything is written with
-``insert_many`` in chunks inside ``database.atomic()``. Then it serves the app
-with ``gunicorn -w 4 --threads 2 'core:create_app()'`` on 127.0.0.1 and,
-beside it, a bare Flask app served the same way, and measures under
-``--concurrency`` client threads: the parent's progress page, the API
-progress call (bearer token) and a teacher's journal page — requests/s,
-p50/p95 latency and the peak RSS of the gunicorn workers (``VmHWM`` from
-``/proc``).
+Builds its own region in a temporary work folder with its own database
+(``--workdir`` / ``--database-url`` only when given; ``DATABASE_URL``,
+``ESCHOOL_CONFIG``, ``ESCHOOL_INSTANCE`` and ``SECRET_KEY`` from the environment
+are ignored): see ``bench/gradebook_data.py`` for the data. Logs in thousands
+of families (a server-side session and an API token each) and every teacher,
+then serves three apps with the same ``gunicorn -w 4 --threads 2`` settings:
+the bare endpoint and the floor (``bench/floor_app.py``) and eschool itself
+(``core:create_app()``). The load comes from ``wrk`` with a Lua script
+(``bench/wrk_requests.lua``): each request from a randomly chosen session
+(warm: seen within the minute) or, for the cold variants, a session never used
+before and last seen a day ago (the first visit writes ``last_seen_at``).
+
+Rounds are interleaved — bare, floor, every eschool endpoint, then again —
+``--rounds`` times, ``--seconds`` each, with the load average printed per
+round; the table gives the median over rounds per endpoint: requests/s, p50
+and p95, each eschool endpoint's requests/s and p95 as a ratio to the floor
+and to the bare endpoint, the server's CPU per request (``/proc`` of the
+gunicorn master and workers), the client's (``wrk``'s rusage), SQL statements
+per request and peak RSS per worker (counted in the workers by
+``bench/gunicorn_conf.py``), also written as JSON with ``--json``.
 """
 
 from __future__ import annotations
 
 import argparse
-import concurrent.futures
 import datetime as dt
+import hashlib
+import json
 import os
 import random
+import secrets
 import shutil
 import signal
 import socket
@@ -31,270 +43,149 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import requests
-
 ROOT = Path(__file__).resolve().parent.parent
+BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-SCHOOL_SIZE = 500
-CLASS_SIZE = 25
-SUBJECTS = (("Математика", 4), ("Русский язык", 4), ("Литература", 3), ("Английский язык", 3), ("История", 2),
-            ("Биология", 2), ("Физика", 2), ("Физическая культура", 3))
-MARK_SHARE = 0.25
-ABSENCE_SHARE = 0.04
-MARK_VALUES = ("5", "4", "3", "2")
-MARK_WEIGHTS = (35, 40, 20, 5)
-CHUNK = 1000
-SESSIONS = 50
+IGNORED_ENV = ("DATABASE_URL", "ESCHOOL_CONFIG", "ESCHOOL_INSTANCE", "SECRET_KEY")
 PLUGINS = ["registries", "gradebook"]
+TICK = os.sysconf("SC_CLK_TCK")
+CELLS = 30
+
+# name, server, session pool, mode, expected status
+ENDPOINTS = (
+    ("bare Flask endpoint", "bare", None, "random", 200),
+    ("floor: hand-written progress", "floor", "parents", "random", 200),
+    ("floor, cold session", "floor", "parents-cold", "once", 200),
+    ("parent progress page", "eschool", "parents", "random", 200),
+    ("parent progress page, cold", "eschool", "parents-cold", "once", 200),
+    ("API progress (bearer)", "eschool", "tokens", "random", 200),
+    ("API diary (bearer)", "eschool", "tokens", "random", 200),
+    ("week diary page", "eschool", "parents", "random", 200),
+    ("report card page", "eschool", "parents", "random", 200),
+    ("teacher journal page", "eschool", "teachers", "random", 200),
+    ("teacher journal page, cold", "eschool", "teachers-cold", "once", 200),
+    ("journal save, 30 cells", "eschool", "teachers", "random", 302),
+)
 
 
-def bare_app():
-    """The baseline: a Flask app with one trivial endpoint, served by gunicorn exactly like eschool."""
-    from flask import Flask
-
-    app = Flask("bare")
-
-    @app.route("/")
-    def hello():
-        return "ok"
-
-    return app
+# --- setting up -------------------------------------------------------------------------------------
 
 
-# --- the data set --------------------------------------------------------------------------------
+def find_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        print(f"load client: {found} (found on PATH)")
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("load client: wrk is missing; installing the Debian package with apt-get")
+        subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
+        found = shutil.which("wrk")
+        if found:
+            return found
+    sys.exit("wrk is needed (Debian package `wrk`: apt-get install wrk); it was not found on PATH")
 
 
-def write_config(folder: Path, database_url: str | None) -> Path:
+def write_config(folder: Path, database_url: str | None) -> tuple[Path, Path]:
+    secret = folder / "secret_key"
+    if not secret.exists():
+        secret.write_text(secrets.token_urlsafe(48))
     url = database_url or f"sqlite:///{folder / 'eschool.sqlite3'}"
     config = folder / "region.toml"
     config.write_text(
         "[eschool]\n"
         'region_name = "Нагрузочный регион"\n'
-        f"plugins = {PLUGINS!r}\n".replace("'", '"')
-        + f'database_url = "{url}"\n'
-        f'instance_path = "{folder / "instance"}"\n'
+        f"plugins = {json.dumps(PLUGINS)}\n"
+        f"database_url = {json.dumps(url)}\n"
+        f"instance_path = {json.dumps(str(folder / 'instance'))}\n"
+        f"secret_key = {{ file = {json.dumps(str(secret))} }}\n"
         'log_format = "text"\n'
     )
-    return config
+    return config, secret
 
 
-def bulk(model, fields, rows) -> int:
-    """Insert tuples in chunks inside the caller's transaction: ``insert_many``'s statement, run by ``executemany``.
-
-    Peewee renders every value of an ``insert_many`` into SQL itself, which took
-    57 of 61 s of building 500 students (cProfile); the statement it renders for
-    one row, executed with the driver's ``executemany`` per chunk, is the same
-    INSERT at about 15× the speed.
-    """
-    if not rows:
-        return 0
-    from core.api import database
-
-    sql, params = model.insert_many(rows[:1], fields=fields).sql()
-    defaults = tuple(params[len(fields):])  # peewee appends the columns with defaults that were not given
-    cursor = database.cursor()
-    for start in range(0, len(rows), CHUNK):
-        cursor.executemany(sql, [row + defaults for row in rows[start:start + CHUNK]])
-    return len(rows)
+def tables_in(database) -> list[str]:
+    return database.get_tables()
 
 
-def weekdays_of(year, holidays):
-    day = year.starts_on
-    while day <= year.ends_on:
-        if day.isoweekday() <= 5 and not any(a <= day <= b for a, b in holidays):
-            yield day
-        day += dt.timedelta(days=1)
+def sign_sessions(app, tokens: list[str], csrf: bool = False) -> list[tuple[str, str]]:
+    """Flask session cookies holding each server-side session token (and a CSRF token for forms)."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    serializer = app.session_interface.get_signing_serializer(app)
+    forms = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+    out = []
+    for token in tokens:
+        data = {"_user_id": token, "_fresh": True}
+        form = ""
+        if csrf:
+            data["csrf_token"] = hashlib.sha1(os.urandom(32)).hexdigest()
+            form = forms.dumps(data["csrf_token"])
+        out.append((serializer.dumps(data), form))
+    return out
 
 
-def build(app, students: int, seed: int = 1) -> dict:
-    """The municipality: schools, classes, teachers, a year of lessons, marks and absences; returns logins."""
-    from core.api import User, create_api_token, database, open_session, service
-    from plugins.gradebook import journal
-    from plugins.gradebook.models import (
-        Attendance,
-        Holiday,
-        JournalChange,
-        Lesson,
-        Mark,
-        Subject,
-        TeachingAssignment,
-        TimetableSlot,
-        WorkType,
-    )
-    from plugins.gradebook.school_calendar import create_year
+def log_in(app, sink, users: list[int], *, seen: dt.datetime, csrf: bool = False, tokens: bool = False) -> dict:
+    """Real sessions (and API tokens) for ``users``, written as eschool's ``open_session`` would; ids and cookies."""
+    from core.models import ApiToken, UserSession
 
-    rnd = random.Random(seed)
-    reg = service("registries")
-    today = dt.date.today()
-    start_year = (today.year if today.month >= 8 else today.year - 1) - 1  # last year: complete
-    counts: dict[str, int] = {}
-    started = time.monotonic()
-    schools = max(1, -(-students // SCHOOL_SIZE))
-    logins = {"parents": [], "teachers": []}
-    next_student = 1
-    entered = dt.datetime(start_year, 9, 1, 8, 0)
-    mark_id = (Mark.select(Mark.id).order_by(Mark.id.desc()).scalar() or 0) + 1
-    with database.atomic():
-        municipality = reg.Municipality.create(code="bench", name="Нагрузочный район")
-        staff_users = []
-        for s in range(schools):
-            school = reg.School.create(municipality=municipality, code=f"b{s}", name=f"МБОУ «Школа № {s + 1}»",
-                                       short_name=f"Школа № {s + 1}")
-            year = create_year(school.id, start_year, "quarter")
-            journal.local_act_for(school.id)
-            default_type = journal.default_work_type(school.id)
-            written = WorkType.get((WorkType.school_id == school.id) & WorkType.is_written)
-            holidays = [(h.starts_on, h.ends_on) for h in Holiday.select().where(Holiday.year == year.id)]
-            days = list(weekdays_of(year, holidays))
-            here = min(SCHOOL_SIZE, students - (next_student - 1))
-            n_classes = max(1, -(-here // CLASS_SIZE))
-            n_teachers = max(len(SUBJECTS), n_classes * len(SUBJECTS) // 6)
-            teachers = []
-            for t in range(n_teachers):
-                user = User.create(display_name=f"Учитель {s}-{t}", role="teacher")
-                teachers.append(reg.Staff.create(last_name=f"Учителева{t}", first_name="Анна", school=school,
-                                                 user=user))
-                staff_users.append(user)
-            subjects = [Subject.create(school_id=school.id, name=name) for name, _ in SUBJECTS]
-            classes, roster = [], {}
-            for c in range(n_classes):
-                klass = reg.SchoolClass.create(school=school, year=start_year, grade=2 + c % 10,
-                                               letter="АБВГДЕЖЗИКЛМН"[c // 10], class_teacher=teachers[c % n_teachers])
-                classes.append(klass)
-                size = min(CLASS_SIZE, here - c * CLASS_SIZE)
-                ids = list(range(next_student, next_student + size))
-                next_student += size
-                bulk(reg.Student, ["id", "last_name", "first_name", "birth_date", "gender", "school", "school_class"],
-                     [(i, f"Ученик{i}", "Иван", dt.date(2012, 1, 1) + dt.timedelta(days=i % 2000), "m", school.id,
-                       klass.id) for i in ids])
-                roster[klass.id] = ids
-            lesson_id = (Lesson.select(Lesson.id).order_by(Lesson.id.desc()).scalar() or 0) + 1
-            lessons, marks, absences, changes = [], [], [], []
-            for c, klass in enumerate(classes):
-                slot_number = {d: 1 for d in range(1, 6)}
-                for k, ((_, per_week), subject) in enumerate(zip(SUBJECTS, subjects, strict=True)):
-                    teacher = teachers[(c * len(SUBJECTS) + k) % n_teachers]
-                    assignment = TeachingAssignment.create(school_id=school.id, year=year, class_id=klass.id,
-                                                           subject=subject, teacher_id=teacher.id, scale="five")
-                    wdays = [1 + (k + i * 2) % 5 for i in range(per_week)]
-                    for wd in wdays:
-                        TimetableSlot.create(assignment=assignment, weekday=wd, number=slot_number[wd],
-                                             starts_at=dt.time(8 + slot_number[wd], 0),
-                                             ends_at=dt.time(8 + slot_number[wd], 45))
-                        slot_number[wd] += 1
-                    if c < SESSIONS // max(1, schools) + 1 and k == 0:
-                        logins["teachers"].append((teacher.user_id, assignment.id))
-                    numbers = {wd: n for wd, n in zip(wdays, range(1, 9), strict=False)}
-                    for day in days:
-                        if day.isoweekday() not in numbers:
-                            continue
-                        lessons.append((lesson_id, assignment.id, day, numbers[day.isoweekday()], f"Тема {day}",
-                                        entered, f"Упражнение {day.day}", entered))
-                        on_time = dt.datetime.combine(day, dt.time(15, 0))
-                        kind = written if rnd.random() < 0.1 else default_type
-                        for student_id in roster[klass.id]:
-                            roll = rnd.random()
-                            if roll < MARK_SHARE:
-                                value = rnd.choices(MARK_VALUES, MARK_WEIGHTS)[0]
-                                marks.append((mark_id, lesson_id, student_id, assignment.id, subject.id, day, value,
-                                              kind.id, float(kind.weight), on_time, teacher.user_id, on_time,
-                                              teacher.user_id))
-                                changes.append(("mark", mark_id, lesson_id, student_id, assignment.id, "value", "",
-                                                value, teacher.user_id, on_time))
-                                mark_id += 1
-                            elif roll > 1 - ABSENCE_SHARE:
-                                absences.append((lesson_id, student_id, assignment.id, day, "Н", on_time,
-                                                 teacher.user_id, on_time))
-                        lesson_id += 1
-            counts["lessons"] = counts.get("lessons", 0) + bulk(
-                Lesson, ["id", "assignment", "date", "number", "topic", "topic_entered_at", "homework",
-                         "homework_entered_at"], lessons)
-            counts["marks"] = counts.get("marks", 0) + bulk(
-                Mark, ["id", "lesson", "student_id", "assignment_id", "subject_id", "lesson_date", "value",
-                       "work_type", "weight", "entered_at", "entered_by", "updated_at", "updated_by"], marks)
-            counts["absences"] = counts.get("absences", 0) + bulk(
-                Attendance, ["lesson", "student_id", "assignment_id", "lesson_date", "code", "entered_at",
-                             "entered_by", "updated_at"], absences)
-            counts["history"] = counts.get("history", 0) + bulk(
-                JournalChange, ["kind", "object_id", "lesson_id", "student_id", "assignment_id", "field", "old_value",
-                                "new_value", "changed_by", "changed_at"], changes)
-            print(f"  school {s + 1}/{schools}: {here} students, {len(lessons)} lessons, {len(marks)} marks "
-                  f"({time.monotonic() - started:.0f} s)", flush=True)
-        counts["students"] = next_student - 1
-        # families: a parent with consent for a spread of children
-        for i in range(SESSIONS):
-            student_id = 1 + (i * (counts["students"] // SESSIONS))
-            user = User.create(display_name=f"Родитель {i}", role="parent")
-            parent = reg.Parent.create(last_name=f"Родителева{i}", first_name="Мария", snils=f"{90000000000 + i}",
-                                       user=user)
-            reg.ParentLink.create(parent=parent, student=student_id, relation="mother")
-            reg.Consent.create(subject_student=student_id, giver_parent=parent, purpose="progress",
-                               text_version="2025-09", given_on=dt.date(start_year, 9, 1), channel="paper")
-            logins["parents"].append((user.id, student_id))
-    _reset_sequences(database, [Lesson, Mark, reg.Student])
-    with app.test_request_context():
-        users = {u.id: u for u in User.select()}
-        logins["parents"] = [(open_session(users[uid], "bench"), create_api_token(users[uid], "bench")[1], sid)
-                             for uid, sid in logins["parents"]]
-        logins["teachers"] = [(open_session(users[uid], "bench"), aid) for uid, aid in logins["teachers"][:SESSIONS]]
-    counts["seconds"] = round(time.monotonic() - started)
-    logins["counts"] = counts
-    return logins
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    plain = [secrets.token_urlsafe(32) for _ in users]
+    first = sink.ids["user_session"] + 1
+    rows = [(sink.next_id("user_session"), hashlib.sha256(t.encode()).hexdigest(), uid, "bench", sink.t(seen),
+             sink.t(now + dt.timedelta(days=2)), sink.t(seen), "127.0.0.1", "bench", "{}")
+            for t, uid in zip(plain, users, strict=True)]
+    sink.write(UserSession, ["id", "token_hash", "user_id", "provider", "created_at", "expires_at", "last_seen_at",
+                             "ip", "user_agent", "provider_data"], rows)
+    out = {"sessions": (first, sink.ids["user_session"]), "cookies": sign_sessions(app, plain, csrf)}
+    if tokens:
+        api = ["esk_" + secrets.token_urlsafe(32) for _ in users]
+        first_token = sink.ids["api_token"] + 1
+        sink.write(ApiToken, ["id", "user_id", "name", "token_hash", "created_at", "last_used_at"],
+                   [(sink.next_id("api_token"), uid, "bench", hashlib.sha256(t.encode()).hexdigest(), sink.t(seen),
+                     sink.t(seen)) for t, uid in zip(api, users, strict=True)])
+        out["tokens"] = api
+        out["token_ids"] = (first_token, sink.ids["api_token"])
+    sink.sequences()
+    return out
 
 
-def _reset_sequences(database, models) -> None:
-    """Explicit ids were inserted; on PostgreSQL move each id sequence past them."""
-    if database.obj.__class__.__name__.startswith("Postgres"):
-        for model in models:
-            table = model._meta.table_name
-            database.execute_sql(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                 f"(SELECT COALESCE(MAX(id), 1) FROM \"{table}\"))")
+# --- serving and measuring --------------------------------------------------------------------------
 
 
-def session_cookie(app, token: str) -> str:
-    client = app.test_client()
-    with client.session_transaction() as sess:
-        sess["_user_id"] = token
-        sess["_fresh"] = True
-    return client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
-
-
-# --- serving and measuring -------------------------------------------------------------------------
-
-
-def free_port() -> int:
+def free_port(preferred: int | None) -> int:
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
+        s.bind(("127.0.0.1", preferred or 0))
         return s.getsockname()[1]
 
 
-def serve(target: str, env: dict, workers: int, threads: int):
-    port = free_port()
+def serve(target: str, env: dict, args, port: int, counts: Path):
+    counts.mkdir(parents=True, exist_ok=True)
+    base_env = {k: v for k, v in os.environ.items() if k not in IGNORED_ENV}
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "-w", str(workers), "--threads", str(threads),
-         "-b", f"127.0.0.1:{port}", "--chdir", str(ROOT), "--log-level", "warning", target],
-        env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+        [str(Path(sys.executable).parent / "gunicorn"), "-c", str(BENCH / "gunicorn_conf.py"),
+         "-w", str(args.workers), "--threads", str(args.threads), "-b", f"127.0.0.1:{port}",
+         "--chdir", str(ROOT), "--log-level", "warning", target],
+        env={**base_env, **env, "BENCH_COUNT_DIR": str(counts)}, stdout=subprocess.DEVNULL,
+        stderr=open(counts / "stderr.log", "wb"), start_new_session=True)
+    deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         try:
-            requests.get(base + "/", timeout=10)
-            return process, base
-        except requests.RequestException:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return process
+        except OSError:
             if process.poll() is not None:
-                raise RuntimeError(process.stderr.read().decode()) from None
+                raise RuntimeError((counts / "stderr.log").read_text()) from None
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not start: {target}")
 
 
-def workers_of(master: int) -> list[int]:
-    """Child processes of the gunicorn master, from the parent pid field of /proc/<pid>/stat."""
-    found = []
+def family(master: int) -> list[int]:
+    """The gunicorn master and its workers (children by the parent pid in /proc/<pid>/stat)."""
+    found = [master]
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
@@ -306,127 +197,401 @@ def workers_of(master: int) -> list[int]:
     return found
 
 
-def peak_rss_mb(master: int) -> tuple[float, float]:
-    """(sum, max) over the workers of their peak resident memory, in MB (VmHWM)."""
+def cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / TICK
+
+
+def peak_rss_mb(pids: list[int]) -> float:
     peaks = []
-    for pid in workers_of(master):
+    for pid in pids[1:]:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
                 peaks.append(int(line.split()[1]) / 1024)
-    return (sum(peaks), max(peaks)) if peaks else (0.0, 0.0)
+    return max(peaks) if peaks else 0.0
 
 
-def stop(process) -> None:
-    os.killpg(process.pid, signal.SIGTERM)
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
+def counted(folder: Path) -> tuple[int, int]:
+    """(SQL statements, requests) summed over the workers' count files."""
+    statements = served = 0
+    for path in folder.iterdir():
+        if path.name.isdigit():
+            data = path.read_bytes()
+            if len(data) == 16:
+                a, b = int.from_bytes(data[:8], "little"), int.from_bytes(data[8:], "little")
+                statements, served = statements + a, served + b
+    return statements, served
 
 
-def load(base: str, calls: list[tuple[str, dict]], concurrency: int) -> dict:
-    """Send every (path, headers) call from ``concurrency`` threads; latencies and failures."""
-    local = threading.local()
+def run_wrk(wrk: str, base: str, lines_file: Path, mode: str, expected: int, args, seconds: float) -> dict:
+    threads = args.client_threads
+    cmd = [wrk, "-t", str(threads), "-c", str(args.connections), "-d", f"{seconds}s", "--timeout", "30s",
+           "-s", str(BENCH / "wrk_requests.lua"), base, "--", str(lines_file), mode, str(expected), str(threads)]
+    process = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    out, err = process.communicate()
+    usage = process.returncode
+    line = next((x for x in out.splitlines() if x.startswith("BENCH ")), None)
+    if line is None:
+        raise RuntimeError(f"wrk gave no result ({usage}): {out}\n{err}")
+    result = json.loads(line[6:])
+    return result
 
-    def one(call):
-        path, headers = call
-        if not hasattr(local, "session"):
-            local.session = requests.Session()
-        session = local.session
-        t0 = time.perf_counter()
-        answer = session.get(base + path, headers=headers, timeout=120, allow_redirects=False)
-        answer.content  # noqa: B018 (read the whole body, as a browser would)
-        return time.perf_counter() - t0, answer.status_code
 
-    started = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(concurrency) as pool:
-        results = list(pool.map(one, calls))
-    wall = time.perf_counter() - started
-    latencies = sorted(r[0] for r in results)
-    return {"n": len(results), "rps": len(results) / wall, "p50": statistics.median(latencies) * 1000,
-            "p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
-            "failed": sum(1 for r in results if r[1] != 200)}
+def wrk_cpu_and_run(wrk, base, lines_file, mode, expected, args, seconds) -> tuple[dict, float]:
+    before = os.times()
+    result = run_wrk(wrk, base, lines_file, mode, expected, args, seconds)
+    after = os.times()
+    client = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return result, client
+
+
+def write_lines(path: Path, lines: list[tuple[str, str, str, str]]) -> Path:
+    path.write_text("".join(f"{m}\t{p}\t{h}\t{b}\n" for m, p, h, b in lines))
+    return path
+
+
+# --- the run ------------------------------------------------------------------------------------------
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--students", type=int, default=10_000)
-    parser.add_argument("--requests", type=int, default=600, help="requests per measured endpoint")
-    parser.add_argument("--concurrency", type=int, default=16, help="client threads")
+    parser.add_argument("--date", type=dt.date.fromisoformat, default=dt.date.today(),
+                        help="the day in the school year the data reaches (default today)")
+    parser.add_argument("--years", type=int, default=3, help="academic years, the earlier ones archived")
+    parser.add_argument("--families", type=int, default=3000, help="families logged in for the warm rounds")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--seconds", type=int, default=5, help="length of one endpoint's turn in a round")
+    parser.add_argument("--connections", type=int, default=4, help="concurrent connections of wrk")
+    parser.add_argument("--client-threads", type=int, default=1, help="wrk threads")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--database-url", help="an EMPTY PostgreSQL database instead of SQLite")
+    parser.add_argument("--port-base", type=int, help="serve on PORT, PORT+1, PORT+2 (default: free ports)")
+    parser.add_argument("--database-url", help="an EMPTY PostgreSQL database instead of the work folder's SQLite")
+    parser.add_argument("--workdir", help="work folder (default: a new temporary one, removed afterwards)")
+    parser.add_argument("--reuse", action="store_true", help="reuse the data already built in --workdir")
     parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    parser.add_argument("--generate-only", action="store_true", help="build the data, print its size and time")
+    parser.add_argument("--json", help="write the results here")
+    parser.add_argument("--hold", type=float, default=0,
+                        help="keep the servers up this many seconds after the run (for an independent wrk)")
+    parser.add_argument("--only", help="comma-separated endpoint numbers (1-based) to measure")
     args = parser.parse_args(argv)
 
-    folder = Path(tempfile.mkdtemp(prefix="eschool-bench-"))
-    config = write_config(folder, args.database_url)
-    os.environ["ESCHOOL_CONFIG"] = str(config)
+    for name in IGNORED_ENV:
+        if os.environ.pop(name, None) is not None:
+            print(f"ignoring {name} from the environment (the bench uses its own database and config)")
+    wrk = None if args.generate_only else find_wrk()
+    folder = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="eschool-bench-"))
+    folder.mkdir(parents=True, exist_ok=True)
+    config, secret = write_config(folder, args.database_url)
+    info_file = folder / "bench-data.json"
+
     from core import create_app
 
     app = create_app(str(config))
-    print(f"building {args.students} students in {folder} ...", flush=True)
+    db = app.extensions["eschool_db"]
+    sys.path.insert(0, str(BENCH))
+    import gradebook_data
+
     with app.app_context():
-        app.extensions["eschool"].upgrade_db()
-        logins = build(app, args.students)
-        parents = [(session_cookie(app, s), token, sid) for s, token, sid in logins["parents"]]
-        teachers = [(session_cookie(app, s), aid) for s, aid in logins["teachers"]]
-        from plugins.gradebook.models import AcademicYear, Period
+        existing = tables_in(db)
+        if args.reuse and info_file.exists():
+            info = json.loads(info_file.read_text(), object_hook=_dates)
+            print(f"reusing the data built in {folder}: " + ", ".join(f"{k} {v:,}" for k, v in info["counts"].items()))
+        else:
+            if existing:
+                sys.exit(f"refusing to write: the database already has {len(existing)} tables "
+                         "(give an empty database, or --workdir DIR --reuse for data this bench built)")
+            app.extensions["eschool"].upgrade_db()
+            print(f"building {args.students:,} students, {args.years} school years up to {args.date} in {folder} "
+                  f"({'PostgreSQL' if args.database_url else 'SQLite'}) ...", flush=True)
+            info = gradebook_data.build(app, args.students, on=args.date, years=args.years,
+                                        log=lambda m: print(m, flush=True))
+            info_file.write_text(json.dumps(info, default=str))
+        counts = info["counts"]
+        print(f"data built in {info['seconds']} s (indexes rebuilt in {info['index_seconds']} s): "
+              + ", ".join(f"{k} {v:,}" for k, v in counts.items()), flush=True)
+        if args.generate_only:
+            _cleanup(args, folder)
+            return 0
+        sink = gradebook_data.Sink(db)
+        sink.start_ids(["user_session", "api_token"])
+        rnd = random.Random(2)
+        on = info["on"]
+        parents = list(info["parents"])
+        rnd.shuffle(parents)
+        warm_parents = parents[:min(args.families, max(1, len(parents) // 3))]
+        cold_parents = parents[len(warm_parents):] or parents
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        with db.atomic():
+            warm = log_in(app, sink, [p["user"] for p in warm_parents], seen=now, tokens=True)
+        teachers = {}
+        for t in info["teachers"]:
+            teachers.setdefault(t["user"], t)  # one journal per teacher
+        teachers = list(teachers.values())
+        rnd.shuffle(teachers)
+        teachers = teachers[:max(args.families, 1)]
+        _journal_lessons(teachers, on)
+        teachers = [t for t in teachers if len(t["lessons"]) >= 2 and len(t["students"]) >= CELLS // 2]
+        with db.atomic():
+            staff = log_in(app, sink, [t["user"] for t in teachers], seen=now, csrf=True)
+    db.close()
+    print(f"logged in: {len(warm_parents):,} families (a session and an API token each), "
+          f"{len(teachers):,} teachers; cold sessions are made after the warm-up", flush=True)
 
-        last_period = {y.school_id: Period.select().where(Period.year == y.id).order_by(Period.number.desc())
-                       .first().id for y in AcademicYear.select()}
-        school_of = {s.id: s.school_id for s in app.extensions["eschool"].services["registries"].Student.select()
-                     .where(app.extensions["eschool"].services["registries"].Student.id.in_([p[2] for p in parents]))}
-        from plugins.gradebook.models import TeachingAssignment
-
-        assignment_school = {a.id: a.school_id for a in TeachingAssignment.select()
-                             .where(TeachingAssignment.id.in_([t[1] for t in teachers]))}
-    app.extensions["eschool_db"].close()
-    counts = logins["counts"]
-    print("data set: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()), flush=True)
-
+    school = {s["id"]: s for s in info["schools"]}
     cookie = app.config["SESSION_COOKIE_NAME"]
-    rnd = random.Random(2)
-    n = args.requests
 
-    def pick(items):
-        return [rnd.choice(items) for _ in range(n)]
+    def parent_lines(kind: str, cookies, people) -> list:
+        out = []
+        for (value, _), p in zip(cookies, people, strict=False):
+            sid, here = p["student"], school[p["school"]]
+            header = f"Cookie: {cookie}={value}"
+            path = {"progress": f"/progress/{sid}?period={here['period']}",
+                    "diary": f"/progress/{sid}/diary?week={on}",
+                    "report": f"/progress/{sid}/report-card?year={here['year']}"}[kind]
+            out.append(("GET", path, header, ""))
+        return out
 
-    scenarios = {
-        "parent progress page": [(f"/progress/{sid}?period={last_period[school_of[sid]]}",
-                                  {"Cookie": f"{cookie}={c}"}) for c, _, sid in pick(parents)],
-        "API progress (bearer)": [(f"/api/v1/students/{sid}/progress?period={last_period[school_of[sid]]}",
-                                   {"Authorization": f"Bearer {t}"}) for _, t, sid in pick(parents)],
-        "teacher journal page": [(f"/journal/{aid}?period={last_period[assignment_school[aid]]}",
-                                  {"Cookie": f"{cookie}={c}"}) for c, aid in pick(teachers)],
+    def token_lines(kind: str) -> list:
+        out = []
+        for token, p in zip(warm["tokens"], warm_parents, strict=True):
+            sid, here = p["student"], school[p["school"]]
+            path = {"progress": f"/api/v1/students/{sid}/progress?period={here['period']}",
+                    "diary": f"/api/v1/students/{sid}/diary?week={on}"}[kind]
+            out.append(("GET", path, f"Authorization: Bearer {token}", ""))
+        return out
+
+    def teacher_lines(cookies, people, save: bool) -> list:
+        out = []
+        for (value, form), t in zip(cookies, people, strict=False):
+            path = f"/journal/{t['assignment']}?period={t['period']}"
+            if not save:
+                out.append(("GET", path, f"Cookie: {cookie}={value}", ""))
+                continue
+            cells = [f"c-{lesson}-{student}=@" for lesson in t["lessons"][:2] for student in t["students"][:15]]
+            body = f"csrf_token={form}&" + "&".join(cells[:CELLS])
+            out.append(("POST", path, f"Cookie: {cookie}={value}|Content-Type: application/x-www-form-urlencoded",
+                        body))
+        return out
+
+    files = folder / "requests"
+    files.mkdir(exist_ok=True)
+    line_files = {
+        0: write_lines(files / "bare.txt", [("GET", "/", "", "")]),
+        1: write_lines(files / "floor.txt", parent_lines("progress", warm["cookies"], warm_parents)),
+        3: write_lines(files / "progress.txt", parent_lines("progress", warm["cookies"], warm_parents)),
+        5: write_lines(files / "api-progress.txt", token_lines("progress")),
+        6: write_lines(files / "api-diary.txt", token_lines("diary")),
+        7: write_lines(files / "diary.txt", parent_lines("diary", warm["cookies"], warm_parents)),
+        8: write_lines(files / "report.txt", parent_lines("report", warm["cookies"], warm_parents)),
+        9: write_lines(files / "journal.txt", teacher_lines(staff["cookies"], teachers, False)),
+        11: write_lines(files / "save.txt", teacher_lines(staff["cookies"], teachers, True)),
     }
-    rows = []
-    bare, base = serve("bench.gradebook_load:bare_app()", {}, args.workers, args.threads)
+    chosen = [int(x) - 1 for x in args.only.split(",")] if args.only else list(range(len(ENDPOINTS)))
+    database_target = args.database_url or str(folder / "eschool.sqlite3")
+    ports = [free_port(args.port_base + k if args.port_base else None) for k in range(3)]
+    servers = {}
     try:
-        load(base, [("/", {})] * 50, args.concurrency)
-        rows.append(("bare Flask endpoint", load(base, [("/", {})] * n, args.concurrency), peak_rss_mb(bare.pid)))
-    finally:
-        stop(bare)
-    server, base = serve("core:create_app()", {"ESCHOOL_CONFIG": str(config)}, args.workers, args.threads)
-    try:
-        for name, calls in scenarios.items():
-            load(base, calls[:40], args.concurrency)  # warm every worker
-            rows.append((name, load(base, calls, args.concurrency), peak_rss_mb(server.pid)))
-    finally:
-        stop(server)
+        servers["bare"] = serve("bench.floor_app:bare_app()", {}, args, ports[0], folder / "counts-bare")
+        servers["floor"] = serve("bench.floor_app:floor_app()", {"BENCH_DATABASE": database_target,
+                                                                 "BENCH_SECRET_FILE": str(secret)},
+                                 args, ports[1], folder / "counts-floor")
+        servers["eschool"] = serve("core:create_app()", {"ESCHOOL_CONFIG": str(config)}, args, ports[2],
+                                   folder / "counts-eschool")
+        base = {"bare": f"http://127.0.0.1:{ports[0]}", "floor": f"http://127.0.0.1:{ports[1]}",
+                "eschool": f"http://127.0.0.1:{ports[2]}"}
+        refresher = _Refresher(database_target, warm, staff)
 
-    print(f"\ngunicorn -w {args.workers} --threads {args.threads} on 127.0.0.1, {args.concurrency} client threads, "
-          f"{n} requests each, {os.cpu_count()} CPUs, "
-          f"{'PostgreSQL' if args.database_url else 'SQLite'}, {counts['students']:,} students, "
-          f"{counts['marks']:,} marks")
-    print(f"{'endpoint':<24} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'failed':>7} "
-          f"{'peak RSS MB (sum/max worker)':>30}")
-    for name, r, (rss_sum, rss_max) in rows:
-        print(f"{name:<24} {r['rps']:>8.1f} {r['p50']:>8.1f} {r['p95']:>8.1f} {r['failed']:>7} "
-              f"{rss_sum:>20.0f} / {rss_max:.0f}")
-    if not args.keep:
+        def measure(index: int, seconds: float, lines_file: Path) -> dict:
+            name, server, pool, mode, expected = ENDPOINTS[index]
+            if pool in ("parents", "tokens", "teachers"):
+                refresher.touch()
+            pids = family(servers[server].pid)
+            cpu0, (sql0, served0) = cpu_seconds(pids), counted(folder / f"counts-{server}")
+            result, client = wrk_cpu_and_run(wrk, base[server], lines_file, mode, expected, args, seconds)
+            pids = family(servers[server].pid)
+            cpu1, (sql1, served1) = cpu_seconds(pids), counted(folder / f"counts-{server}")
+            served = max(served1 - served0, 1)
+            result.update(rps=result["responses"] / (result["micros"] / 1e6), served=served1 - served0,
+                          server_ms=(cpu1 - cpu0) * 1000 / served,
+                          client_ms=client * 1000 / max(result["responses"], 1),
+                          sql=(sql1 - sql0) / served, rss_mb=peak_rss_mb(pids))
+            return result
+
+        # warm-up: every endpoint once, which also tells how many cold sessions the rounds need
+        print("warm-up ...", flush=True)
+        estimate = {}
+        for index in chosen:
+            source = {2: 1, 4: 3, 10: 9}.get(index, index)
+            estimate[index] = measure(index if index in line_files else source, min(2, args.seconds),
+                                      line_files[source])["rps"]
+        with app.app_context():
+            sink = gradebook_data.Sink(db)
+            sink.start_ids(["user_session", "api_token"])
+            seen = dt.datetime.now(dt.UTC).replace(tzinfo=None) - dt.timedelta(days=1)
+            cold_files = {}
+            for index, pool, people in ((2, "parents", cold_parents), (4, "parents", cold_parents),
+                                        (10, "teachers", teachers)):
+                if index not in chosen:
+                    continue
+                need = max(int(estimate[index] * args.seconds * 3), 1000)  # sessions are cheap; a wrap is reported
+                cold_files[index] = []
+                for r in range(args.rounds):
+                    group = [people[(r * need + k) % len(people)] for k in range(need)]
+                    with db.atomic():
+                        made = log_in(app, sink, [p["user"] for p in group], seen=seen, csrf=pool == "teachers")
+                    lines = (parent_lines("progress", made["cookies"], group) if pool == "parents"
+                             else teacher_lines(made["cookies"], group, False))
+                    cold_files[index].append(write_lines(files / f"cold-{index}-{r}.txt", lines))
+            db.close()
+        rounds = []
+        for r in range(args.rounds):
+            load = os.getloadavg()
+            print(f"round {r + 1}/{args.rounds}: load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}", flush=True)
+            this = {"load": load, "results": {}}
+            for index in chosen:
+                lines_file = cold_files[index][r] if index in cold_files else line_files[index]
+                result = measure(index, args.seconds, lines_file)
+                this["results"][ENDPOINTS[index][0]] = result
+                print(f"  {ENDPOINTS[index][0]:<30} {result['rps']:>8.1f} req/s  p95 {result['p95_us'] / 1000:>7.1f} ms"
+                      f"  server {result['server_ms']:>6.2f} ms  client {result['client_ms']:>5.2f} ms"
+                      f"  sql {result['sql']:>5.1f}  bad {result['bad_status'] + result['socket_errors']}"
+                      + (f"  wraps {result['wraps']}" if result["wraps"] else "")
+                      + (f"  statuses {result['bad_codes']}" if result["bad_codes"] else ""), flush=True)
+            rounds.append(this)
+        table = report(rounds, chosen, args, counts, info)
+        if args.json:
+            Path(args.json).write_text(json.dumps({"settings": {k: str(v) for k, v in vars(args).items()},
+                                                   "data": counts, "data_seconds": info["seconds"], "rounds": rounds,
+                                                   "table": table}, indent=1, default=str))
+            print(f"written: {args.json}")
+        if args.hold:
+            sample = (files / "floor.txt").read_text().splitlines()[0].split("\t")
+            print(f"holding {args.hold:.0f} s: bare {base['bare']}/ floor {base['floor']}{sample[1]} "
+                  f"(header in {files / 'floor.txt'}), eschool {base['eschool']}", flush=True)
+            time.sleep(args.hold)
+        bad = sum(x["bad_status"] + x["socket_errors"] for rd in rounds for x in rd["results"].values())
+    finally:
+        for process in servers.values():
+            _stop(process)
+    _cleanup(args, folder)
+    return 1 if bad else 0
+
+
+class _Refresher:
+    """Keeps the warm pool warm: their sessions and tokens seen now, as a family active within the minute."""
+
+    def __init__(self, target: str, warm: dict, staff: dict):
+        sys.path.insert(0, str(BENCH))
+        from floor_app import Db
+
+        self.db = Db(target)
+        self.ranges = [("user_session", "last_seen_at", warm["sessions"]),
+                       ("api_token", "last_used_at", warm["token_ids"]),
+                       ("user_session", "last_seen_at", staff["sessions"])]
+
+    def touch(self) -> None:
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        value = now if self.db.pg else str(now)
+        for table, column, (first, last) in self.ranges:
+            self.db.run(f"UPDATE {table} SET {column} = ? WHERE id BETWEEN ? AND ?", (value, first, last))
+
+
+def _journal_lessons(teachers: list[dict], on: dt.date) -> None:
+    """The two latest lessons before ``on`` of each teacher's journal period: the cells a save changes."""
+    from plugins.gradebook.models import Lesson, Period
+
+    periods = {p.id: p for p in Period.select().where(Period.id.in_({t["period"] for t in teachers}))}
+    for t in teachers:
+        t["lessons"] = []
+    by_assignment = {t["assignment"]: t for t in teachers}
+    ids = list(by_assignment)
+    for start in range(0, len(ids), 500):
+        query = (Lesson.select(Lesson.assignment_id, Lesson.id, Lesson.date)
+                 .where(Lesson.assignment_id.in_(ids[start:start + 500]) & (Lesson.date < on))
+                 .order_by(Lesson.date.desc(), Lesson.id.desc()).tuples())
+        for assignment_id, lesson_id, day in query:
+            t = by_assignment[assignment_id]
+            if len(t["lessons"]) < 2 and day >= periods[t["period"]].starts_on:
+                t["lessons"].append(lesson_id)
+
+
+def _dates(obj: dict) -> dict:
+    if isinstance(obj.get("on"), str):
+        obj["on"] = dt.date.fromisoformat(obj["on"])
+    return obj
+
+
+def _stop(process) -> None:
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def _cleanup(args, folder: Path) -> None:
+    if not args.keep and not args.workdir:
         shutil.rmtree(folder, ignore_errors=True)
-    return 1 if any(r["failed"] for _, r, _ in rows) else 0
+    else:
+        print(f"work folder kept: {folder}")
+
+
+def report(rounds: list[dict], chosen: list[int], args, counts: dict, info: dict) -> list[dict]:
+    def med(name, key):
+        values = [rd["results"][name][key] for rd in rounds if name in rd["results"]]
+        return statistics.median(values) if values else float("nan")
+
+    names = [ENDPOINTS[i][0] for i in chosen]
+    rows = []
+    for name in names:
+        rows.append({"endpoint": name, "rps": med(name, "rps"), "p50_ms": med(name, "p50_us") / 1000,
+                     "p95_ms": med(name, "p95_us") / 1000, "server_cpu_ms": med(name, "server_ms"),
+                     "client_cpu_ms": med(name, "client_ms"), "sql": med(name, "sql"), "rss_mb": med(name, "rss_mb"),
+                     "bad": sum(rd["results"][name]["bad_status"] + rd["results"][name]["socket_errors"]
+                                for rd in rounds if name in rd["results"]),
+                     "wraps": sum(rd["results"][name]["wraps"] for rd in rounds if name in rd["results"])})
+    by = {r["endpoint"]: r for r in rows}
+    bare, floor = by.get(ENDPOINTS[0][0]), by.get(ENDPOINTS[1][0])
+    floor_cold = by.get(ENDPOINTS[2][0])
+    for r in rows:
+        ref = floor_cold if r["endpoint"].endswith("cold") and floor_cold else floor
+        r["rps_vs_floor"] = r["rps"] / ref["rps"] if ref else None
+        r["p95_vs_floor"] = r["p95_ms"] / ref["p95_ms"] if ref else None
+        r["rps_vs_bare"] = r["rps"] / bare["rps"] if bare else None
+        r["p95_vs_bare"] = r["p95_ms"] / bare["p95_ms"] if bare else None
+    loads = [rd["load"][0] for rd in rounds]
+    print(f"\ngunicorn -w {args.workers} --threads {args.threads} on 127.0.0.1 (three servers side by side), "
+          f"wrk -t{args.client_threads} -c{args.connections}, {args.rounds} interleaved rounds of {args.seconds:g} s, "
+          f"medians; {os.cpu_count()} CPUs, load average {min(loads):.2f}–{max(loads):.2f} at the rounds' starts; "
+          f"{'PostgreSQL' if args.database_url else 'SQLite'}, {counts['students']:,} students, "
+          f"{counts.get('gradebook_mark', 0):,} marks, {info['years']} school years, data as of {info['on']}")
+    print("cold rows are compared with the floor's cold row; ratios: req/s as a share of the reference, p95 as a "
+          "multiple of it")
+    head = (f"{'endpoint':<30} {'req/s':>8} {'p50 ms':>7} {'p95 ms':>7} {'×floor r/s':>10} {'×floor p95':>10} "
+            f"{'×bare r/s':>9} {'×bare p95':>9} {'srv CPU ms':>10} {'cli CPU ms':>10} {'SQL/req':>7} "
+            f"{'RSS MB':>6} {'bad':>4}")
+    print(head)
+    for r in rows:
+        def ratio(x):
+            return f"{x:.3f}" if x is not None else "—"
+        print(f"{r['endpoint']:<30} {r['rps']:>8.1f} {r['p50_ms']:>7.1f} {r['p95_ms']:>7.1f} "
+              f"{ratio(r['rps_vs_floor']):>10} {ratio(r['p95_vs_floor']):>10} {ratio(r['rps_vs_bare']):>9} "
+              f"{ratio(r['p95_vs_bare']):>9} {r['server_cpu_ms']:>10.2f} {r['client_cpu_ms']:>10.3f} "
+              f"{r['sql']:>7.1f} {r['rss_mb']:>6.0f} {r['bad']:>4}" + (f"  (wrapped {r['wraps']})" if r["wraps"]
+                                                                          else ""))
+    return rows
 
 
 if __name__ == "__main__":

@@ -1,13 +1,23 @@
-"""Benchmark: import 10,000 students, 20,000 parents and 20,000 links from CSV into a fresh SQLite file.
+"""Benchmark of the registries importer at three sizes in one run, beside plain ``executemany`` of the same rows.
 
-Measures the registries importer (validation of the whole file, natural-key
-matching, one transaction, per-row audit records) beside a plain ``sqlite3``
-``executemany`` insert of the same rows into the same tables, in the same run.
-Each measurement runs in its own process on its own fresh database file:
-once for wall time, once under ``tracemalloc`` for peak Python memory; the
-process's peak RSS is reported too.
+    .venv/bin/python bench/registries_import.py                     # 3,000, 30,000 and 100,000 people
+    .venv/bin/python bench/registries_import.py --sizes 3000,9000   # other sizes
+    .venv/bin/python bench/registries_import.py --tracemalloc       # also the Python heap's peak (slower)
 
-    .venv/bin/python bench/registries_import.py [--students 10000] [--keep DIR]
+A size is a number of people in the files: a third students, two thirds
+parents (every child has a mother and a father), plus the two links of every
+child — 100,000 people are 33,334 students, 66,668 parents and 66,668 links.
+For each size: the CSV files, then the importer through its public entry point
+(``tabular.read_file`` of each file, ``Importer(school).run(sheets)``:
+validation of the whole file, natural-key matching, one transaction, audit
+records) and, as the floor, the same rows parsed with ``csv`` and inserted
+with ``sqlite3`` ``executemany`` into the same tables (no checks). Each
+measurement runs in its own process on its own fresh SQLite file in the
+bench's own work folder (a new temporary one unless ``--workdir`` is given;
+``DATABASE_URL``, ``ESCHOOL_CONFIG``, ``ESCHOOL_INSTANCE`` and ``SECRET_KEY`` from
+the environment are ignored), and reports wall and CPU time, rows/s, the
+process's peak RSS (``VmHWM``) and how much of it the measured step added
+above the RSS just before it. ``--json FILE`` writes the figures.
 """
 
 from __future__ import annotations
@@ -17,7 +27,6 @@ import csv
 import datetime as dt
 import json
 import os
-import resource
 import shutil
 import subprocess
 import sys
@@ -28,6 +37,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+IGNORED_ENV = ("DATABASE_URL", "ESCHOOL_CONFIG", "ESCHOOL_INSTANCE", "SECRET_KEY")
 
 LAST = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков", "Фёдоров"]
 FIRST_M = ["Александр", "Дмитрий", "Максим", "Сергей", "Андрей", "Алексей", "Артём", "Илья", "Кирилл", "Михаил"]
@@ -54,6 +64,7 @@ def snils_for(number: int) -> str:
 
 def generate(folder: Path, students: int) -> dict[str, Path]:
     """Write students.csv, parents.csv and links.csv: every child has a mother and a father."""
+    folder.mkdir(parents=True, exist_ok=True)
     paths = {k: folder / f"{k}.csv" for k in ("students", "parents", "links")}
     with open(paths["students"], "w", newline="", encoding="utf-8") as fs, \
             open(paths["parents"], "w", newline="", encoding="utf-8") as fp, \
@@ -79,6 +90,13 @@ def generate(folder: Path, students: int) -> dict[str, Path]:
     return paths
 
 
+def rss_mib(field: str = "VmRSS") -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def fresh_app(db_path: Path):
     from core import create_app
 
@@ -99,12 +117,13 @@ def run_importer(paths: dict[str, Path], db_path: Path) -> dict:
     with app.app_context():
         municipality = m.Municipality.create(code="01", name="Бенчмарк")
         school = m.School.create(municipality=municipality, code="0101", name="Школа", short_name="Школа")
+        before = rss_mib()
         start, cpu = time.perf_counter(), time.process_time()
         sheets = [s for p in paths.values() for s in read_file(p.name, p.read_bytes())]
         report = Importer(school).run(sheets)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         assert report.applied and not report.errors, report.errors[:5]
-        return {"seconds": elapsed, "cpu": cpu, "created": report.created,
+        return {"seconds": elapsed, "cpu": cpu, "created": report.created, "rss_before_mib": before,
                 "rows": m.Student.select().count() + m.Parent.select().count() + m.ParentLink.select().count()}
 
 
@@ -119,6 +138,7 @@ def run_executemany(paths: dict[str, Path], db_path: Path) -> dict:
                  "service_contact) VALUES (1, '0101', 'Школа', 'Школа', '', '', '', '', '')")
     conn.commit()
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(" ")
+    before = rss_mib()
     start, cpu = time.perf_counter(), time.process_time()
 
     def rows(name):
@@ -153,7 +173,7 @@ def run_executemany(paths: dict[str, Path], db_path: Path) -> dict:
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     count = sum(conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0] for t in ("student", "parent", "parent_link"))
     conn.close()
-    return {"seconds": elapsed, "cpu": cpu, "rows": count}
+    return {"seconds": elapsed, "cpu": cpu, "rows": count, "rss_before_mib": before}
 
 
 def child(approach: str, folder: str, mode: str) -> None:
@@ -166,42 +186,78 @@ def child(approach: str, folder: str, mode: str) -> None:
         tracemalloc.start()
     result = {"importer": run_importer, "executemany": run_executemany}[approach](paths, db_path)
     if mode == "memory":
-        result["peak_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
+        result["peak_py_mib"] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
-    result["max_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    result["peak_rss_mib"] = rss_mib("VmHWM")
+    result["added_rss_mib"] = result["peak_rss_mib"] - result["rss_before_mib"]
+    for old in (db_path, Path(f"{db_path}-wal"), Path(f"{db_path}-shm")):
+        old.unlink(missing_ok=True)
     print(json.dumps(result))
 
 
 def measure(approach: str, folder: Path, mode: str) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in IGNORED_ENV}
     out = subprocess.run([sys.executable, __file__, "--child", approach, str(folder), mode],
-                         check=True, capture_output=True, text=True, cwd=ROOT)
+                         check=True, capture_output=True, text=True, cwd=ROOT, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--students", type=int, default=10_000)
-    parser.add_argument("--keep", help="write the CSV files and databases here and keep them")
+    parser.add_argument("--sizes", default="3000,30000,100000", help="people per file set, comma-separated")
+    parser.add_argument("--workdir", help="write the files and databases here and keep them")
+    parser.add_argument("--tracemalloc", action="store_true", help="a second run of each under tracemalloc")
+    parser.add_argument("--json", help="write the results here")
     parser.add_argument("--child", nargs=3, metavar=("APPROACH", "FOLDER", "MODE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
-    folder = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="eschool-bench-"))
+    for name in IGNORED_ENV:
+        if os.environ.pop(name, None) is not None:
+            print(f"ignoring {name} from the environment (the bench uses its own databases)")
+    folder = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="eschool-bench-import-"))
     folder.mkdir(parents=True, exist_ok=True)
-    paths = generate(folder, args.students)
-    sizes = {k: sum(1 for _ in open(p, encoding="utf-8")) - 1 for k, p in paths.items()}
-    print(f"rows: students {sizes['students']}, parents {sizes['parents']}, links {sizes['links']}  ({folder})")
-    print(f"{'approach':<14}{'wall, s':>9}{'cpu, s':>9}{'rows/s':>9}{'peak py, MiB':>14}{'max RSS, MiB':>14}")
-    for approach in ("importer", "executemany"):
-        timed = measure(approach, folder, "time")
-        memory = measure(approach, folder, "memory")
-        rate = timed["rows"] / timed["seconds"]
-        print(f"{approach:<14}{timed['seconds']:>9.2f}{timed['cpu']:>9.2f}{rate:>9.0f}{memory['peak_mib']:>14.1f}"
-              f"{timed['max_rss_mib']:>14.1f}")
-    if not args.keep:
+    sizes = [int(x) for x in args.sizes.split(",")]
+    results = []
+    print(f"work folder {folder}; python {sys.version.split()[0]}, sqlite {__import__('sqlite3').sqlite_version}, "
+          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f}")
+    print(f"{'people':>8} {'rows':>8} {'approach':<12}{'wall s':>8}{'cpu s':>8}{'rows/s':>9}{'vs exmany':>10}"
+          f"{'peak RSS MiB':>13}{'added MiB':>10}" + (f"{'peak py MiB':>12}" if args.tracemalloc else "")
+          + f"{'load':>6}")
+    for size in sizes:
+        students = max(1, round(size / 3))
+        here = folder / f"people-{size}"
+        paths = generate(here, students)
+        rows = sum(sum(1 for _ in open(p, encoding="utf-8")) - 1 for p in paths.values())
+        entry = {"people": students * 3, "students": students, "rows": rows}
+        for approach in ("executemany", "importer"):
+            load = os.getloadavg()[0]
+            timed = measure(approach, here, "time")
+            if args.tracemalloc:
+                timed["peak_py_mib"] = measure(approach, here, "memory")["peak_py_mib"]
+            timed["rows_per_s"] = timed["rows"] / timed["seconds"]
+            timed["load"] = load
+            entry[approach] = timed
+            share = timed["rows_per_s"] / entry["executemany"]["rows_per_s"]
+            print(f"{students * 3:>8} {rows:>8} {approach:<12}{timed['seconds']:>8.2f}{timed['cpu']:>8.2f}"
+                  f"{timed['rows_per_s']:>9.0f}{share:>9.1%} {timed['peak_rss_mib']:>12.1f}"
+                  f"{timed['added_rss_mib']:>10.1f}"
+                  + (f"{timed['peak_py_mib']:>12.1f}" if args.tracemalloc else "") + f"{load:>6.2f}", flush=True)
+        results.append(entry)
+        if not args.workdir:
+            shutil.rmtree(here)
+    if len(results) > 1:
+        first, last = results[0]["importer"], results[-1]["importer"]
+        print(f"importer: peak RSS {last['peak_rss_mib']:.0f} MiB at {results[-1]['people']:,} people vs "
+              f"{first['peak_rss_mib']:.0f} MiB at {results[0]['people']:,} "
+              f"(×{last['peak_rss_mib'] / first['peak_rss_mib']:.2f}); added above the start "
+              f"{last['added_rss_mib']:.0f} vs {first['added_rss_mib']:.0f} MiB")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"sizes": results, "time": time.time()}, indent=1))
+        print(f"written: {args.json}")
+    if not args.workdir:
         shutil.rmtree(folder)
-    print(f"python {sys.version.split()[0]}, sqlite {__import__('sqlite3').sqlite_version}, pid {os.getpid()}")
 
 
 if __name__ == "__main__":
