@@ -41,6 +41,7 @@ from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
 from core.types import (
     Actor,
+    AnonymousActor,
     AuditVocabulary,
     Decision,
     Demo,
@@ -62,6 +63,7 @@ _ = gettext
 
 __all__ = [
     "Actor",
+    "AnonymousActor",
     "AuditRecord",
     "AuditVocabulary",
     "BaseModel",
