@@ -39,6 +39,7 @@ from core.db import BaseModel, database, migrations_from_package, model_dict, ut
 from core.models import LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
+from core.prepared import Param, prepared
 from core.types import (
     Actor,
     AnonymousActor,
@@ -73,6 +74,7 @@ __all__ = [
     "LoginRefused",
     "Migration",
     "NavItem",
+    "Param",
     "Refusal",
     "Relation",
     "Scope",
@@ -106,6 +108,7 @@ __all__ = [
     "model_dict",
     "ngettext",
     "open_session",
+    "prepared",
     "public",
     "refused_page",
     "relations",
