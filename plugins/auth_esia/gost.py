@@ -20,7 +20,6 @@ import base64
 import datetime as dt
 import secrets
 from dataclasses import dataclass
-
 from functools import cache
 
 from plugins.auth_esia import der
