@@ -36,6 +36,7 @@ from core.auth import (
 )
 from core.config import ConfigError, SecretRef, SecretValue
 from core.db import BaseModel, database, migrations_from_package, model_dict, utcnow
+from core.inputs import DB_INT_MAX, RecordId, Text, check_text, database_int, without_controls
 from core.models import LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
@@ -64,6 +65,12 @@ __all__ = [
     "AnonymousActor",
     "BaseModel",
     "ConfigError",
+    "DB_INT_MAX",
+    "RecordId",
+    "Text",
+    "check_text",
+    "database_int",
+    "without_controls",
     "Decision",
     "Demo",
     "DemoLogin",
