@@ -40,6 +40,7 @@ from core.inputs import DB_INT_MAX, RecordId, Text, check_text, database_int, wi
 from core.models import LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
+from core.spreadsheets import Workbook, csv_bytes, inert, neutralise_cell, unquote_cell
 from core.types import (
     Actor,
     AnonymousActor,
@@ -65,6 +66,11 @@ __all__ = [
     "AnonymousActor",
     "BaseModel",
     "ConfigError",
+    "Workbook",
+    "csv_bytes",
+    "inert",
+    "neutralise_cell",
+    "unquote_cell",
     "DB_INT_MAX",
     "RecordId",
     "Text",
