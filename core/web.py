@@ -23,10 +23,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from core import auth, policy
 from core.auth import login_required, public
+from core.inputs import CONTROL_RE
 from core.models import AuditRecord
 
 bp = Blueprint("core", __name__)
@@ -217,7 +219,17 @@ def local_time(moment: dt.datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
     return moment.replace(tzinfo=dt.UTC).astimezone(zone).strftime(fmt)
 
 
+def printable(value):
+    """Jinja's ``finalize``: control characters already stored never reach a page (or a printed slip)."""
+    if isinstance(value, Markup):
+        return Markup(CONTROL_RE.sub("", value))
+    if isinstance(value, str):
+        return CONTROL_RE.sub("", value)
+    return value
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.finalize = printable  # set before any template is compiled
     app.register_blueprint(bp)
     app.add_template_filter(local_time)
     app.register_error_handler(HTTPException, render_error)
