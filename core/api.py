@@ -42,6 +42,7 @@ from core.policy import can, explain, get_or_deny, require, scope
 from core.types import (
     Actor,
     AnonymousActor,
+    Change,
     Decision,
     Demo,
     DemoLogin,
@@ -63,6 +64,7 @@ __all__ = [
     "Actor",
     "AnonymousActor",
     "BaseModel",
+    "Change",
     "ConfigError",
     "Decision",
     "Demo",
@@ -81,6 +83,7 @@ __all__ = [
     "User",
     "_",
     "allow",
+    "announce_change",
     "audit",
     "audit_many",
     "last_audited",
@@ -159,3 +162,8 @@ def relations(actor: Any) -> list[Relation]:
         cache[key] = [r for group in pm.hook.actor_relations(actor=actor) for r in (group or [])]
     return cache[key]
 
+
+
+def announce_change(change: Change) -> None:
+    """Tell every plugin about ``change`` (``change_recorded``), inside the caller's transaction."""
+    current_app.extensions["eschool"].pm.hook.change_recorded(change=change)

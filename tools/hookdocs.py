@@ -21,6 +21,7 @@ GROUPS = [
     ("Authentication", ["login_methods", "resolve_identity", "login_rules", "logout_url"]),
     ("Registries", ["actor_relations"]),
     ("Data-access policy", ["permission", "policy_scope"]),
+    ("Events", ["change_recorded"]),
 ]
 
 INTRO = """# Plugin hook reference

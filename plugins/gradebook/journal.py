@@ -15,7 +15,7 @@ from typing import Any
 import peewee
 from marshmallow import ValidationError
 
-from core.api import _, core_settings, database, settings, utcnow
+from core.api import Change, _, announce_change, core_settings, database, settings, utcnow
 from plugins.gradebook.models import (
     MARK_VALUES,
     NOT_ASSESSED,
@@ -153,11 +153,14 @@ def ensure_open(assignment: TeachingAssignment) -> None:
 
 def _log(kind: str, obj_id: int, field: str, old: Any, new: Any, by: int | None, *, lesson_id=None,
          student_id=None, assignment_id=None, at: dt.datetime | None = None) -> None:
+    old, new, at = "" if old is None else str(old), "" if new is None else str(new), at or utcnow()
     JournalChange.create(
-        kind=kind, object_id=obj_id, field=field, old_value="" if old is None else str(old),
-        new_value="" if new is None else str(new), changed_by=by, changed_at=at or utcnow(),
+        kind=kind, object_id=obj_id, field=field, old_value=old, new_value=new, changed_by=by, changed_at=at,
         lesson_id=lesson_id, student_id=student_id, assignment_id=assignment_id,
     )
+    # Every kept change is announced in the same transaction (notifications write their outbox there).
+    announce_change(Change("gradebook", kind, field, obj_id, old, new, at, by, student_id,
+                           {"lesson_id": lesson_id, "assignment_id": assignment_id}))
 
 
 def _timezone() -> str:
