@@ -32,6 +32,7 @@ from core.auth import (
     roles_required,
     rotate_session,
     safe_next,
+    signed_link,
     unblock_user,
 )
 from core.config import ConfigError, SecretRef, SecretValue
@@ -121,6 +122,7 @@ __all__ = [
     "scope",
     "service",
     "settings",
+    "signed_link",
     "unblock_user",
     "utcnow",
 ]

@@ -38,6 +38,7 @@ from core.models import ApiToken, LoginIdentity, User, UserSession
 from core.types import Actor, AnonymousActor, Identity, LoginRefused
 
 ACCESS_ATTR = "_eschool_access"
+SIGNED_ATTR = "_eschool_signed_link"
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)
 
 
@@ -47,6 +48,16 @@ LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)
 def public(view: Callable) -> Callable:
     """Mark a view as open to everyone, logged in or not."""
     setattr(view, ACCESS_ATTR, "public")
+    return view
+
+
+def signed_link(view: Callable) -> Callable:
+    """Mark a public view whose POST is proven by a signed token in its URL, not by a CSRF form token.
+
+    For links that leave the site (one-click unsubscribe, RFC 8058: the mail client
+    posts without any form). The view itself must refuse a token it did not sign.
+    """
+    setattr(view, SIGNED_ATTR, True)
     return view
 
 
@@ -199,6 +210,8 @@ def _csrf_guard() -> None:
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     if bearer_token() is not None and request.path.startswith("/api/"):
+        return
+    if getattr(current_app.view_functions.get(request.endpoint or ""), SIGNED_ATTR, False):
         return
     current_app.extensions["csrf"].protect()
 
