@@ -10,7 +10,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ESCHOOL = str(Path(sys.executable).parent / "eschool")
 DEMO = ROOT / "regions" / "demo.toml"
-BUILTIN = ["registries", "auth_local", "auth_esia", "age_policy", "gradebook", "infographic", "absence_notes"]
+BUILTIN = ["registries", "auth_local", "auth_esia", "age_policy", "gradebook", "infographic", "absence_notes",
+           "notifications"]
 
 
 def run(*args, tmp_path, env=None):
@@ -46,13 +47,13 @@ def test_plugins_lists_every_builtin_plugin_as_enabled(tmp_path):
 
 def test_region_without_gradebook_loses_exactly_the_routes_of_it_and_of_the_plugin_built_on_it(tmp_path):
     full = run("--config", str(DEMO), "routes", tmp_path=tmp_path)
-    reduced = run("--config", str(without("gradebook", "absence_notes", tmp_path=tmp_path)), "routes",
-                  tmp_path=tmp_path)
+    reduced = run("--config", str(without("gradebook", "absence_notes", "notifications", tmp_path=tmp_path)),
+                  "routes", tmp_path=tmp_path)
     assert full.returncode == 0 and reduced.returncode == 0, full.stderr + reduced.stderr
     endpoints = lambda out: {line.split()[0] for line in out.splitlines()[2:] if line.strip()}  # noqa: E731
     gone = endpoints(full.stdout) - endpoints(reduced.stdout)
-    assert {e.split(".")[0] for e in gone} >= {"gradebook", "absence_notes"}, gone
-    assert all(e.startswith(("gradebook", "absence_notes")) for e in gone), gone
+    assert {e.split(".")[0] for e in gone} >= {"gradebook", "absence_notes", "notifications"}, gone
+    assert all(e.startswith(("gradebook", "absence_notes", "notifications")) for e in gone), gone
     assert endpoints(reduced.stdout) <= endpoints(full.stdout)
     # switching off only gradebook leaves absence_notes without what it needs: start-up says so in one line
     broken = run("--config", str(without("gradebook", tmp_path=tmp_path)), "routes", tmp_path=tmp_path)
