@@ -76,10 +76,13 @@ def gosuslugi_login(url: str, name: str) -> tuple[requests.Session, requests.Res
     to_esia = browser.get(url + "/auth/esia/start", allow_redirects=False)
     page = browser.get(to_esia.headers["Location"], allow_redirects=False)
     assert page.status_code == 200, page.text[:300]
+    pending = re.search(r'name="request" value="([^"]+)"', page.text).group(1)
+    # the picker shows a page of people at a time: search for the name, as a tester would
+    page = browser.get(page.url.split("?", 1)[0], params={"request": pending, "q": name}, allow_redirects=False)
+    assert page.status_code == 200, page.text[:300]
     people = {html.unescape(label): oid for oid, label in
               re.findall(r'name="oid" value="(\d+)"[^>]*>\s*<span>([^<]+)</span>', page.text)}
     assert name in people, f"{name} is not on the emulator's page"
-    pending = re.search(r'name="request" value="([^"]+)"', page.text).group(1)
     back = browser.post(page.url, data={"request": pending, "oid": people[name], "allow": "1"},
                         allow_redirects=False)
     assert back.status_code == 302, back.text[:300]

@@ -12,6 +12,7 @@ import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import Flask, abort, redirect, render_template, request, session, url_for
 from lxml import etree
@@ -19,6 +20,13 @@ from lxml import etree
 from plugins.portal import payload as p
 from plugins.portal import soap
 from plugins.portal.emulator.adapter import AdapterEmulator, soap_blueprint_routes
+
+MOSCOW = ZoneInfo("Europe/Moscow")
+
+
+def portal_today() -> dt.date:
+    """The portal's date: it stands for a Russian regional portal, so Moscow time, whatever the server's zone."""
+    return dt.datetime.now(MOSCOW).date()
 
 
 def load_persons(path: str | Path | None) -> list[dict[str, Any]]:
@@ -95,7 +103,7 @@ def create_emulator_app(emulator: AdapterEmulator, persons: list[dict[str, Any]]
         person = me()
         filed = _filed(emulator, person["oid"]) if person else []
         return render_template("portal_emulator/index.html", person=person, persons=list(people.values()),
-                               filed=filed, today=dt.date.today())
+                               filed=filed, today=portal_today())
 
     @app.post("/portal/login")
     def login():
@@ -130,7 +138,7 @@ def create_emulator_app(emulator: AdapterEmulator, persons: list[dict[str, Any]]
                 birth = None
         starts, ends = form.get("from", ""), form.get("to", "")
         application = p.Application(
-            number=f"RPGU-{dt.date.today():%Y%m%d}-{secrets.randbelow(10**6):06d}",
+            number=f"RPGU-{portal_today():%Y%m%d}-{secrets.randbelow(10**6):06d}",
             filed_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
             applicant=p.Person(person["last_name"], person["first_name"], person.get("middle_name", "")),
             oid=person["oid"], snils=person["snils"], role=role, child=child, child_birth_date=birth,
@@ -141,7 +149,7 @@ def create_emulator_app(emulator: AdapterEmulator, persons: list[dict[str, Any]]
             stored = emulator.submit(application)
         except (p.PayloadError, ValueError, TypeError) as exc:
             return render_template("portal_emulator/index.html", person=person, persons=list(people.values()),
-                                   filed=_filed(emulator, person["oid"]), today=dt.date.today(),
+                                   filed=_filed(emulator, person["oid"]), today=portal_today(),
                                    error=f"Заявление не отправлено: форма заполнена не полностью ({exc})."), 400
         return redirect(url_for("application", client_id=stored.client_id))
 
