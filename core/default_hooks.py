@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext
 from peewee import SQL
 
+from core.access_log import FAMILY_ROLES
 from core.db import migrations_from_package
 from core.models import CORE_MODELS, AuditRecord, LoginIdentity
 from core.plugins import hookimpl
@@ -58,6 +59,7 @@ def nav_items(actor):
     items = []
     if can(actor, "audit.read", None):
         items.append(NavItem(lazy_gettext("Журнал доступа"), "core.audit_log", order=900))
-    if any(r.kind in ("child", "self") for r in relations(actor)):
+    # only families have children or a self to be told about: staff pages (the journal) ask nothing more
+    if actor.role in FAMILY_ROLES and any(r.kind in ("child", "self") for r in relations(actor)):
         items.append(NavItem(lazy_gettext("Кто смотрел данные"), "core.data_access", order=890))
     return items

@@ -45,7 +45,7 @@ def written_keys():
             name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
             literals = [a.value if isinstance(a, ast.Constant) and isinstance(a.value, str) else None
                         for a in node.args]
-            if name in AUDIT_CALLS and literals and literals[0] and "." in literals[0] + ".":
+            if name in AUDIT_CALLS and literals and literals[0]:
                 actions.add(literals[0])
                 if len(literals) > 1 and literals[1]:
                     objects.add(literals[1])
