@@ -13,7 +13,7 @@ from typing import Any
 
 import pluggy
 from flask import Flask, send_from_directory
-from flask_babel import Babel
+from flask_babel import Babel, get_translations
 from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -82,11 +82,35 @@ def create_app(
     auth.init_app(app)
     csrf.init_app(app)
     Babel(app, locale_selector=lambda: region.core["language"], timezone_selector=lambda: region.core["timezone"])
+    install_template_gettext(app)
     web.init_app(app)
     wire_plugins(app, platform)
     app.extensions["eschool_audit_vocabulary"] = access_log.collect_vocabulary(pm)
     pm.hook.app_ready(app=app)
     return app
+
+
+def install_template_gettext(app: Flask) -> None:
+    """Templates translate through the region's catalogue, looked up once per app rather than on every ``_()``.
+
+    A region speaks one language (``language`` in its config), so the catalogue
+    Flask-Babel would find for each call is the same one; a page of a hundred
+    ``_()`` calls no longer asks for the locale a hundred times.
+    """
+
+    def catalogue():
+        found = app.extensions.get("eschool_catalogue")
+        if found is None:
+            found = app.extensions["eschool_catalogue"] = get_translations()
+        return found
+
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
 
 
 def validate_plugin_sections(pm: pluggy.PluginManager, region: RegionConfig) -> None:

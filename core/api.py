@@ -39,6 +39,7 @@ from core.db import BaseModel, database, migrations_from_package, model_dict, ut
 from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
+from core.prepared import Param, prepared
 from core.types import (
     Actor,
     AnonymousActor,
@@ -77,6 +78,7 @@ __all__ = [
     "LoginRefused",
     "Migration",
     "NavItem",
+    "Param",
     "Refusal",
     "Relation",
     "Scope",
@@ -107,6 +109,7 @@ __all__ = [
     "migrations_from_package",
     "model_dict",
     "ngettext",
+    "prepared",
     "public",
     "refused_page",
     "region_today",

@@ -14,7 +14,9 @@ from typing import Any
 from flask import has_request_context, request
 from flask_login import current_user
 
+from core.db import utcnow
 from core.models import AuditRecord
+from core.prepared import Param, prepared
 
 SECRET_KEYS = re.compile(r"pass|token|secret|code_verifier|client_secret|signature|key", re.I)
 SNILS_RE = re.compile(r"\b(\d{3})[- ]?(\d{3})[- ]?(\d{3})[- ]?(\d{2})\b")
@@ -57,6 +59,15 @@ def _actor_fields(actor: Any) -> dict[str, Any]:
     }
 
 
+AUDIT_FIELDS = ("at", "user_id", "role", "ip", "action", "object_type", "object_id", "result", "details")
+
+
+@prepared
+def _insert_record():
+    """One row of the log: built once, then each record is a single INSERT on the request's connection."""
+    return AuditRecord.insert({getattr(AuditRecord, name): Param(name) for name in AUDIT_FIELDS})
+
+
 def record(
     action: str,
     object_type: str = "",
@@ -65,14 +76,16 @@ def record(
     result: str = "ok",
     details: dict[str, Any] | None = None,
     actor: Any = None,
-) -> AuditRecord:
+) -> None:
     """Write one audit record: UTC time, actor and role, IP, object, action, result.
 
     ``actor`` defaults to the current actor; ``result`` is ``ok``, ``denied``,
     ``not_found``, ``refused`` or ``failed``. Call it for every read and change
-    of personal data, and for every denied attempt.
+    of personal data, and for every denied attempt. The row is written at once
+    (inside the caller's transaction, if there is one), never queued in memory.
     """
-    return AuditRecord.create(
+    _insert_record.cursor(
+        at=utcnow(),
         **_actor_fields(actor),
         action=action,
         object_type=object_type,
@@ -111,9 +124,14 @@ def last_recorded(user_id: int, action: str, object_type: str, object_id: Any) -
     Lets a page say what changed since a person's previous visit without keeping
     a second record of visits.
     """
-    row = (AuditRecord.select(AuditRecord.at)
-           .where((AuditRecord.object_id == str(object_id)) & (AuditRecord.object_type == object_type)
-                  & (AuditRecord.action == action) & (AuditRecord.user_id == user_id)
-                  & (AuditRecord.result == "ok"))
-           .order_by(AuditRecord.at.desc()).first())
-    return row.at if row is not None else None
+    row = _last_record.first(object_id=str(object_id), object_type=object_type, action=action, user_id=user_id)
+    return row[0] if row is not None else None
+
+
+@prepared
+def _last_record():
+    return (AuditRecord.select(AuditRecord.at)
+            .where((AuditRecord.object_id == Param("object_id")) & (AuditRecord.object_type == Param("object_type"))
+                   & (AuditRecord.action == Param("action")) & (AuditRecord.user_id == Param("user_id"))
+                   & (AuditRecord.result == "ok"))
+            .order_by(AuditRecord.at.desc()).limit(1).tuples())

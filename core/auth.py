@@ -35,6 +35,7 @@ from flask_login import LoginManager, current_user, login_user, logout_user
 from core import audit
 from core.db import database, utcnow
 from core.models import ApiToken, LoginIdentity, User, UserSession
+from core.prepared import Param, prepared
 from core.types import Actor, AnonymousActor, Identity, LoginRefused
 
 ACCESS_ATTR = "_eschool_access"
@@ -124,15 +125,22 @@ def open_session(user: User, provider: str, provider_data: dict[str, Any] | None
     return token
 
 
+@prepared
+def _live_session():
+    return (UserSession.select(UserSession, User).join(User)
+            .where((UserSession.token_hash == Param("token_hash")) & UserSession.revoked_at.is_null()).limit(1))
+
+
+@prepared
+def _live_api_token():
+    return (ApiToken.select(ApiToken, User).join(User)
+            .where((ApiToken.token_hash == Param("token_hash")) & ApiToken.revoked_at.is_null()).limit(1))
+
+
 def load_actor(token: str) -> Actor | None:
     """The actor for a session token, or None if the session ended, expired or the user is blocked."""
     now = utcnow()
-    row = (
-        UserSession.select(UserSession, User)
-        .join(User)
-        .where((UserSession.token_hash == _hash(token)) & UserSession.revoked_at.is_null())
-        .first()
-    )
+    row = _live_session.first(token_hash=_hash(token))
     if row is None or row.expires_at <= now or row.user.is_blocked:
         return None
     if now - row.last_seen_at > LAST_SEEN_RESOLUTION:
@@ -179,12 +187,7 @@ def load_bearer_actor(req) -> Actor | None:
     if token is None or not req.path.startswith("/api/"):
         return None
     now = utcnow()
-    row = (
-        ApiToken.select(ApiToken, User)
-        .join(User)
-        .where((ApiToken.token_hash == _hash(token)) & ApiToken.revoked_at.is_null())
-        .first()
-    )
+    row = _live_api_token.first(token_hash=_hash(token))
     if row is None or row.user.is_blocked or (row.expires_at is not None and row.expires_at <= now):
         return None
     if row.last_used_at is None or now - row.last_used_at > LAST_SEEN_RESOLUTION:

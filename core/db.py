@@ -1,4 +1,4 @@
-"""Database: one peewee proxy bound per app, connection per request, per-plugin migrations."""
+"""Database: one peewee proxy bound per app, a pooled connection per request, per-plugin migrations."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from urllib.parse import parse_qs, urlparse
 import peewee
 from flask import Flask, current_app, has_app_context
 from playhouse.db_url import connect as connect_url
+from playhouse.pool import PooledSqliteDatabase
 
 from core.types import Migration
 
@@ -75,18 +76,23 @@ def open_database(url: str, pool_size: int = 8) -> peewee.Database:
 
     SQLite gets WAL, foreign keys, a busy timeout and IMMEDIATE write
     transactions, so concurrent writers queue instead of failing with
-    "database is locked". PostgreSQL goes through psycopg with a pool.
+    "database is locked". Both databases keep their connections in a pool
+    (``playhouse.pool``) that lives as long as the app; PostgreSQL goes
+    through psycopg.
     """
     parsed = urlparse(url)
     if parsed.scheme.startswith("sqlite"):
         # sqlite:///relative.db and sqlite:////absolute/path.db, as in playhouse.db_url
         path = url.split("://", 1)[1]
         path = path[1:] if path.startswith("/") else path
-        return peewee.SqliteDatabase(
+        # a pool: a request borrows an open connection and gives it back, so neither the PRAGMAs on
+        # connect nor the WAL checkpoint SQLite runs when the last connection closes fall on a request
+        return PooledSqliteDatabase(
             path or ":memory:",
             pragmas=SQLITE_PRAGMAS,
             lock_type="IMMEDIATE",
-            timeout=10,
+            max_connections=None,  # one per thread that asks; SQLite itself queues the writers
+            stale_timeout=None,
             check_same_thread=False,
         )
     if parsed.scheme in ("postgres", "postgresql"):
@@ -105,7 +111,7 @@ def sqlite_url_for(path: str) -> str:
 
 
 def init_app(app: Flask, url: str, pool_size: int) -> None:
-    """Bind a database to ``app`` and open/close a connection around each request."""
+    """Bind a database to ``app``; each request borrows a pooled connection and returns it at the end."""
     db = open_database(url, pool_size)
     app.extensions["eschool_db"] = db
     database.initialize(db)

@@ -15,7 +15,7 @@ from typing import Any
 import peewee
 from marshmallow import ValidationError
 
-from core.api import _, core_settings, database, settings, utcnow
+from core.api import Param, _, core_settings, database, prepared, settings, utcnow
 from plugins.gradebook.models import (
     MARK_VALUES,
     NOT_ASSESSED,
@@ -75,9 +75,14 @@ class CellValue:
     code: str = ""
 
 
+@prepared
+def _local_act():
+    return LocalAct.select().where(LocalAct.school_id == Param("school")).limit(1)
+
+
 def local_act_for(school_id: int) -> LocalAct:
     """The school's local act; created with the region's defaults (and default work types, codes) if missing."""
-    act = LocalAct.get_or_none(LocalAct.school_id == school_id)
+    act = _local_act.first(school=school_id)
     if act is not None:
         return act
     conf = settings("gradebook")

@@ -17,7 +17,7 @@ from typing import Any
 from flask import g
 
 from core.api import Scope, allow, deny, service
-from plugins.gradebook.models import AcademicYear, GroupMember, TeachingAssignment
+from plugins.gradebook.models import GroupMember, TeachingAssignment
 
 SCHOOL_STAFF = ("teacher", "deputy", "school_admin")
 FAMILY_ROLES = ("parent", "student")
@@ -122,7 +122,7 @@ def _schedule(actor: Any, assignment: TeachingAssignment):
     manager = actor.role in SCHOOL_MANAGERS and assignment.school_id in school_ids_of(actor)
     if not (own or manager):
         return None
-    if AcademicYear.get_by_id(assignment.year_id).is_closed:
+    if assignment.year.is_closed:  # loaded with the assignment, or fetched once here
         return deny("the academic year is closed into the archive")
     return allow("the teacher of this assignment" if own else "a manager of the school changes its timetable")
 
@@ -135,7 +135,7 @@ def _journal(actor: Any, action: str, assignment: TeachingAssignment):
     if action == "journal.write":
         if not own:
             return None
-        year = AcademicYear.get_by_id(assignment.year_id)
+        year = assignment.year
         if year.is_closed:
             return deny("the academic year is closed into the archive")
         return allow("the teacher of this assignment keeps its journal")

@@ -17,7 +17,7 @@ from typing import Any
 
 import peewee
 
-from core.api import region_today, service
+from core.api import Param, prepared, region_today, service
 from plugins.gradebook.journal import attendance_codes, default_work_type, local_act_for
 from plugins.gradebook.models import (
     AcademicYear,
@@ -55,8 +55,13 @@ def registries() -> Any:
 
 def years_of_school(school_id: int) -> list[AcademicYear]:
     """The school's academic years, newest first (closed ones included: the archive)."""
-    return list(AcademicYear.select().where(AcademicYear.school_id == school_id)
-                .order_by(AcademicYear.start_year.desc()))
+    return _years_of_school(school=school_id)
+
+
+@prepared
+def _years_of_school():
+    return (AcademicYear.select().where(AcademicYear.school_id == Param("school"))
+            .order_by(AcademicYear.start_year.desc()))
 
 
 def year_on(school_id: int, day: dt.date) -> AcademicYear | None:
@@ -73,13 +78,22 @@ def year_among(years: list[AcademicYear], day: dt.date) -> AcademicYear | None:
     return started[0] if started else (years[-1] if years else None)
 
 
+@prepared
+def _periods_of_year():
+    return Period.select().where(Period.year == Param("year")).order_by(Period.number)
+
+
 def periods_of(year: AcademicYear) -> list[Period]:
-    return list(Period.select().where(Period.year == year.id).order_by(Period.number))
+    return _periods_of_year(year=year.id)
 
 
 def period_on(year: AcademicYear, day: dt.date) -> Period | None:
     """The period containing ``day``; between periods the last finished one; before all, the first."""
-    periods = periods_of(year)
+    return period_among(periods_of(year), day)
+
+
+def period_among(periods: list[Period], day: dt.date) -> Period | None:
+    """:func:`period_on` over one year's periods, in order."""
     for period in periods:
         if period.starts_on <= day <= period.ends_on:
             return period
@@ -91,16 +105,22 @@ def years_of_student(student: Any) -> list[AcademicYear]:
     """The years a student's record can be read in, newest first: every year of the student's school,
     and the years of earlier schools in which the student has marks or grades (after a transfer the
     child's record comes along, as the paper «личное дело» does). Each year carries ``school_name``."""
+    return _years_of_student(student=student.id, school=student.school_id)
+
+
+@prepared
+def _years_of_student():
     marked = (TeachingAssignment.select(TeachingAssignment.year)
-              .where(TeachingAssignment.id.in_(Mark.select(Mark.assignment_id).where(Mark.student_id == student.id))))
-    graded = PeriodGrade.select(PeriodGrade.year).where(PeriodGrade.student_id == student.id)
+              .where(TeachingAssignment.id.in_(Mark.select(Mark.assignment_id)
+                                               .where(Mark.student_id == Param("student")))))
+    graded = PeriodGrade.select(PeriodGrade.year).where(PeriodGrade.student_id == Param("student"))
     School = registries().School
-    return list(AcademicYear.select(AcademicYear, School.short_name.alias("school_name"))
-                .join(School, on=(AcademicYear.school_id == School.id))
-                .where((AcademicYear.school_id == student.school_id)
-                       | AcademicYear.id.in_(marked) | AcademicYear.id.in_(graded))
-                .order_by(AcademicYear.start_year.desc(), AcademicYear.school_id != student.school_id)
-                .objects())
+    return (AcademicYear.select(AcademicYear, School.short_name.alias("school_name"))
+            .join(School, on=(AcademicYear.school_id == School.id))
+            .where((AcademicYear.school_id == Param("school"))
+                   | AcademicYear.id.in_(marked) | AcademicYear.id.in_(graded))
+            .order_by(AcademicYear.start_year.desc(), AcademicYear.school_id != Param("school"))
+            .objects())
 
 
 def student_year(student: Any, year_id: int | None, today: dt.date,
@@ -123,10 +143,16 @@ def student_period(student: Any, period_id: int | None, today: dt.date,
         period = period_on(year, today) if year else None
     else:
         by_id = {y.id: y for y in years}
-        period = Period.get_or_none((Period.id == period_id) & Period.year.in_(list(by_id)))
-        if period is not None:
-            period.year = by_id[period.year_id]
+        period = _period_by_id.first(period=period_id)
+        if period is None or period.year_id not in by_id:
+            return None
+        period.year = by_id[period.year_id]
     return period
+
+
+@prepared
+def _period_by_id():
+    return Period.select().where(Period.id == Param("period")).limit(1)
 
 
 def periods_for_student(student: Any, years: list[AcademicYear] | None = None
@@ -138,19 +164,36 @@ def periods_for_student(student: Any, years: list[AcademicYear] | None = None
 # --- who learns what ------------------------------------------------------------
 
 
-def student_assignments(student: Any, year: AcademicYear) -> peewee.ModelSelect:
-    """Assignments a student learns in a year: the class's, their groups', and any that marked them."""
-    groups = GroupMember.select(GroupMember.group).where(GroupMember.student_id == student.id)
+def _assignments_query(student, class_id, year, starts_on, ends_on) -> peewee.ModelSelect:
+    groups = GroupMember.select(GroupMember.group).where(GroupMember.student_id == student)
     marked = Mark.select(Mark.assignment_id).where(
-        (Mark.student_id == student.id) & Mark.lesson_date.between(year.starts_on, year.ends_on))
+        (Mark.student_id == student) & Mark.lesson_date.between(starts_on, ends_on))
     graded = PeriodGrade.select(PeriodGrade.assignment_id).where(
-        (PeriodGrade.student_id == student.id) & (PeriodGrade.year == year.id))
-    mine = (((TeachingAssignment.class_id == student.school_class_id) & TeachingAssignment.group.is_null())
+        (PeriodGrade.student_id == student) & (PeriodGrade.year == year))
+    mine = (((TeachingAssignment.class_id == class_id) & TeachingAssignment.group.is_null())
             | TeachingAssignment.group.in_(groups) | TeachingAssignment.id.in_(marked)
             | TeachingAssignment.id.in_(graded))
     return (TeachingAssignment.select(TeachingAssignment, Subject).join(Subject)
-            .where((TeachingAssignment.year == year.id) & mine)
+            .where((TeachingAssignment.year == year) & mine)
             .order_by(Subject.name, TeachingAssignment.id))
+
+
+def student_assignments(student: Any, year: AcademicYear) -> peewee.ModelSelect:
+    """Assignments a student learns in a year: the class's, their groups', and any that marked them.
+
+    A query to refine (``.where``, ``.exists``); :func:`assignments_of` runs the same one, prepared."""
+    return _assignments_query(student.id, student.school_class_id, year.id, year.starts_on, year.ends_on)
+
+
+@prepared
+def _student_assignments():
+    return _assignments_query(Param("student"), Param("school_class"), Param("year"), Param("start"), Param("end"))
+
+
+def assignments_of(student: Any, year: AcademicYear) -> list[TeachingAssignment]:
+    """The rows of :func:`student_assignments` (with their subjects)."""
+    return _student_assignments(student=student.id, school_class=student.school_class_id, year=year.id,
+                                start=year.starts_on, end=year.ends_on)
 
 
 def students_of_assignment(assignment: TeachingAssignment) -> list[Any]:
@@ -248,9 +291,16 @@ class Progress:
     homework: list[Homework]
 
 
-def _mark_view(mark: Mark) -> MarkView:
-    return MarkView(mark.id, mark.lesson_id, mark.lesson_date, mark.value, mark.work_type.name,
-                    Decimal(mark.weight), mark.comment, mark.entered_at, mark.is_late, mark.updated_at)
+def _mark_views():
+    """A query of a student's marks as plain rows, the fields of :class:`MarkView` (and the subject) in order:
+    a period holds dozens of marks, and model instances for them would cost more than the query."""
+    return (Mark.select(Mark.id, Mark.lesson, Mark.lesson_date, Mark.value, WorkType.name, Mark.weight, Mark.comment,
+                        Mark.entered_at, Mark.is_late, Mark.updated_at, Mark.subject_id)
+            .join(WorkType).where(Mark.student_id == Param("student")).tuples())
+
+
+def _mark_view(row: tuple) -> MarkView:
+    return MarkView(*row[:5], Decimal(row[5]), *row[6:10])
 
 
 def fresh_marks(subjects: list[SubjectProgress], since: dt.datetime | None) -> dict[int, str]:
@@ -265,32 +315,27 @@ def progress_for(student: Any, period: Period, today: dt.date | None = None, hom
     """Marks, averages, period grades, attendance and coming homework of a student in a period."""
     year = period.year
     rule = GradeRule.of(local_act_for(year.school_id))  # an earlier school's period keeps that school's rules
-    assignments = list(student_assignments(student, year))
+    assignments = assignments_of(student, year)
     by_subject: dict[int, SubjectProgress] = {}
     names = teacher_names(a.teacher_id for a in assignments)
     for a in assignments:
         if a.subject_id not in by_subject:
             by_subject[a.subject_id] = SubjectProgress(
                 a.subject_id, a.subject.name, names.get(a.teacher_id, ""), a.scale)
-    marks = (Mark.select(Mark, WorkType).join(WorkType)
-             .where((Mark.student_id == student.id) & Mark.lesson_date.between(period.starts_on, period.ends_on))
-             .order_by(Mark.lesson_date, Mark.id))
-    for mark in marks:
-        entry = by_subject.get(mark.subject_id)
+    for row in _marks_in_period(student=student.id, start=period.starts_on, end=period.ends_on):
+        entry = by_subject.get(row[-1])
         if entry is not None:
-            entry.marks.append(_mark_view(mark))
-    for grade in PeriodGrade.select().where((PeriodGrade.student_id == student.id) & (PeriodGrade.period == period.id)):
-        if grade.subject_id in by_subject:
-            by_subject[grade.subject_id].period_grade = grade.value
+            entry.marks.append(_mark_view(row))
+    for subject_id, value in _period_grades(student=student.id, period=period.id):
+        if subject_id in by_subject:
+            by_subject[subject_id].period_grade = value
     assignment_subject = {a.id: a.subject_id for a in assignments}
     counts: dict[str, int] = defaultdict(int)
-    absence_codes = {c.code for c in AttendanceCode.select().where(
-        (AttendanceCode.school_id == year.school_id) & AttendanceCode.is_absence)}
-    for row in Attendance.select(Attendance.code, Attendance.assignment_id).where(
-            (Attendance.student_id == student.id) & Attendance.lesson_date.between(period.starts_on, period.ends_on)):
-        counts[row.code] += 1
-        subject_id = assignment_subject.get(row.assignment_id)
-        if subject_id in by_subject and row.code in absence_codes:
+    absence_codes = {code for (code,) in _absence_codes(school=year.school_id)}
+    for code, assignment_id in _attendance_in_period(student=student.id, start=period.starts_on, end=period.ends_on):
+        counts[code] += 1
+        subject_id = assignment_subject.get(assignment_id)
+        if subject_id in by_subject and code in absence_codes:
             by_subject[subject_id].absences += 1
     for entry in by_subject.values():
         pairs = [(m.value, m.weight) for m in entry.marks]
@@ -299,6 +344,31 @@ def progress_for(student: Any, period: Period, today: dt.date | None = None, hom
     today = today or region_today()
     return Progress(student.id, year, period, list(by_subject.values()), dict(counts),
                     homework_upcoming(student, today, homework_days, assignments=assignments))
+
+
+@prepared
+def _marks_in_period():
+    return (_mark_views().where(Mark.lesson_date.between(Param("start"), Param("end")))
+            .order_by(Mark.lesson_date, Mark.id))
+
+
+@prepared
+def _period_grades():
+    return (PeriodGrade.select(PeriodGrade.subject_id, PeriodGrade.value)
+            .where((PeriodGrade.student_id == Param("student")) & (PeriodGrade.period == Param("period"))).tuples())
+
+
+@prepared
+def _absence_codes():
+    return (AttendanceCode.select(AttendanceCode.code)
+            .where((AttendanceCode.school_id == Param("school")) & AttendanceCode.is_absence).tuples())
+
+
+@prepared
+def _attendance_in_period():
+    return (Attendance.select(Attendance.code, Attendance.assignment_id)
+            .where((Attendance.student_id == Param("student"))
+                   & Attendance.lesson_date.between(Param("start"), Param("end"))).tuples())
 
 
 @dataclass
@@ -323,7 +393,7 @@ def homework_upcoming(student: Any, today: dt.date, days: int = 7, assignments=N
     """Homework due from ``today`` to ``today + days``: given at a lesson, due at the subject's next lesson."""
     if assignments is None:
         year = year_on(student.school_id, today)
-        assignments = list(student_assignments(student, year)) if year else []
+        assignments = assignments_of(student, year) if year else []
     by_id = {a.id: a for a in assignments}
     if not by_id:
         return []
@@ -377,12 +447,11 @@ def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
     if year is None:
         return days
     end = monday + dt.timedelta(days=WEEK_DAYS - 1)
-    for holiday in Holiday.select().where((Holiday.year == year.id) & (Holiday.starts_on <= end)
-                                          & (Holiday.ends_on >= monday)):
+    for holiday in _holidays_between(year=year.id, start=monday, end=end):
         for day in days:
             if holiday.starts_on <= day.date <= holiday.ends_on:
                 day.holiday = holiday.name
-    assignments = {a.id: a for a in student_assignments(student, year)}
+    assignments = {a.id: a for a in assignments_of(student, year)}
     if not assignments:
         return days
     lessons = list(Lesson.select().where(Lesson.assignment.in_(list(assignments)) & Lesson.date.between(monday, end))
@@ -390,12 +459,11 @@ def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
     ids = [lesson.id for lesson in lessons]
     marks: dict[int, list[MarkView]] = defaultdict(list)
     codes: dict[int, str] = {}
-    if ids:
-        for mark in Mark.select(Mark, WorkType).join(WorkType).where(
-                (Mark.student_id == student.id) & Mark.lesson.in_(ids)).order_by(Mark.id):
-            marks[mark.lesson_id].append(_mark_view(mark))
-        for row in Attendance.select().where((Attendance.student_id == student.id) & Attendance.lesson.in_(ids)):
-            codes[row.lesson_id] = row.code
+    if ids:  # the student's marks and attendance of the week (all at lessons of their assignments)
+        for row in _marks_between(student=student.id, start=monday, end=end):
+            marks[row[1]].append(_mark_view(row))
+        for lesson_id, code in _attendance_between(student=student.id, start=monday, end=end):
+            codes[lesson_id] = code
     by_date = {d.date: d for d in days}
     for lesson in lessons:
         a = assignments[lesson.assignment_id]
@@ -403,6 +471,24 @@ def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
             lesson.id, lesson.number, lesson.starts_at, lesson.ends_at, lesson.room, a.subject.name, lesson.topic,
             lesson.homework, bool(lesson.homework_file), marks.get(lesson.id, []), codes.get(lesson.id, "")))
     return days
+
+
+@prepared
+def _holidays_between():
+    return Holiday.select().where((Holiday.year == Param("year")) & (Holiday.starts_on <= Param("end"))
+                                  & (Holiday.ends_on >= Param("start")))
+
+
+@prepared
+def _marks_between():
+    return _mark_views().where(Mark.lesson_date.between(Param("start"), Param("end"))).order_by(Mark.id)
+
+
+@prepared
+def _attendance_between():
+    return (Attendance.select(Attendance.lesson, Attendance.code)
+            .where((Attendance.student_id == Param("student"))
+                   & Attendance.lesson_date.between(Param("start"), Param("end"))).tuples())
 
 
 @dataclass
@@ -416,17 +502,23 @@ def report_card(student: Any, year: AcademicYear) -> tuple[list[Period], list[Re
     """The табель: period and year grades of every subject of a year."""
     periods = periods_of(year)
     rows: dict[int, ReportCardRow] = {}
-    for a in student_assignments(student, year):
+    for a in assignments_of(student, year):
         rows.setdefault(a.subject_id, ReportCardRow(a.subject.name, {}, ""))
-    for grade in PeriodGrade.select().where((PeriodGrade.student_id == student.id) & (PeriodGrade.year == year.id)):
-        row = rows.get(grade.subject_id)
+    for subject_id, period_id, value in _grades_of_year(student=student.id, year=year.id):
+        row = rows.get(subject_id)
         if row is None:
             continue
-        if grade.period_id is None:
-            row.year_grade = grade.value
+        if period_id is None:
+            row.year_grade = value
         else:
-            row.grades[grade.period_id] = grade.value
+            row.grades[period_id] = value
     return periods, list(rows.values())
+
+
+@prepared
+def _grades_of_year():
+    return (PeriodGrade.select(PeriodGrade.subject_id, PeriodGrade.period, PeriodGrade.value)
+            .where((PeriodGrade.student_id == Param("student")) & (PeriodGrade.year == Param("year"))).tuples())
 
 
 def trend_points(marks: list[MarkView]) -> list[tuple[dt.date, Decimal]]:
@@ -520,10 +612,8 @@ def journal_grid(assignment: TeachingAssignment, period: Period) -> JournalGrid:
     """Students × lessons of an assignment in a period, with averages and the rule's suggestion."""
     rule = GradeRule.of(local_act_for(assignment.school_id))
     fallback = default_work_type(assignment.school_id)
-    work_types = {w.id: w for w in WorkType.select().where(WorkType.school_id == assignment.school_id)}
-    lessons = list(Lesson.select().where((Lesson.assignment == assignment.id)
-                                         & Lesson.date.between(period.starts_on, period.ends_on))
-                   .order_by(Lesson.date, Lesson.number))
+    work_types = {w.id: w for w in _work_types_of_school(school=assignment.school_id)}
+    lessons = _lessons_in_period(assignment=assignment.id, start=period.starts_on, end=period.ends_on)
     column_type = {lesson.id: lesson.work_type_id or fallback.id for lesson in lessons}
     students = students_of_assignment(assignment)
     cells: dict[tuple[int, int], Cell] = defaultdict(Cell)
@@ -544,15 +634,34 @@ def journal_grid(assignment: TeachingAssignment, period: Period) -> JournalGrid:
                                                               Attendance.code)
                                             .where(Attendance.lesson.in_(lesson_ids)).tuples()):
             cells[(lesson_id, student_id)].code = code
-    grades = {g.student_id: g.value for g in PeriodGrade.select().where(
-        (PeriodGrade.assignment_id == assignment.id) & (PeriodGrade.period == period.id))}
+    grades = dict(_grades_of_assignment(assignment=assignment.id, period=period.id))
     rows = []
+    empty = Cell()  # shared by every empty cell of the grid, which is only read from here on
     for student in students:
         pairs = marks_of.get(student.id, [])
-        rows.append(GridRow(student, {lesson.id: cells.get((lesson.id, student.id), Cell()) for lesson in lessons},
+        rows.append(GridRow(student, {lesson.id: cells.get((lesson.id, student.id), empty) for lesson in lessons},
                             weighted_average(pairs), suggest_period_grade(pairs, assignment.scale, rule),
                             grades.get(student.id, "")))
     return JournalGrid(assignment, period, lessons, rows, attendance_codes(assignment.school_id), work_types)
+
+
+@prepared
+def _work_types_of_school():
+    return WorkType.select().where(WorkType.school_id == Param("school"))
+
+
+@prepared
+def _lessons_in_period():
+    return (Lesson.select().where((Lesson.assignment == Param("assignment"))
+                                  & Lesson.date.between(Param("start"), Param("end")))
+            .order_by(Lesson.date, Lesson.number))
+
+
+@prepared
+def _grades_of_assignment():
+    return (PeriodGrade.select(PeriodGrade.student_id, PeriodGrade.value)
+            .where((PeriodGrade.assignment_id == Param("assignment")) & (PeriodGrade.period == Param("period")))
+            .tuples())
 
 
 @dataclass

@@ -15,10 +15,12 @@ import uuid
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from markupsafe import Markup, escape
 from marshmallow import ValidationError
 from werkzeug.utils import secure_filename
 
 from core.api import (
+    Param,
     _,
     audit,
     can,
@@ -27,6 +29,7 @@ from core.api import (
     get_or_deny,
     last_audited,
     login_required,
+    prepared,
     region_today,
     require,
     roles_required,
@@ -209,12 +212,18 @@ def _send_attachment(lesson: Lesson):
 
 
 def _assignment(assignment_id: int, action: str = "journal.read") -> TeachingAssignment:
-    assignment = (TeachingAssignment.select(TeachingAssignment, Subject).join(Subject)
-                  .where(TeachingAssignment.id == assignment_id).first())
+    assignment = _assignment_with_subject_and_year.first(id=assignment_id)
     if assignment is None:
         abort(404)
     require(current_actor(), action, assignment, object_type="assignment", object_id=assignment_id)
     return assignment
+
+
+@prepared
+def _assignment_with_subject_and_year():
+    return (TeachingAssignment.select(TeachingAssignment, Subject, AcademicYear).join(Subject)
+            .switch(TeachingAssignment).join(AcademicYear)
+            .where(TeachingAssignment.id == Param("id")).limit(1))
 
 
 @bp.route("/journal")
@@ -230,11 +239,10 @@ def journal_index():
     return render_template("gradebook/journal_index.html", assignments=assignments, names=names, teachers=teachers)
 
 
-def _journal_period(assignment: TeachingAssignment) -> Period:
-    periods = queries.periods_of(assignment.year)
+def _journal_period(assignment: TeachingAssignment, periods: list[Period]) -> Period:
+    """The period asked for among the year's ``periods``, else the current one; 404 if not one of them."""
     wanted = _int_arg("period")
-    period = next((p for p in periods if p.id == wanted), None) if wanted else queries.period_on(assignment.year,
-                                                                                                   today())
+    period = next((p for p in periods if p.id == wanted), None) if wanted else queries.period_among(periods, today())
     if period is None:
         abort(404)
     return period
@@ -244,7 +252,8 @@ def _journal_period(assignment: TeachingAssignment) -> Period:
 @roles_required(*STAFF_ROLES)
 def journal_grid(assignment_id: int):
     assignment = _assignment(assignment_id)
-    period = _journal_period(assignment)
+    periods = queries.periods_of(assignment.year)
+    period = _journal_period(assignment, periods)
     actor = current_actor()
     writable = can(actor, "journal.write", assignment)
     errors: dict[str, str] = {}
@@ -262,30 +271,41 @@ def journal_grid(assignment_id: int):
     audit("journal.read", "assignment", assignment.id, details={"period": period.id})
     days = {lesson.id: lesson.date.strftime("%d.%m") for lesson in grid.lessons}  # once per column, not per cell
     return render_template("gradebook/journal_grid.html", grid=grid, assignment=assignment, period=period, days=days,
-                           cells=_grid_cells(grid, days, errors, submitted),
-                           periods=queries.periods_of(assignment.year), writable=writable, errors=errors,
+                           cells=_grid_cells(grid, days, errors, submitted, writable),
+                           periods=periods, writable=writable, errors=errors,
                            can_schedule=can(actor, "lesson.schedule", assignment),
                            submitted=submitted, title=queries.assignment_title(assignment),
                            year_closed=assignment.year.is_closed), (422 if errors else 200)
 
 
-def _grid_cells(grid: queries.JournalGrid, days: dict[int, str], errors: dict, submitted: dict) -> list[list[tuple]]:
-    """Per row, per lesson: (input name, shown text, CSS class, other marks, accessible label, invalid).
+CELL_HTML = ('<td class="{css}"><input id="{name}" name="{name}" value="{text}" size="4" maxlength="12" '
+             'autocomplete="off" aria-label="{label}"{invalid}{readonly}>{others}</td>')
 
-    Worked out here once, so the template's inner loop (about a thousand cells a quarter) only unpacks.
+
+def _grid_cells(grid: queries.JournalGrid, days: dict[int, str], errors: dict, submitted: dict,
+                writable: bool) -> list[Markup]:
+    """Per row, its journal cells as HTML (an input per lesson), for the template to place as they are.
+
+    A quarter has about a thousand cells; written by the template each would escape five values through
+    Jinja. Here the input names, classes and dates are ours and safe, and only what people typed (the
+    cell text, other marks, the student's name in the label) is escaped.
     """
+    readonly = "" if writable else " readonly"
     rows = []
     for row in grid.rows:
-        student_id, who = row.student.id, row.student.last_name
+        student_id, who = row.student.id, escape(row.student.last_name)
         line = []
         for lesson in grid.lessons:
             name = f"c-{lesson.id}-{student_id}"
             cell = row.cells[lesson.id]
             invalid = name in errors
-            css = ("late" if cell.late else "") + (" invalid" if invalid else "")
-            line.append((name, submitted.get(name, cell.text), css, " ".join(cell.others), f"{who}, {days[lesson.id]}",
-                         invalid))
-        rows.append(line)
+            others = " ".join(cell.others)
+            line.append(CELL_HTML.format(
+                css=("late" if cell.late else "") + (" invalid" if invalid else ""), name=name,
+                text=escape(submitted.get(name, cell.text) or ""), label=f"{who}, {days[lesson.id]}",
+                invalid=' aria-invalid="true"' if invalid else "", readonly=readonly,
+                others=f'<span class="others">{escape(others)}</span>' if others else ""))
+        rows.append(Markup("".join(line)))
     return rows
 
 

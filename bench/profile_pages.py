@@ -1,0 +1,146 @@
+"""Profile the hot pages in-process (Flask test client): SQL statements per request and cProfile's top entries.
+
+    .venv/bin/python bench/profile_pages.py --folder /tmp/data --students 10000   # builds once, then reuses
+    .venv/bin/python bench/profile_pages.py --folder /tmp/data --requests 200 --top 25
+
+The data set is the one of ``bench/gradebook_load.py`` (its ``build``), kept in
+``--folder`` with the logins in ``logins.json``, so several runs (before and
+after a change) profile the same rows. Prints, per page, the statements one
+request runs (each distinct SQL once, with its count) and the profile's top
+entries by cumulative and by own time. No figure here is a pass/fail target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import cProfile
+import json
+import pstats
+import random
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+
+def prepare(folder: Path, students: int, database_url: str | None):
+    import gradebook_load
+
+    from core import create_app
+
+    folder.mkdir(parents=True, exist_ok=True)
+    saved = folder / "logins.json"
+    config = folder / "region.toml"
+    if not saved.exists():
+        config = gradebook_load.write_config(folder, database_url)
+        app = create_app(str(config))
+        started = time.monotonic()
+        with app.app_context():
+            app.extensions["eschool"].upgrade_db()
+            logins = gradebook_load.build(app, students)
+            from plugins.gradebook.models import AcademicYear, Period
+
+            last = {y.school_id: Period.select().where(Period.year == y.id).order_by(Period.number.desc()).first().id
+                    for y in AcademicYear.select()}
+            reg = app.extensions["eschool"].services["registries"]
+            from plugins.gradebook.models import TeachingAssignment
+
+            school_of = {s.id: s.school_id for s in reg.Student.select()}
+            a_school = {a.id: a.school_id for a in TeachingAssignment.select()}
+            logins["parents"] = [(s, t, sid, last[school_of[sid]]) for s, t, sid in logins["parents"]]
+            logins["teachers"] = [(s, aid, last[a_school[aid]]) for s, aid in logins["teachers"]]
+        print(f"built in {time.monotonic() - started:.0f} s", flush=True)
+        saved.write_text(json.dumps(logins))
+    app = create_app(str(config))
+    return app, json.loads(saved.read_text())
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--folder", required=True, type=Path)
+    parser.add_argument("--students", type=int, default=10_000)
+    parser.add_argument("--database-url")
+    parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--top", type=int, default=20)
+    parser.add_argument("--width", type=int, default=160, help="characters of each SQL statement shown")
+    parser.add_argument("--only", help="profile one page (a name from the list printed)")
+    args = parser.parse_args(argv)
+    app, logins = prepare(args.folder, args.students, args.database_url)
+    import gradebook_load
+
+
+    rnd = random.Random(3)
+    cookie = app.config["SESSION_COOKIE_NAME"]
+    parents = [(gradebook_load.session_cookie(app, s), t, sid, period) for s, t, sid, period in logins["parents"]]
+    teachers = [(gradebook_load.session_cookie(app, s), aid, period) for s, aid, period in logins["teachers"]]
+    db = app.extensions["eschool_db"]
+    school_day = "2026-03-11"  # a Wednesday of last academic year (the bench's data year)
+
+    def parent_get(path):
+        c, t, sid, period = rnd.choice(parents)
+        return "GET", path.format(sid=sid, period=period), {"Cookie": f"{cookie}={c}"}, None
+
+    def api_get(path):
+        c, t, sid, period = rnd.choice(parents)
+        return "GET", path.format(sid=sid, period=period), {"Authorization": f"Bearer {t}"}, None
+
+    def journal_get():
+        c, aid, period = rnd.choice(teachers)
+        return "GET", f"/journal/{aid}?period={period}", {"Cookie": f"{cookie}={c}"}, None
+
+    pages = {
+        "progress": lambda: parent_get("/progress/{sid}?period={period}"),
+        "api progress": lambda: api_get("/api/v1/students/{sid}/progress?period={period}"),
+        "api diary": lambda: api_get("/api/v1/students/{sid}/diary?week=" + school_day),
+        "week diary": lambda: parent_get("/progress/{sid}/diary?week=" + school_day),
+        "report card": lambda: parent_get("/progress/{sid}/report-card"),
+        "journal": journal_get,
+    }
+    statements: list[str] = []
+    spent: dict[str, float] = collections.defaultdict(float)
+    original = type(db).execute_sql
+
+    def counting(self, sql, params=None, *a, **kw):
+        statements.append(sql)
+        t0 = time.perf_counter()
+        try:
+            return original(self, sql, params, *a, **kw)
+        finally:
+            spent[sql] += time.perf_counter() - t0
+
+    client = app.test_client(use_cookies=False)
+    app.config["WTF_CSRF_ENABLED"] = False
+    for name, make in pages.items():
+        if args.only and name != args.only:
+            continue
+        method, path, headers, data = make()
+        type(db).execute_sql = counting
+        for _ in range(3):  # the last of three runs: caches warm
+            statements.clear()
+            spent.clear()
+            answer = client.open(path, method=method, headers=headers, data=data)
+        type(db).execute_sql = original
+        print(f"\n=== {name}: {path} -> {answer.status_code}, {len(statements)} statements per request")
+        for sql, n in collections.Counter(statements).items():
+            print(f"  {n}× {spent[sql] * 1000:6.2f} ms  {sql[:args.width]}")
+        calls = [make() for _ in range(args.requests)]
+        profile = cProfile.Profile()
+        started = time.perf_counter()
+        profile.enable()
+        for method, path, headers, data in calls:
+            client.open(path, method=method, headers=headers, data=data)
+        profile.disable()
+        wall = time.perf_counter() - started
+        print(f"--- {args.requests} requests in {wall:.2f} s under cProfile: {wall / args.requests * 1000:.1f} ms each")
+        stats = pstats.Stats(profile)
+        stats.sort_stats("cumulative").print_stats(args.top)
+        stats.sort_stats("tottime").print_stats(args.top)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
