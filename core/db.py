@@ -11,7 +11,6 @@ from urllib.parse import parse_qs, urlparse
 
 import peewee
 from flask import Flask, current_app, has_app_context
-from playhouse.db_url import connect as connect_url
 from playhouse.pool import PooledSqliteDatabase
 
 from core.types import Migration
@@ -95,6 +94,8 @@ def open_database(url: str, pool_size: int = 8) -> peewee.Database:
             stale_timeout=None,
             check_same_thread=False,
         )
+    from playhouse.db_url import connect as connect_url  # imports every dialect: only when it is not SQLite
+
     if parsed.scheme in ("postgres", "postgresql"):
         params = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
         scheme = "postgresql+pool"

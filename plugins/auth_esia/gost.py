@@ -25,18 +25,13 @@ import io
 import secrets
 import textwrap
 from dataclasses import dataclass
+from functools import cache
 
-from gostcrypto import gosthash, gostsignature
 from pyasn1.codec.der import decoder, encoder
 from pyasn1.error import PyAsn1Error
 from pyasn1.type import namedtype, univ, useful
 from pyasn1_modules import pem as pem_reader
 from pyasn1_modules import rfc5208, rfc5280, rfc5652
-
-# id-GostR3410-2001-CryptoPro-A-ParamSet — the curve of ``-pkeyopt paramset:A``;
-# gostcrypto calls the same curve id-tc26-gost-3410-2012-256-paramSetB.
-CURVE = gostsignature.CURVES_R_1323565_1_024_2019["id-tc26-gost-3410-2012-256-paramSetB"]
-CURVE_Q = CURVE["q"]
 
 OID_GOST2012_256 = "1.2.643.7.1.1.1.1"
 OID_STREEBOG256 = "1.2.643.7.1.1.2.2"
@@ -53,12 +48,29 @@ class GostError(ValueError):
     """A key, certificate or signature that cannot be used."""
 
 
+# gostcrypto takes a good part of the app's start-up to import; it is loaded when something is first
+# hashed, signed or verified, not when the app starts
+
+
+@cache
+def curve() -> dict:
+    """id-GostR3410-2001-CryptoPro-A-ParamSet — the curve of ``-pkeyopt paramset:A``;
+    gostcrypto calls the same curve id-tc26-gost-3410-2012-256-paramSetB."""
+    from gostcrypto import gostsignature
+
+    return gostsignature.CURVES_R_1323565_1_024_2019["id-tc26-gost-3410-2012-256-paramSetB"]
+
+
 def streebog256(data: bytes) -> bytes:
+    from gostcrypto import gosthash
+
     return bytes(gosthash.new("streebog256", data=data).digest())
 
 
 def _engine():
-    return gostsignature.new(gostsignature.MODE_256, CURVE)
+    from gostcrypto import gostsignature
+
+    return gostsignature.new(gostsignature.MODE_256, curve())
 
 
 # --- PEM and ASN.1 helpers ------------------------------------------------------
@@ -134,7 +146,7 @@ class PrivateKey:
 
     @classmethod
     def generate(cls) -> "PrivateKey":
-        return cls(secrets.randbelow(CURVE_Q - 1) + 1)
+        return cls(secrets.randbelow(curve()["q"] - 1) + 1)
 
     @property
     def public_key(self) -> bytes:
