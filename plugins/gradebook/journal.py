@@ -153,15 +153,31 @@ def parse_cell(text: str, scale: str, codes: list[str]) -> CellValue:
     return CellValue(mark, code)
 
 
+@prepared
+def _year_by_id():
+    return AcademicYear.select().where(AcademicYear.id == Param("year")).limit(1)
+
+
 def ensure_open(assignment: TeachingAssignment) -> None:
-    year = AcademicYear.get_by_id(assignment.year_id)
+    """Refuse a change in a closed year; the year is read afresh (inside the caller's transaction)."""
+    year = _year_by_id.first(year=assignment.year_id)
     if year.is_closed:
         raise YearClosed(_("Учебный год %(year)s закрыт и переведён в архив: изменения невозможны.", year=year.name))
 
 
+CHANGE_FIELDS = ("kind", "object_id", "field", "old_value", "new_value", "changed_by", "changed_at", "lesson_id",
+                 "student_id", "assignment_id")
+
+
+@prepared
+def _insert_change():
+    """One line of the journal's history: a page of thirty saved cells writes thirty of these."""
+    return JournalChange.insert({getattr(JournalChange, name): Param(name) for name in CHANGE_FIELDS})
+
+
 def _log(kind: str, obj_id: int, field: str, old: Any, new: Any, by: int | None, *, lesson_id=None,
          student_id=None, assignment_id=None, at: dt.datetime | None = None) -> None:
-    JournalChange.create(
+    _insert_change.cursor(
         kind=kind, object_id=obj_id, field=field, old_value="" if old is None else str(old),
         new_value="" if new is None else str(new), changed_by=by, changed_at=at or utcnow(),
         lesson_id=lesson_id, student_id=student_id, assignment_id=assignment_id,

@@ -332,6 +332,8 @@ def _save_cells(assignment: TeachingAssignment, grid: queries.JournalGrid) -> tu
         return errors, submitted, 0
     by = current_actor().id
     changed = 0
+    for lesson in lessons.values():
+        lesson.assignment = assignment  # the one already loaded and checked, not one query per lesson
     with database.atomic():
         for (lesson_id, student_id), value in parsed.items():
             cell = students[student_id].cells[lesson_id]
