@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import access_log, auth, db, logs, web
+from core import access_log, auth, db, inputs, logs, web
 from core.config import ConfigError, RegionConfig, check_secret_key, load_region, validate_section
 from core.plugins import CORE_PLUGIN, PluginError, dependency_order, make_manager, per_plugin
 
@@ -71,6 +71,8 @@ def create_app(
         region.core["instance_path"] or os.environ.get("ESCHOOL_INSTANCE") or os.path.join(os.getcwd(), "instance")
     )
     app = Flask(__name__, instance_path=os.path.abspath(instance), instance_relative_config=True)
+    app.request_class = inputs.EschoolRequest
+    app.url_map.converters["int"] = inputs.DatabaseIntConverter  # before any route is added
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_flask(app, region)
     platform = Platform(pm, region)

@@ -36,6 +36,7 @@ from core.auth import (
 from core.auth import resolve as resolve_login
 from core.config import ConfigError, SecretRef
 from core.db import BaseModel, database, migrations_from_package, model_dict, utcnow
+from core.inputs import DB_INT_MAX, RecordId, Text, check_text, database_int, without_controls
 from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
@@ -69,6 +70,12 @@ __all__ = [
     "AuditVocabulary",
     "BaseModel",
     "ConfigError",
+    "DB_INT_MAX",
+    "RecordId",
+    "Text",
+    "check_text",
+    "database_int",
+    "without_controls",
     "Decision",
     "Demo",
     "DemoLogin",

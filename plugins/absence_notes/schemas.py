@@ -6,6 +6,7 @@ import datetime as dt
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from core.api import RecordId
 from core.api import lazy_gettext as _l
 from plugins.absence_notes.models import REASONS
 
@@ -45,7 +46,7 @@ class NoteForm(Schema):
     class Meta:
         unknown = RAISE
 
-    student_id = fields.Integer(required=True, error_messages={
+    student_id = RecordId(required=True, error_messages={
         "invalid": _l("Выберите ребёнка из списка."), "required": _l("Выберите ребёнка."),
         "null": _l("Выберите ребёнка.")})
     starts_on = LocalDate(required=True, error_messages=BAD_DATE)

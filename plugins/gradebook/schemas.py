@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
+from core.api import RecordId
 from core.api import lazy_gettext as _l
 from plugins.gradebook.models import PERIOD_KINDS, SCALES
 
@@ -218,24 +219,24 @@ class AttendanceCodeForm(FormSchema):
 
 
 class GroupForm(FormSchema):
-    class_id = fields.Integer(required=True, error_messages=BAD_NUMBER)
+    class_id = RecordId(required=True, error_messages=BAD_NUMBER)
     name = fields.String(required=True, error_messages=REQUIRED,
                          validate=validate.Length(min=1, max=200, error=_l("Заполните это поле.")))
-    student_ids = fields.List(fields.Integer(), load_default=list)
+    student_ids = fields.List(RecordId(), load_default=list)
 
 
 class AssignmentForm(FormSchema):
-    year_id = fields.Integer(required=True, error_messages=BAD_NUMBER)
-    class_id = fields.Integer(required=True, error_messages=BAD_NUMBER)
-    group_id = fields.Integer(load_default=None, allow_none=True)
-    subject_id = fields.Integer(required=True, error_messages=BAD_NUMBER)
-    teacher_id = fields.Integer(required=True, error_messages=BAD_NUMBER)
+    year_id = RecordId(required=True, error_messages=BAD_NUMBER)
+    class_id = RecordId(required=True, error_messages=BAD_NUMBER)
+    group_id = RecordId(load_default=None, allow_none=True)
+    subject_id = RecordId(required=True, error_messages=BAD_NUMBER)
+    teacher_id = RecordId(required=True, error_messages=BAD_NUMBER)
     scale = fields.String(required=True, error_messages=REQUIRED,
                           validate=validate.OneOf(SCALES, error=_l("Выберите шкалу.")))
 
 
 class SlotForm(FormSchema):
-    assignment_id = fields.Integer(required=True, error_messages=BAD_NUMBER)
+    assignment_id = RecordId(required=True, error_messages=BAD_NUMBER)
     weekday = fields.Integer(required=True, error_messages=BAD_NUMBER,
                              validate=validate.Range(min=1, max=6, error=_l("День недели от 1 до 6.")))
     number = fields.Integer(required=True, error_messages=BAD_NUMBER,

@@ -24,6 +24,7 @@ from core.api import (
     _,
     audit,
     can,
+    check_text,
     current_actor,
     database,
     get_or_deny,
@@ -55,6 +56,7 @@ bp = Blueprint("gradebook", __name__, template_folder="templates")
 
 CELL_NAME = re.compile(r"^c-(\d+)-(\d+)$")
 STAFF_ROLES = ("teacher", "deputy", "school_admin")
+TOPIC_MAX, HOMEWORK_MAX = 500, 5000  # characters a lesson's topic and homework may hold
 
 
 def reg():
@@ -372,7 +374,8 @@ def lesson_page(assignment_id: int, lesson_id: int):
     audit("journal.read", "lesson", lesson.id)
     return render_template("gradebook/lesson.html", assignment=assignment, lesson=lesson, work_types=work_types,
                            codes=codes, students=students, marks=marks, attendance=attendance, errors=errors,
-                           column=column, writable=can(actor, "journal.write", assignment),
+                           typed=request.form if errors else None, column=column,
+                           writable=can(actor, "journal.write", assignment),
                            can_schedule=can(actor, "lesson.schedule", assignment),
                            allowed=MARK_VALUES.get(assignment.scale, ()), title=queries.assignment_title(assignment))
 
@@ -389,6 +392,12 @@ def _save_lesson(assignment, lesson, work_types, codes, students) -> dict[str, s
     content = upload.read() if upload and upload.filename else None
     if content is not None and len(content) > max_bytes:
         errors["homework_file"] = _("Файл больше %(n)s МБ.", n=settings("gradebook")["attachment_max_mb"])
+    texts = {}
+    for name, limit in (("topic", TOPIC_MAX), ("homework", HOMEWORK_MAX)):
+        try:
+            texts[name] = check_text(form.get(name, ""), limit, multiline=True)
+        except ValidationError as exc:
+            errors[name] = exc.messages[0]
     allowed = MARK_VALUES.get(assignment.scale, ())
     values = {}
     for student in students:
@@ -403,7 +412,7 @@ def _save_lesson(assignment, lesson, work_types, codes, students) -> dict[str, s
         return errors
     by = current_actor().id
     with database.atomic():
-        journal.set_lesson_text(lesson, by, topic=form.get("topic", ""), homework=form.get("homework", ""),
+        journal.set_lesson_text(lesson, by, topic=texts["topic"], homework=texts["homework"],
                                 work_type=work_type)
         if content is not None:
             _store_attachment(lesson, upload.filename, content)

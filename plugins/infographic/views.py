@@ -24,13 +24,13 @@ def _qr_data_uri(url: str) -> str:
 
 def requested_school():
     """The school named by ``?school=<id>`` (its public contacts), or None; an unknown id is a 404."""
-    school_id = request.args.get("school")
-    if school_id is None:
+    if "school" not in request.args:
         return None
-    if not school_id.isdigit() or not enabled("registries"):
+    school_id = request.args.get("school", type=int)  # a number too big for the database is a 400 (core)
+    if school_id is None or school_id < 1 or not enabled("registries"):
         abort(404)
     registries = service("registries")
-    school = registries.School.get_or_none(registries.School.id == int(school_id))
+    school = registries.School.get_or_none(registries.School.id == school_id)
     if school is None:
         abort(404)
     return school

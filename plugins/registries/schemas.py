@@ -14,6 +14,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
+from core.api import RecordId, Text
 from core.api import lazy_gettext as _l
 from core.api import region_today
 from plugins.registries import snils as snils_rules
@@ -149,20 +150,6 @@ class SchoolClassName(fields.String):
         if not match or not 1 <= int(match.group(1)) <= 12:
             raise self.make_error("invalid")
         return int(match.group(1)), match.group(2)
-
-
-class Text(fields.String):
-    """Free text of limited length."""
-
-    def __init__(self, length: int, **kwargs):
-        super().__init__(error_messages={**REQUIRED, "invalid": _l("Слишком длинное значение.")}, **kwargs)
-        self.length = length
-
-    def _deserialize(self, value, attr, data, **kwargs):
-        text = str(value).strip()
-        if len(text) > self.length:
-            raise self.make_error("invalid")
-        return text
 
 
 class Email(Text):
@@ -302,7 +289,7 @@ class Website(Text):
         return text
 
 
-class Id(fields.Integer):
+class Id(RecordId):
     default_error_messages = {**REQUIRED, "invalid": _l("Выберите значение из списка.")}
 
 
