@@ -41,6 +41,7 @@ from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
 from core.prepared import Param, prepared
+from core.spreadsheets import Workbook, csv_bytes, inert, neutralise_cell, unquote_cell
 from core.types import (
     Actor,
     AnonymousActor,
@@ -70,6 +71,11 @@ __all__ = [
     "AuditVocabulary",
     "BaseModel",
     "ConfigError",
+    "Workbook",
+    "csv_bytes",
+    "inert",
+    "neutralise_cell",
+    "unquote_cell",
     "DB_INT_MAX",
     "RecordId",
     "Text",

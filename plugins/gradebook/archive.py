@@ -13,13 +13,11 @@ Text typed by teachers is written as text, never as a formula.
 
 from __future__ import annotations
 
-import io
-import re
 from typing import Any
 
 from flask_babel import gettext as _
 
-from core.api import service
+from core.api import Workbook, service
 from plugins.gradebook import queries
 from plugins.gradebook.models import AcademicYear, Subject, TeachingAssignment
 
@@ -45,35 +43,15 @@ def _title(assignment: TeachingAssignment) -> str:
 
 
 def _put(sheet: Any, row: int, column: int, value: Any, bold: bool = False) -> None:
-    from openpyxl.styles import Font
-
-    cell = sheet.cell(row=row, column=column, value=value)
-    if isinstance(value, str) and value:
-        cell.data_type = "s"  # «=…» typed in a topic stays text, not a formula
-    if bold:
-        cell.font = Font(bold=True)
-
-
-def _sheet_name(title: str, taken: set[str]) -> str:
-    base = re.sub(r"[\[\]:*?/\\]", " ", title).strip()[:31] or "—"
-    name, n = base, 2
-    while name.lower() in taken:
-        suffix = f" {n}"
-        name, n = base[: 31 - len(suffix)] + suffix, n + 1
-    taken.add(name.lower())
-    return name
+    sheet.put(row, column, value, bold)  # the core's writer: «=…» typed in a topic stays inert text
 
 
 def class_journal_xlsx(school_class: Any, year: AcademicYear) -> tuple[bytes, list[int]]:
     """The workbook and the ids of the students it names (for the audit record)."""
-    from openpyxl import Workbook
-
     assignments = class_assignments(school_class, year)
     periods = queries.periods_of(year)
     book = Workbook()
-    summary = book.active
-    taken: set[str] = set()
-    summary.title = _sheet_name(_("Сводная ведомость"), taken)
+    summary = book.sheet(_("Сводная ведомость"))
     _put(summary, 1, 1, _("Сводная ведомость успеваемости: %(cls)s класс, %(year)s учебный год",
                           cls=school_class.name, year=year.name), bold=True)
     attested = [(a, *queries.attestation(a)) for a in assignments]
@@ -99,12 +77,10 @@ def class_journal_xlsx(school_class: Any, year: AcademicYear) -> tuple[bytes, li
     for index, student in enumerate(ordered):
         _put(summary, 4 + index, 1, index + 1)
         _put(summary, 4 + index, 2, student.full_name)
-    summary.column_dimensions["B"].width = 36
+    summary.width(2, 36)
     for assignment in assignments:
-        _subject_sheet(book.create_sheet(_sheet_name(_title(assignment), taken)), assignment, periods)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue(), [s.id for s in ordered]
+        _subject_sheet(book.sheet(_title(assignment)), assignment, periods)
+    return book.to_bytes(), [s.id for s in ordered]
 
 
 def _subject_sheet(sheet: Any, assignment: TeachingAssignment, periods: list[Any]) -> None:
@@ -140,4 +116,4 @@ def _subject_sheet(sheet: Any, assignment: TeachingAssignment, periods: list[Any
                 _put(sheet, row, 3, lesson.topic)
                 _put(sheet, row, 4, lesson.homework)
             row += 2
-    sheet.column_dimensions["A"].width = 36
+    sheet.width(1, 36)

@@ -9,13 +9,12 @@ and homework, and empty lessons (no topic, no mark, no attendance at all).
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass
 
 import peewee
 from peewee import JOIN, Case, fn
 
-from core.api import _, service
+from core.api import Workbook, _, service
 from plugins.gradebook.models import Attendance, Lesson, Mark, Subject, TeachingAssignment
 
 COUNTS = ("lessons", "empty_lessons", "missing_topics", "missing_homework", "late_topics", "late_homework",
@@ -139,22 +138,14 @@ def problems(row: TimelinessRow) -> int:
 
 def to_xlsx(rows: list[TimelinessRow], columns: list[tuple[str, str]], title: str) -> bytes:
     """The report as an XLSX workbook (openpyxl): ``columns`` are (attribute, header) pairs."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     book = Workbook()
-    sheet = book.active
-    sheet.title = title[:31]
-    sheet.append([header for _attr, header in columns])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    sheet = book.sheet(title)
+    sheet.append([header for _attr, header in columns], bold=True)
     for row in rows:
         sheet.append([getattr(row, attr) for attr, _header in columns])
     for index, (attr, header) in enumerate(columns, start=1):
         width = max([len(str(header))] + [len(str(getattr(r, attr))) for r in rows]) + 2
-        sheet.column_dimensions[sheet.cell(1, index).column_letter].width = min(width, 50)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        sheet.width(index, min(width, 50))
+    return book.to_bytes()
 
 

@@ -7,10 +7,9 @@ operator get aggregates only.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
-from core.api import _
+from core.api import Workbook, _
 from plugins.registries import models as m
 from plugins.registries.service import READINESS_STEPS, RegistryService, readiness_queries
 
@@ -63,10 +62,8 @@ def missing(key: str, school_ids: list[int]) -> Any:
 
 def to_xlsx(report: dict[str, Any]) -> bytes:
     """The report as a workbook: one row per school and step, and the total; figures only, no names."""
-    import openpyxl
-
-    book = openpyxl.Workbook(write_only=True)
-    ws = book.create_sheet(_("Готовность"))
+    book = Workbook(streaming=True)
+    ws = book.sheet(_("Готовность"))
     ws.append([_("Готовность к оказанию услуги: %(title)s", title=report["title"])])
     ws.append([_("Код школы"), _("Школа"), _("Шаг"), _("Выполнено"), _("Всего"), _("Процент")])
     for row in report["schools"]:
@@ -75,6 +72,4 @@ def to_xlsx(report: dict[str, Any]) -> bytes:
                        step["percent"]])
     for step in report["total"]:
         ws.append(["", _("Итого"), step["label"], step["done"], step["total"], step["percent"]])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return book.to_bytes()

@@ -14,7 +14,7 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
-from core.api import RecordId, Text
+from core.api import RecordId, Text, unquote_cell
 from core.api import lazy_gettext as _l
 from core.api import region_today
 from plugins.registries import snils as snils_rules
@@ -232,23 +232,6 @@ class StatusChangeSchema(RowSchema):
     status = Choice(STATUS_WORDS, _l("Статус: обучается, переведён, выбыл или выпущен."), required=True)
     date = RuDate(required=True)
     note = Text(500, load_default="")
-
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
-
-
-def neutralise_cell(value: Any) -> Any:
-    """Make a text cell inert for spreadsheets: a leading ``= + - @``, tab, CR or NUL gets a ``'``."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def unquote_cell(value: str) -> str:
-    """Undo ``neutralise_cell``, so re-importing an export reads the original value."""
-    if value.startswith("'") and value[1:2] and value[1:2] in "".join(FORMULA_STARTS):
-        return value[1:]
-    return value
 
 
 def errors_in_russian(messages: dict[str, Any]) -> dict[str, str]:

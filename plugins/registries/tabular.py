@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import io
 import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.api import Workbook, csv_bytes
 from core.api import lazy_gettext as _l
-from plugins.registries.schemas import neutralise_cell
 
 XLSX_MAGIC = b"PK\x03\x04"
 XLSX_MAX_UNPACKED = 200 * 1024 * 1024
@@ -184,43 +183,19 @@ def read_xlsx(data: bytes, kind: str | None = None) -> list[Sheet]:
     return sheets
 
 
-def cell_text(value: Any) -> Any:
-    if isinstance(value, dt.date):
-        return value.strftime("%d.%m.%Y")
-    return "" if value is None else value
-
-
 def write_csv(kind: str, rows: Iterable[dict[str, Any]]) -> bytes:
-    """A CSV for Russian Excel: UTF-8 with BOM, ``;`` separated, formulas neutralised."""
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
-    writer.writerow([str(title) for _, title in COLUMNS[kind]])
-    for row in rows:
-        writer.writerow([neutralise_cell(cell_text(row.get(key))) for key, _ in COLUMNS[kind]])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    """A CSV for Russian Excel through the core's writer (user text kept inert)."""
+    keys = [key for key, _ in COLUMNS[kind]]
+    return csv_bytes([title for _, title in COLUMNS[kind]], ([row.get(k) for k in keys] for row in rows))
 
 
 def write_xlsx(tables: dict[str, Iterable[dict[str, Any]]]) -> bytes:
-    """An XLSX with one sheet per kind; text cells neutralised and stored as text, never as formulas."""
-    import openpyxl
-
-    book = openpyxl.Workbook(write_only=True)
+    """An XLSX with one sheet per kind, streamed through the core's writer (user text kept inert)."""
+    book = Workbook(streaming=True)
     for kind, rows in tables.items():
-        ws = book.create_sheet(str(KIND_TITLES[kind]))
-        ws.append([str(title) for _, title in COLUMNS[kind]])
+        sheet = book.sheet(str(KIND_TITLES[kind]))
+        sheet.append([str(title) for _, title in COLUMNS[kind]])
+        keys = [key for key, _ in COLUMNS[kind]]
         for row in rows:
-            ws.append([xlsx_cell(ws, neutralise_cell(cell_text(row.get(key)))) for key, _ in COLUMNS[kind]])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def xlsx_cell(ws: Any, value: Any) -> Any:
-    """A string cell stays a string even if it starts with ``=`` (openpyxl would make it a formula)."""
-    from openpyxl.cell import WriteOnlyCell
-
-    if isinstance(value, str):
-        cell = WriteOnlyCell(ws, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
+            sheet.append([row.get(k) for k in keys])
+    return book.to_bytes()

@@ -71,7 +71,7 @@ def test_the_subject_sheet_has_marks_attendance_topics_and_homework_and_no_formu
     line = rows[topics + 1]
     assert line[0] == first.date.strftime("%d.%m.%Y") and line[3] == "№ 12, 14"
     topic_cell = sheet.cell(row=topics + 2, column=3)
-    assert topic_cell.value == '=HYPERLINK("http://127.0.0.1/","Дроби")' and topic_cell.data_type == "s"
+    assert topic_cell.value == "'" + '=HYPERLINK("http://127.0.0.1/","Дроби")' and topic_cell.data_type == "s"
 
 
 def test_the_download_is_audited_with_the_students_it_names(app, world, as_):
