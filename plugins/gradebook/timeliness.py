@@ -137,7 +137,7 @@ def problems(row: TimelinessRow) -> int:
 
 
 def to_xlsx(rows: list[TimelinessRow], columns: list[tuple[str, str]], title: str) -> bytes:
-    """The report as an XLSX workbook (openpyxl): ``columns`` are (attribute, header) pairs."""
+    """The report as an XLSX workbook (the core writer): ``columns`` are (attribute, header) pairs."""
     book = Workbook()
     sheet = book.sheet(title)
     sheet.append([header for _attr, header in columns], bold=True)
