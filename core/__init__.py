@@ -79,7 +79,7 @@ def create_app(
     app.extensions["eschool"] = platform
 
     url = region.core["database_url"] or db.sqlite_url_for(os.path.join(app.instance_path, "eschool.sqlite3"))
-    db.init_app(app, url, region.core["db_pool_size"])
+    db.init_app(app, url, region.core["db_pool_size"], region.core["db_lock_timeout"])
     logs.init_app(app, region.core["log_format"])
     auth.init_app(app)
     csrf.init_app(app)

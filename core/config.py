@@ -73,6 +73,9 @@ class CoreSettings(Schema):
     production = fields.Boolean(load_default=False)
     database_url = fields.String(load_default=None, allow_none=True)
     db_pool_size = fields.Integer(load_default=8, validate=validate.Range(min=1, max=500))
+    # Seconds a request waits for a write lock (SQLite busy timeout and write gate, PostgreSQL lock_timeout)
+    # before it is answered «попробуйте ещё раз» (503); far longer than any one write transaction.
+    db_lock_timeout = fields.Float(load_default=30.0, validate=validate.Range(min=0.01, max=600))
     secret_key = SecretRef(load_default=None, allow_none=True)
     session_hours = fields.Integer(load_default=12, validate=validate.Range(min=1, max=24 * 30))
     language = fields.String(load_default="ru")

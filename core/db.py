@@ -14,13 +14,14 @@ from flask import Flask, current_app, has_app_context
 from playhouse.pool import PooledSqliteDatabase
 
 from core.types import Migration
+from core.writegate import GatedSqliteDatabase
 
 SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
     ("foreign_keys", 1),
-    ("busy_timeout", 10000),
     ("synchronous", "normal"),
 )
+LOCK_TIMEOUT = 30.0  # seconds; the region's ``db_lock_timeout``
 
 
 class AppDatabaseProxy(peewee.DatabaseProxy):
@@ -70,29 +71,28 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
-def open_database(url: str, pool_size: int = 8) -> peewee.Database:
+def open_database(url: str, pool_size: int = 8, lock_timeout: float = LOCK_TIMEOUT) -> peewee.Database:
     """Open the database named by ``url`` (``sqlite:///path`` or ``postgresql://...``).
 
     SQLite gets WAL, foreign keys, a busy timeout and IMMEDIATE write
-    transactions, so concurrent writers queue instead of failing with
-    "database is locked". Both databases keep their connections in a pool
-    (``playhouse.pool``) that lives as long as the app; PostgreSQL goes
-    through psycopg.
+    transactions behind a write gate (``core.writegate``), so concurrent writers
+    queue instead of failing with "database is locked". Both databases keep their
+    connections in a pool (``playhouse.pool``) that lives as long as the app;
+    PostgreSQL goes through psycopg. On both a write waits at most ``lock_timeout``
+    seconds for a lock; then the request is answered «попробуйте ещё раз» (``core.web``).
     """
     parsed = urlparse(url)
     if parsed.scheme.startswith("sqlite"):
         # sqlite:///relative.db and sqlite:////absolute/path.db, as in playhouse.db_url
         path = url.split("://", 1)[1]
         path = path[1:] if path.startswith("/") else path
-        # a pool: a request borrows an open connection and gives it back, so neither the PRAGMAs on
-        # connect nor the WAL checkpoint SQLite runs when the last connection closes fall on a request
-        return PooledSqliteDatabase(
+        return GatedSqliteDatabase(
             path or ":memory:",
-            pragmas=SQLITE_PRAGMAS,
+            pragmas=SQLITE_PRAGMAS + (("busy_timeout", int(lock_timeout * 1000)),),
             lock_type="IMMEDIATE",
-            max_connections=None,  # one per thread that asks; SQLite itself queues the writers
-            stale_timeout=None,
+            timeout=lock_timeout,
             check_same_thread=False,
+            lock_timeout=lock_timeout,
         )
     from playhouse.db_url import connect as connect_url  # imports every dialect: only when it is not SQLite
 
@@ -103,7 +103,8 @@ def open_database(url: str, pool_size: int = 8) -> peewee.Database:
         extra = "&" if "?" in rest else "?"
         if "max_connections" not in params:
             rest += f"{extra}max_connections={pool_size}&stale_timeout=300"
-        return connect_url(f"{scheme}://{rest}", prefer_psycopg3=True)
+        options = f"-c lock_timeout={int(lock_timeout * 1000)}"
+        return connect_url(f"{scheme}://{rest}", prefer_psycopg3=True, options=options)
     return connect_url(url)
 
 
@@ -111,9 +112,9 @@ def sqlite_url_for(path: str) -> str:
     return f"sqlite:///{path}"
 
 
-def init_app(app: Flask, url: str, pool_size: int) -> None:
+def init_app(app: Flask, url: str, pool_size: int, lock_timeout: float = LOCK_TIMEOUT) -> None:
     """Bind a database to ``app``; each request borrows a pooled connection and returns it at the end."""
-    db = open_database(url, pool_size)
+    db = open_database(url, pool_size, lock_timeout)
     app.extensions["eschool_db"] = db
     database.initialize(db)
 

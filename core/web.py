@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import sqlite3
 from zoneinfo import ZoneInfo
 
+import peewee
 from flask import (
     Blueprint,
     Flask,
     abort,
     current_app,
     flash,
+    g,
     jsonify,
     redirect,
     render_template,
@@ -173,6 +177,44 @@ def render_error(exc: HTTPException):
     return render_template("core/error.html", code=code, title=title, text=text), code
 
 
+RETRY_AFTER = 5  # seconds; a write that timed out waiting for a lock is worth retrying soon
+BUSY_TEXTS = ("database is locked", "database table is locked", "database is busy", "lock timeout")
+
+
+def is_lock_timeout(exc: Exception) -> bool:
+    """Whether ``exc`` says a write waited too long for a lock (SQLite busy, PostgreSQL lock_timeout)."""
+    import psycopg.errors
+
+    causes = [exc, exc.__cause__, exc.__context__, *(a for a in exc.args if isinstance(a, BaseException))]
+    if any(isinstance(c, psycopg.errors.LockNotAvailable | psycopg.errors.TransactionRollback) for c in causes):
+        return True
+    return any(text in str(c).lower() for c in causes if c is not None for text in BUSY_TEXTS)
+
+
+def database_busy(exc: Exception):
+    """A write that could not get its lock in time: «попробуйте ещё раз» (503, ``Retry-After``), input kept.
+
+    The transaction was rolled back, so nothing was half-written; a form's fields are put back
+    into a page that sends them again with one button (a fresh CSRF token; files must be chosen again).
+    """
+    if not is_lock_timeout(exc):
+        return internal_error(exc)
+    current_app.logger.warning("database busy on %s %s: %s", request.method, request.path, exc)
+    if "_login_user" not in g:  # the actor could not be loaded (a token's use is a write): do not try again
+        g._login_user = current_app.login_manager.anonymous_user()
+    message = _("Сервис сейчас занят. Ничего не сохранено и не потеряно — попробуйте ещё раз через несколько секунд.")
+    if auth.wants_json():
+        response = jsonify({"error": "busy", "message": message, "retry_after": RETRY_AFTER})
+    else:
+        fields = [(k, v) for k, values in request.form.lists() for v in values if k != "csrf_token"]
+        response = current_app.make_response(render_template(
+            "core/busy.html", method=request.method, url=request.url, fields=fields, had_files=bool(request.files)))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(RETRY_AFTER)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
 def internal_error(exc: Exception):
     current_app.logger.exception("unhandled error on %s", request.path)
     from werkzeug.exceptions import InternalServerError
@@ -231,6 +273,8 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(local_time)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(Exception, internal_error)
+    app.register_error_handler(peewee.OperationalError, database_busy)
+    app.register_error_handler(sqlite3.OperationalError, database_busy)
     app.after_request(security_headers)
 
     @app.context_processor
