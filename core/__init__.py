@@ -18,7 +18,7 @@ from flask_wtf.csrf import CSRFProtect
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from core import access_log, auth, db, inputs, logs, web
+from core import access_log, auth, db, inputs, logs, ratelimit, web
 from core.config import ConfigError, RegionConfig, check_secret_key, load_region, validate_section
 from core.plugins import CORE_PLUGIN, PluginError, dependency_order, make_manager, per_plugin
 
@@ -80,6 +80,7 @@ def create_app(
 
     url = region.core["database_url"] or db.sqlite_url_for(os.path.join(app.instance_path, "eschool.sqlite3"))
     db.init_app(app, url, region.core["db_pool_size"], region.core["db_lock_timeout"])
+    ratelimit.init_app(app)  # before the login guard: a flood of bad tokens is stopped before any lookup
     logs.init_app(app, region.core["log_format"])
     auth.init_app(app)
     csrf.init_app(app)

@@ -76,6 +76,10 @@ class CoreSettings(Schema):
     # Seconds a request waits for a write lock (SQLite busy timeout and write gate, PostgreSQL lock_timeout)
     # before it is answered «попробуйте ещё раз» (503); far longer than any one write transaction.
     db_lock_timeout = fields.Float(load_default=30.0, validate=validate.Range(min=0.01, max=600))
+    # API requests per minute (``core.ratelimit``), shared by every worker through the database; 0 switches off.
+    # An address may be a school's or a mobile operator's NAT, so its limit is the wider one.
+    api_rate_per_token = fields.Integer(load_default=120, validate=validate.Range(min=0, max=100_000))
+    api_rate_per_address = fields.Integer(load_default=600, validate=validate.Range(min=0, max=1_000_000))
     secret_key = SecretRef(load_default=None, allow_none=True)
     session_hours = fields.Integer(load_default=12, validate=validate.Range(min=1, max=24 * 30))
     language = fields.String(load_default="ru")

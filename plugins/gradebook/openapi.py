@@ -62,6 +62,8 @@ def _operation(endpoint: str) -> dict[str, Any]:
         responses["404"] = _error("No such student, period or year (or not of this student's school)")
     if query is not None:
         responses["422"] = _error("Invalid query parameters; `errors` has Russian messages per field")
+    responses["429"] = _error("Too many requests from this token or address; wait `Retry-After` seconds")
+    responses["503"] = _error("The database is busy; nothing was written; retry after `Retry-After` seconds")
     return {"summary": summary, "operationId": endpoint, "tags": ["gradebook"], "security": SECURITY,
             "parameters": parameters, "responses": responses}
 

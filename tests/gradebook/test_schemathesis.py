@@ -11,6 +11,7 @@ that declares security is called without credentials and must answer 401.
 
 import time
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 
@@ -18,6 +19,12 @@ from core.api import create_api_token
 from tests.gradebook.factories import user_of
 
 EXAMPLES = 12  # per operation and mode; about 400 requests, well under a minute
+
+
+@pytest.fixture
+def app(make_app):
+    """The fuzzer sends some 400 requests a minute with one token: the rate limit (tests/robustness) is off."""
+    return make_app(core={"api_rate_per_token": 0, "api_rate_per_address": 0})
 
 
 def _run(operation, strategy, headers, counter):
