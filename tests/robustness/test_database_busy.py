@@ -15,6 +15,7 @@ from contextlib import contextmanager
 import pytest
 
 from core.api import create_api_token
+from core.models import AuditRecord
 from plugins.gradebook.models import Lesson
 from tests.conftest import PG_ADMIN_URL
 from tests.gradebook.factories import build_world, user_of
@@ -73,7 +74,7 @@ def test_a_lesson_saved_while_the_database_is_busy_gets_try_again_and_keeps_the_
     client = app.test_client()
     login(client, teacher)
     url = f"/journal/{world.maths_5a.id}/lesson/{lesson.id}"
-    with write_lock_held(app, "lesson"):
+    with write_lock_held(app, Lesson._meta.table_name):
         response = client.post(url, data={"topic": "Дроби <и> «проценты»", "homework": "№ 5"})
     page = response.get_data(as_text=True)
     assert response.status_code == 503
@@ -95,7 +96,7 @@ def test_the_api_answers_503_with_retry_after_while_the_database_is_busy(busy_ap
         _, token = create_api_token(user_of(world.parent), "test")
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
-    with write_lock_held(app, "audit_record"):
+    with write_lock_held(app, AuditRecord._meta.table_name):
         response = client.get(f"/api/v1/students/{world.a1.id}/progress", headers=headers)
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "5"
