@@ -24,10 +24,12 @@ from flask import (
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
 from core import access_log, audit, auth, policy
 from core.auth import login_required, public
+from core.inputs import CONTROL_RE
 from core.models import AuditRecord, User
 
 bp = Blueprint("core", __name__)
@@ -268,7 +270,17 @@ def region_today() -> dt.date:
     return dt.datetime.now(zone).date()
 
 
+def printable(value):
+    """Jinja's ``finalize``: control characters already stored never reach a page (or a printed slip)."""
+    if isinstance(value, Markup):
+        return Markup(CONTROL_RE.sub("", value))
+    if isinstance(value, str):
+        return CONTROL_RE.sub("", value)
+    return value
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.finalize = printable  # set before any template is compiled
     app.register_blueprint(bp)
     app.add_template_filter(local_time)
     app.register_error_handler(HTTPException, render_error)

@@ -48,7 +48,6 @@ def test_a_control_character_pasted_into_a_form_is_never_stored(app, login):
     world = build_world(app)
     with app.app_context():
         school = world.school
-        operator = service("registries")  # noqa: F841 — the registry's own models below
         from core.api import User
 
         user = User.create(display_name="Оператор", role="operator")
@@ -62,7 +61,7 @@ def test_a_control_character_pasted_into_a_form_is_never_stored(app, login):
         assert service("registries").School.get_by_id(school.id).short_name == "Школа № 1"
 
 
-def test_the_schools_export_survives_a_control_character_already_stored(app, login):
+def test_exports_and_pages_survive_a_control_character_already_stored(app, login):
     world = build_world(app)
     with app.app_context():
         student = world.a1
@@ -79,3 +78,6 @@ def test_the_schools_export_survives_a_control_character_already_stored(app, log
     csv = client.get("/registries/export/students.csv")
     assert csv.status_code == 200
     assert "Ива\x01нов" not in csv.get_data(as_text=True)
+    card = client.get(f"/registries/students/{student.id}")
+    assert card.status_code == 200
+    assert "Иванов" in card.get_data(as_text=True) and "\x01" not in card.get_data(as_text=True)
