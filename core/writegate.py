@@ -82,8 +82,9 @@ def _wait_for(fd: int, timeout: float) -> bool:
         return False
 
 
-class GatedSqliteDatabase(peewee.SqliteDatabase):
-    """``SqliteDatabase`` whose transactions and autocommit writes pass the ``WriteGate`` first."""
+class WriteGateMixin:
+    """Makes a peewee SQLite database class (plain or pooled) pass the ``WriteGate`` before every
+    transaction and every autocommit write: ``class X(WriteGateMixin, PooledSqliteDatabase)``."""
 
     def __init__(self, database, *args, lock_timeout: float = 30.0, **kwargs):
         super().__init__(database, *args, **kwargs)
@@ -129,3 +130,7 @@ class GatedSqliteDatabase(peewee.SqliteDatabase):
     def _release(self) -> None:
         if self.gate is not None and not self.in_transaction():
             self.gate.release()
+
+
+class GatedSqliteDatabase(WriteGateMixin, peewee.SqliteDatabase):
+    """``SqliteDatabase`` whose transactions and autocommit writes pass the ``WriteGate`` first."""
