@@ -36,12 +36,12 @@ from core.auth import (
 from core.auth import resolve as resolve_login
 from core.config import ConfigError, SecretRef
 from core.db import BaseModel, database, migrations_from_package, model_dict, utcnow
-from core.inputs import DB_INT_MAX, RecordId, Text, check_text, database_int, without_controls
+from core.inputs import RecordId, Text, check_text
 from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
 from core.prepared import Param, prepared
-from core.spreadsheets import Workbook, csv_bytes, inert, neutralise_cell, unquote_cell
+from core.spreadsheets import Workbook, csv_bytes, inert, unquote_cell
 from core.types import (
     Actor,
     AnonymousActor,
@@ -71,17 +71,6 @@ __all__ = [
     "AuditVocabulary",
     "BaseModel",
     "ConfigError",
-    "Workbook",
-    "csv_bytes",
-    "inert",
-    "neutralise_cell",
-    "unquote_cell",
-    "DB_INT_MAX",
-    "RecordId",
-    "Text",
-    "check_text",
-    "database_int",
-    "without_controls",
     "Decision",
     "Demo",
     "DemoLogin",
@@ -92,21 +81,25 @@ __all__ = [
     "Migration",
     "NavItem",
     "Param",
+    "RecordId",
     "Refusal",
     "Relation",
     "Scope",
     "SecretRef",
+    "Text",
     "User",
+    "Workbook",
     "_",
     "allow",
     "audit",
     "audit_many",
-    "last_audited",
     "block_user",
     "can",
+    "check_text",
     "complete_login",
     "core_settings",
     "create_api_token",
+    "csv_bytes",
     "current_actor",
     "database",
     "deny",
@@ -114,6 +107,8 @@ __all__ = [
     "explain",
     "get_or_deny",
     "hookimpl",
+    "inert",
+    "last_audited",
     "lazy_gettext",
     "link_identity",
     "list_api_tokens",
@@ -126,9 +121,9 @@ __all__ = [
     "public",
     "refused_page",
     "region_today",
-    "resolve_login",
     "relations",
     "require",
+    "resolve_login",
     "revoke_api_token",
     "revoke_sessions",
     "roles_required",
@@ -138,6 +133,7 @@ __all__ = [
     "service",
     "settings",
     "unblock_user",
+    "unquote_cell",
     "utcnow",
 ]
 

@@ -14,7 +14,7 @@ from flask import Flask, current_app, has_app_context
 from playhouse.pool import PooledSqliteDatabase
 
 from core.types import Migration
-from core.writegate import GatedSqliteDatabase
+from core.writegate import WriteGateMixin
 
 SQLITE_PRAGMAS = (
     ("journal_mode", "wal"),
@@ -71,6 +71,10 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
+class GatedPooledSqliteDatabase(WriteGateMixin, PooledSqliteDatabase):
+    """The embedded default: pooled connections whose writes pass the write gate (``core.writegate``)."""
+
+
 def open_database(url: str, pool_size: int = 8, lock_timeout: float = LOCK_TIMEOUT) -> peewee.Database:
     """Open the database named by ``url`` (``sqlite:///path`` or ``postgresql://...``).
 
@@ -86,11 +90,14 @@ def open_database(url: str, pool_size: int = 8, lock_timeout: float = LOCK_TIMEO
         # sqlite:///relative.db and sqlite:////absolute/path.db, as in playhouse.db_url
         path = url.split("://", 1)[1]
         path = path[1:] if path.startswith("/") else path
-        return GatedSqliteDatabase(
+        # a pool: a request borrows an open connection and gives it back, so neither the PRAGMAs on
+        # connect nor the WAL checkpoint SQLite runs when the last connection closes fall on a request
+        return GatedPooledSqliteDatabase(
             path or ":memory:",
             pragmas=SQLITE_PRAGMAS + (("busy_timeout", int(lock_timeout * 1000)),),
             lock_type="IMMEDIATE",
-            timeout=lock_timeout,
+            max_connections=None,  # one per thread that asks; the write gate queues the writers
+            stale_timeout=None,
             check_same_thread=False,
             lock_timeout=lock_timeout,
         )

@@ -160,7 +160,7 @@ def test_export_neutralises_formulas_and_reimports_with_no_change(app, world, cl
 
 @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r", "\0"])
 def test_every_dangerous_first_character_is_neutralised(start):
-    from core.api import neutralise_cell, unquote_cell
+    from core.spreadsheets import neutralise_cell, unquote_cell
 
     assert neutralise_cell(start + "1+1") == "'" + start + "1+1"
     assert unquote_cell(neutralise_cell(start + "1+1")) == start + "1+1"
