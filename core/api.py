@@ -13,9 +13,11 @@ from flask import current_app
 from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
+from core.audit import details_json as audit_details
 from core.audit import last_recorded as last_audited
 from core.audit import mask_snils
 from core.audit import record as audit
+from core.audit import record_from as audit_from
 from core.audit import record_many as audit_many
 from core.auth import (
     block_user,
@@ -92,6 +94,8 @@ __all__ = [
     "_",
     "allow",
     "audit",
+    "audit_details",
+    "audit_from",
     "audit_many",
     "block_user",
     "can",

@@ -135,3 +135,32 @@ def _last_record():
                    & (AuditRecord.action == Param("action")) & (AuditRecord.user_id == Param("user_id"))
                    & (AuditRecord.result == "ok"))
             .order_by(AuditRecord.at.desc()).limit(1).tuples())
+
+
+def details_json(details: dict[str, Any] | None) -> str:
+    """Audit details as stored (secrets dropped, SNILS masked), for rows that ``record_from`` will insert."""
+    return json.dumps(clean(details or {}), ensure_ascii=False, default=str)
+
+
+def record_from(query: Any, *, actor: Any = None) -> int:
+    """Write one audit record per row of ``query`` in a single ``INSERT … SELECT`` (imports of any size).
+
+    ``query`` selects four columns: action, object_type, object_id (text) and
+    details (made by ``details_json``, so already cleaned). The time, the actor,
+    their role and IP are the same for every record, as for ``record_many``.
+    """
+    import peewee
+
+    from core.db import utcnow
+
+    who = _actor_fields(actor)
+    typed = not isinstance(AuditRecord._meta.database.obj, peewee.SqliteDatabase)
+
+    def const(value: Any, sql_type: str) -> Any:
+        return peewee.Cast(peewee.Value(value), sql_type) if typed else peewee.Value(value)
+
+    source = query.select_extend(const(utcnow(), "TIMESTAMP"), const(who["user_id"], "INTEGER"),
+                                 const(who["role"], "VARCHAR"), const(who["ip"], "VARCHAR"), const("ok", "VARCHAR"))
+    fields = [AuditRecord.action, AuditRecord.object_type, AuditRecord.object_id, AuditRecord.details,
+              AuditRecord.at, AuditRecord.user_id, AuditRecord.role, AuditRecord.ip, AuditRecord.result]
+    return AuditRecord.insert_from(source, fields).execute()

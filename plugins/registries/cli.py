@@ -31,27 +31,50 @@ def school_by_code(code: str) -> m.School:
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--school", "school_code", required=True, help="Code of the school the rows belong to.")
 @click.option("--valid-only", is_flag=True, help="Write the valid rows even if some rows are bad.")
-def import_command(files: tuple[Path, ...], school_code: str, valid_only: bool):
-    """Import students, parents and links from CSV/XLSX FILES into one school, in one transaction.
+@click.option("--confirm-identity", is_flag=True,
+              help="Allow rows that change a registered person's surname, first name, birth date or SNILS.")
+@click.option("--create-classes", is_flag=True, help="Create the classes the file names that the school lacks.")
+def import_command(files: tuple[Path, ...], school_code: str, valid_only: bool, confirm_identity: bool,
+                   create_classes: bool):
+    """Import students, parents and links from CSV/XLSX FILES into one school, all or nothing.
 
     Every row is checked first; with any bad row nothing is written (exit code 1)
-    unless --valid-only is given.
+    unless --valid-only is given. Rows that change who a registered person is,
+    and classes that do not exist, are listed and nothing is written unless
+    --confirm-identity / --create-classes allow them.
     """
     with database.connection_context():
         school = school_by_code(school_code)
         try:
-            sheets = [sheet for path in files for sheet in read_file(path.name, path.read_bytes())]
+            sheets = [sheet for path in files for sheet in read_file(path.name, path)]
+            total = sum(s.count for s in sheets)
+            with click.progressbar(length=total, label=_("Импорт"), file=sys.stderr) as bar:
+                report = Importer(school, valid_only=valid_only, progress=bar.update,
+                                  confirm_identity=confirm_identity, confirm_classes=create_classes).run(sheets)
         except FileError as exc:
             raise click.ClickException(str(exc)) from None
-        total = sum(len(s.rows) for s in sheets)
-        with click.progressbar(length=total, label=_("Импорт"), file=sys.stderr) as bar:
-            report = Importer(school, valid_only=valid_only, progress=bar.update).run(sheets)
     for error in report.errors:
         click.echo(_("%(sheet)s: строка %(row)s, столбец «%(column)s»: %(message)s", sheet=error.sheet,
                      row=error.row, column=error.column, message=error.message), err=True)
+    if report.error_count > len(report.errors):
+        click.echo(_("… и ещё ошибок: %(n)s", n=report.error_count - len(report.errors)), err=True)
+    for change in report.identity:
+        old = "; ".join(f"{k}: {v}" for k, v in change.old.items())
+        new = "; ".join(f"{k}: {v}" for k, v in change.new.items())
+        click.echo(_("%(sheet)s: строка %(row)s: меняются данные человека из реестра: %(old)s → %(new)s "
+                     "(разрешить: --confirm-identity)", sheet=change.sheet, row=change.row, old=old, new=new),
+                   err=True)
+    for name, rows in sorted(report.new_classes.items()):
+        click.echo(_("класса «%(name)s» в школе нет (строк: %(rows)s; создать: --create-classes)",
+                     name=name, rows=rows), err=True)
+    if report.batch_id is not None:
+        Importer.cancel(school, report.batch_id, None)
+    if report.file_error:
+        raise click.ClickException(report.file_error)
     if not report.applied:
-        click.echo(_("Ничего не записано: ошибок — %(n)s. Исправьте файл или запустите с --valid-only.",
-                     n=len(report.errors)), err=True)
+        click.echo(_("Ничего не записано: ошибок — %(errors)s, требуют подтверждения — %(confirm)s. Исправьте "
+                     "файл или запустите с --valid-only / --confirm-identity / --create-classes.",
+                     errors=report.error_count, confirm=report.identity_count + len(report.new_classes)), err=True)
         sys.exit(1)
     for kind in ("students", "parents", "links"):
         click.echo(f"{kind}: created {report.created[kind]}, updated {report.updated[kind]}, "

@@ -180,3 +180,92 @@ class Consent(BaseModel):
 REGISTRY_MODELS = [
     Municipality, School, Staff, SchoolClass, Student, EnrolmentEvent, Parent, ParentLink, Consent,
 ]
+
+
+# --- an import's staging area -------------------------------------------------------------------------
+# An import is checked and written here first, chunk by chunk in short transactions, and becomes visible in
+# the registries in one final short step (or never). Nobody reads these tables but the importer; a batch is
+# deleted once applied, and an abandoned one after a day.
+
+
+class ImportBatch(BaseModel):
+    """One import into one school: staged, waiting for the admin's confirmation, or applied."""
+
+    school = peewee.IntegerField()
+    created_by = peewee.IntegerField(null=True)
+    created_at = peewee.DateTimeField(default=utcnow, index=True)
+    state = peewee.CharField(max_length=20, default="staging")  # staging, confirm, applied
+    summary = peewee.TextField(default="{}")  # the report (counts, confirmations) as JSON
+
+    class Meta:
+        table_name = "import_batch"
+
+
+class StagedStudent(BaseModel):
+    """A checked student row: what the final step inserts (``existing`` null) or updates."""
+
+    batch = peewee.IntegerField()
+    row = peewee.IntegerField()
+    existing = peewee.IntegerField(null=True)
+    existing_updated_at = peewee.DateTimeField(null=True)
+    last_name = peewee.CharField(max_length=100)
+    first_name = peewee.CharField(max_length=100)
+    middle_name = peewee.CharField(max_length=100, default="")
+    birth_date = peewee.DateField()
+    gender = peewee.CharField(max_length=1)
+    snils = peewee.CharField(max_length=11, null=True)
+    status = peewee.CharField(max_length=20)
+    class_id = peewee.IntegerField(null=True)  # a class that exists
+    grade = peewee.IntegerField(null=True)  # or a class the final step creates
+    letter = peewee.CharField(max_length=5, null=True)
+    name_key = peewee.CharField(max_length=400)
+    changed = peewee.BooleanField(default=True)
+    event = peewee.BooleanField(default=False)  # an enrolment event is recorded
+    details = peewee.TextField(default="{}")  # the audit details, made when the row was checked
+
+    class Meta:
+        table_name = "import_student"
+        indexes = ((("batch", "snils"), False), (("batch", "name_key"), False))
+
+
+class StagedParent(BaseModel):
+    batch = peewee.IntegerField()
+    row = peewee.IntegerField()
+    existing = peewee.IntegerField(null=True)
+    existing_updated_at = peewee.DateTimeField(null=True)
+    last_name = peewee.CharField(max_length=100)
+    first_name = peewee.CharField(max_length=100)
+    middle_name = peewee.CharField(max_length=100, default="")
+    snils = peewee.CharField(max_length=11)
+    birth_date = peewee.DateField(null=True)
+    phone = peewee.CharField(max_length=50, default="")
+    email = peewee.CharField(max_length=200, default="")
+    changed = peewee.BooleanField(default=True)
+    details = peewee.TextField(default="{}")
+
+    class Meta:
+        table_name = "import_parent"
+        indexes = ((("batch", "snils"), False),)
+
+
+class StagedLink(BaseModel):
+    """A checked link: each side is an existing record (``*_id``) or a staged row (``*_ref``)."""
+
+    batch = peewee.IntegerField()
+    row = peewee.IntegerField()
+    existing = peewee.IntegerField(null=True)
+    parent_id = peewee.IntegerField(null=True)
+    parent_ref = peewee.IntegerField(null=True)
+    student_id = peewee.IntegerField(null=True)
+    student_ref = peewee.IntegerField(null=True)
+    pair = peewee.CharField(max_length=60)
+    relation = peewee.CharField(max_length=20)
+    changed = peewee.BooleanField(default=True)
+    details = peewee.TextField(default="{}")
+
+    class Meta:
+        table_name = "import_link"
+        indexes = ((("batch", "pair"), False),)
+
+
+STAGING_MODELS = [ImportBatch, StagedStudent, StagedParent, StagedLink]

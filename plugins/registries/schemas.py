@@ -14,9 +14,8 @@ from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_load
 
-from core.api import RecordId, Text, unquote_cell
+from core.api import RecordId, Text, region_today, unquote_cell
 from core.api import lazy_gettext as _l
-from core.api import region_today
 from plugins.registries import snils as snils_rules
 
 REQUIRED = {"required": _l("Обязательное поле."), "null": _l("Обязательное поле.")}
@@ -74,6 +73,12 @@ class RuDate(fields.Field):
         if isinstance(value, dt.date):
             return value
         text = str(value).strip()
+        if len(text) == 10 and text[2] == text[5] == "." and text[:2].isdigit() and text[3:5].isdigit() \
+                and text[6:].isdigit():  # ДД.ММ.ГГГГ without strptime: imports read 100,000 of these
+            try:
+                return dt.date(int(text[6:]), int(text[3:5]), int(text[:2]))
+            except ValueError:
+                raise self.make_error("invalid") from None
         for pattern in ("%d.%m.%Y", "%Y-%m-%d"):
             try:
                 return dt.datetime.strptime(text, pattern).date()

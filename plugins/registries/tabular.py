@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import os
+import re
 import zipfile
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from typing import Any
+import zlib
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any, BinaryIO
 
 from core.api import Workbook, csv_bytes
 from core.api import lazy_gettext as _l
@@ -63,14 +67,36 @@ class FileError(ValueError):
     """The file as a whole cannot be read; the message is Russian."""
 
 
+# Limits checked while a file is streamed, before anything is parsed into rows or written.
+MAX_COLUMNS = 50
+MAX_CELL_CHARS = 10_000  # XLSX cells; a CSV field is limited by the csv module (128 KiB)
+ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+CHUNK_BYTES = 1 << 20
+
+
 @dataclass
 class Sheet:
-    """One table of an uploaded file: its kind, its columns (keys) and numbered rows."""
+    """One table of an uploaded file: its kind, its columns (keys) and its numbered rows, streamed.
+
+    ``rows`` gives a fresh iterator over ``(row number, {key: cell})`` each time it is read,
+    so a file of any size is never held in memory as rows; ``count`` is the number of
+    lines after the header (blank ones included), known before any row is read.
+    """
 
     name: str
     kind: str
     keys: list[str | None]
-    rows: list[tuple[int, dict[str, Any]]] = field(default_factory=list)
+    count: int = 0
+    source: Callable[[], Iterator[tuple[int, list[Any]]]] | None = None
+
+    @property
+    def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        keys = [(i, k) for i, k in enumerate(self.keys) if k]
+        for number, values in self.source():
+            if not any(v not in (None, "") and str(v).strip() for v in values):
+                continue
+            width = len(values)
+            yield number, {k: values[i] for i, k in keys if i < width}
 
 
 def header_label(kind: str, key: str) -> str:
@@ -102,38 +128,134 @@ def detect_kind(keys: Iterable[str | None]) -> str | None:
     return None
 
 
-def read_file(filename: str, data: bytes, kind: str | None = None) -> list[Sheet]:
-    """Read a CSV or XLSX upload into sheets; the kind of each comes from its headers (or ``kind``)."""
-    if data.startswith(XLSX_MAGIC):
-        return read_xlsx(data, kind)
-    if filename.lower().endswith(".xlsx"):
+Source = bytes | str | os.PathLike | BinaryIO
+
+
+def opener(data: Source) -> Callable[[], BinaryIO]:
+    """A function that opens the upload again from its start: bytes, a path, or a seekable binary file."""
+    if isinstance(data, (bytes, bytearray)):
+        return lambda: io.BytesIO(data)
+    if isinstance(data, (str, os.PathLike)):
+        return lambda: open(data, "rb")  # noqa: SIM115 - closed by the reader
+
+    def reopen() -> BinaryIO:
+        data.seek(0)
+        return _Unclosed(data)
+
+    return reopen
+
+
+class _Unclosed(io.BufferedIOBase):
+    """A view of a caller's file object that a reader may "close" without closing the file."""
+
+    def __init__(self, raw: BinaryIO):
+        self.raw = raw
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def read(self, size: int | None = -1) -> bytes:
+        return self.raw.read(size)
+
+    def read1(self, size: int = -1) -> bytes:
+        return self.raw.read(size)
+
+    def readinto(self, buffer) -> int:
+        data = self.raw.read(len(buffer))
+        buffer[:len(data)] = data
+        return len(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self.raw.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self.raw.tell()
+
+
+def read_file(filename: str, data: Source, kind: str | None = None, max_rows: int | None = None) -> list[Sheet]:
+    """Open a CSV or XLSX upload as sheets; the kind of each comes from its headers (or ``kind``).
+
+    ``data`` is the file's bytes, its path, or a seekable binary file. Only the
+    headers are parsed here, and the rows counted (a file over ``max_rows`` data
+    rows, a field over the limits, a broken encoding are refused now, before any
+    row is checked); the rows themselves are streamed by ``Sheet.rows``.
+    """
+    open_ = opener(data)
+    with open_() as stream:
+        magic = stream.read(4)
+    if magic == XLSX_MAGIC:
+        sheets = read_xlsx(open_, kind)
+    elif filename.lower().endswith(".xlsx"):
         raise FileError(str(_l("Файл назван .xlsx, но не является книгой Excel.")))
-    return [read_csv(filename, data, kind)]
+    else:
+        sheets = [read_csv(filename, open_, kind)]
+    total = sum(s.count for s in sheets)
+    if max_rows is not None and total > max_rows:
+        raise FileError(str(_l("В файле больше %(n)s строк: разделите его на части.", n=max_rows)))
+    return sheets
 
 
-def decode(data: bytes) -> str:
-    if b"\0" in data[:4096]:
+def text_stream(open_: Callable[[], BinaryIO]) -> io.TextIOWrapper:
+    """The file as text: UTF-8 (with or without BOM) or Windows-1251, told from its first megabyte."""
+    stream = open_()
+    head = stream.read(CHUNK_BYTES)
+    stream.seek(0)
+    if b"\0" in head[:4096]:
+        stream.close()
         raise FileError(str(_l("Файл не похож на CSV: загрузите CSV или XLSX.")))
-    for encoding in ("utf-8-sig", "cp1251"):
+    try:
+        codecs.getincrementaldecoder("utf-8-sig")().decode(head, final=False)
+        encoding = "utf-8-sig"
+    except UnicodeDecodeError:
+        encoding = "cp1251"
+    return io.TextIOWrapper(stream, encoding=encoding, newline="")
+
+
+def csv_records(open_: Callable[[], BinaryIO], delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Numbered records of a CSV (the header is record 1); a broken file raises ``FileError``."""
+    number = 1
+    with text_stream(open_) as text:
         try:
-            return data.decode(encoding)
+            for number, record in enumerate(csv.reader(text, delimiter=delimiter), start=1):
+                yield number, record
+        except csv.Error:
+            raise FileError(str(_l("Строка %(n)s: поле длиннее 128 КБ или незакрытые кавычки — это не таблица "
+                                   "реестра.", n=number + 1))) from None
         except UnicodeDecodeError:
-            continue
-    raise FileError(str(_l("Не удалось прочитать кодировку файла: сохраните его в UTF-8.")))
+            raise FileError(str(_l("Не удалось прочитать кодировку файла: сохраните его в UTF-8."))) from None
 
 
-def read_csv(filename: str, data: bytes, kind: str | None = None) -> Sheet:
-    text = decode(data)
-    first = text.split("\n", 1)[0]
+def read_csv(filename: str, open_: Callable[[], BinaryIO], kind: str | None = None) -> Sheet:
+    with text_stream(open_) as text:
+        try:
+            first = text.readline()
+        except UnicodeDecodeError:
+            raise FileError(str(_l("Не удалось прочитать кодировку файла: сохраните его в UTF-8."))) from None
     delimiter = max((";", ",", "\t"), key=first.count)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    header = next(reader, None)
+    records = csv_records(open_, delimiter)
+    header = next(records, (1, None))[1]
     if not header:
         raise FileError(str(_l("Файл пуст.")))
-    return make_sheet(filename, header, ((n, row) for n, row in enumerate(reader, start=2)), kind)
+    count = sum(1 for _ in records)  # a pass at C speed: the limits and a broken file are found before any row
+
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        body = csv_records(open_, delimiter)
+        next(body, None)
+        yield from body
+
+    return make_sheet(filename, header, rows, kind, count)
 
 
-def make_sheet(name: str, header: list[Any], rows: Iterator[tuple[int, list[Any]]], kind: str | None) -> Sheet:
+def make_sheet(name: str, header: list[Any], rows: Callable[[], Iterator[tuple[int, list[Any]]]],
+               kind: str | None, count: int) -> Sheet:
+    while header and header[-1] in (None, ""):
+        header = header[:-1]
+    if len(header) > MAX_COLUMNS:
+        raise FileError(str(_l("В таблице «%(name)s» больше %(n)s столбцов: это не таблица реестра.",
+                               name=name, n=MAX_COLUMNS)))
     keys = [header_key(h) for h in header]
     found = kind or detect_kind(keys)
     if found is None:
@@ -145,42 +267,84 @@ def make_sheet(name: str, header: list[Any], rows: Iterator[tuple[int, list[Any]
     if unknown:
         raise FileError(str(_l("В таблице «%(name)s» есть столбцы, которых нет в шаблоне: %(cols)s.",
                                name=name, cols=", ".join(unknown))))
-    sheet = Sheet(name, found, keys)
-    for number, values in rows:
-        if not any(v not in (None, "") and str(v).strip() for v in values):
-            continue
-        sheet.rows.append((number, {k: v for k, v in zip(keys, values, strict=False) if k}))
-    return sheet
+    return Sheet(name, found, keys, count, rows)
 
 
-def read_xlsx(data: bytes, kind: str | None = None) -> list[Sheet]:
+def xlsx_row_count(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: list[int]) -> int:
+    """Rows (``<row>`` elements) of one archive member, counted on the decompressed stream in fixed memory.
+
+    ``budget`` holds the bytes the whole archive may still unpack; the real
+    decompressed size is counted, not the size the archive claims.
+    """
+    count, tail = 0, b""
+    with archive.open(member) as stream:
+        while chunk := stream.read(CHUNK_BYTES):
+            budget[0] -= len(chunk)
+            if budget[0] < 0:
+                raise FileError(str(_l("Файл XLSX слишком велик в распакованном виде.")))
+            data = tail + chunk
+            count += len(ROW_TAG.findall(data))
+            tail = data[-32:]
+            count -= len(ROW_TAG.findall(tail))
+    return count
+
+
+def read_xlsx(open_: Callable[[], BinaryIO], kind: str | None = None) -> list[Sheet]:
     import openpyxl
 
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except zipfile.BadZipFile:
-        raise FileError(str(_l("Файл XLSX повреждён."))) from None
-    if len(members) > XLSX_MAX_MEMBERS or sum(i.file_size for i in members) > XLSX_MAX_UNPACKED:
-        raise FileError(str(_l("Файл XLSX слишком велик в распакованном виде.")))
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:
-        raise FileError(str(_l("Файл XLSX не удалось прочитать."))) from None
+    with open_() as stream:
+        try:
+            archive = zipfile.ZipFile(stream)
+            members = archive.infolist()
+        except zipfile.BadZipFile:
+            raise FileError(str(_l("Файл XLSX повреждён."))) from None
+        if len(members) > XLSX_MAX_MEMBERS or sum(i.file_size for i in members) > XLSX_MAX_UNPACKED:
+            raise FileError(str(_l("Файл XLSX слишком велик в распакованном виде.")))
+        budget = [XLSX_MAX_UNPACKED]
+        try:
+            counts = {i.filename: xlsx_row_count(archive, i, budget) for i in members if not i.is_dir()}
+        except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
+            raise FileError(str(_l("Файл XLSX повреждён."))) from None
+
+    def book_of():
+        try:
+            return openpyxl.load_workbook(open_(), read_only=True, data_only=True)
+        except Exception:
+            raise FileError(str(_l("Файл XLSX не удалось прочитать."))) from None
+
+    book = book_of()
     sheets = []
     try:
-        for ws in book.worksheets:
-            rows = ws.iter_rows(values_only=True)
-            header = next(rows, None)
+        for index, ws in enumerate(book.worksheets):
+            header = next(ws.iter_rows(values_only=True, max_row=1, max_col=MAX_COLUMNS + 1), None)
             if not header or not any(header):
                 continue
-            sheets.append(make_sheet(ws.title, list(header), ((n, list(r)) for n, r in enumerate(rows, start=2)),
-                                     kind))
+            count = counts.get(str(getattr(ws, "_worksheet_path", "")).lstrip("/"), 0) - 1
+            sheets.append(make_sheet(ws.title, list(header), xlsx_rows(book_of, index), kind, max(count, 0)))
     finally:
         book.close()
     if not sheets:
         raise FileError(str(_l("Файл пуст.")))
     return sheets
+
+
+def xlsx_rows(book_of: Callable[[], Any], index: int) -> Callable[[], Iterator[tuple[int, list[Any]]]]:
+    def rows() -> Iterator[tuple[int, list[Any]]]:
+        book = book_of()
+        try:
+            ws = book.worksheets[index]
+            ws.reset_dimensions()  # the <dimension> a file declares may lie; read the rows that are there
+            for number, values in enumerate(ws.iter_rows(values_only=True, min_row=2, max_col=MAX_COLUMNS),
+                                            start=2):
+                for value in values:
+                    if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                        raise FileError(str(_l("Лист «%(name)s», строка %(n)s: ячейка длиннее %(max)s знаков — это "
+                                               "не таблица реестра.", name=ws.title, n=number, max=MAX_CELL_CHARS)))
+                yield number, list(values)
+        finally:
+            book.close()
+
+    return rows
 
 
 def write_csv(kind: str, rows: Iterable[dict[str, Any]]) -> bytes:

@@ -566,19 +566,40 @@ def import_page():
         if upload is None or not upload.filename:
             file_error = _("Выберите файл CSV или XLSX.")
         else:
+            limit = settings("registries").get("import_max_rows", 100_000)
             try:
-                sheets = read_file(upload.filename, upload.read())
-                limit = settings("registries").get("import_max_rows", 100_000)
-                if sum(len(s.rows) for s in sheets) > limit:
-                    raise FileError(_("В файле больше %(n)s строк: разделите его на части.", n=limit))
-                report = Importer(school, valid_only=request.form.get("valid_only") == "1",
-                                  recorded_by=actor.id).run(sheets)
+                sheets = read_file(upload.filename, upload.stream, max_rows=limit)
+                report = Importer(school, valid_only=request.form.get("valid_only") == "1", recorded_by=actor.id,
+                                  max_rows=limit).run(sheets)
             except FileError as exc:
                 file_error = str(exc)
-        status = 422 if file_error or (report and not report.applied) else 200
-        return render_template("registries/import.html", report=report, file_error=file_error, kinds=KINDS,
-                               school=school), status
+            else:
+                file_error = report.file_error or None
+        return import_answer(school, report, file_error)
     return render_template("registries/import.html", report=None, file_error=None, kinds=KINDS, school=school)
+
+
+def import_answer(school: m.School, report: Any, file_error: str | None):
+    status = 422 if file_error or (report and not report.applied) else 200
+    return render_template("registries/import.html", report=report, file_error=file_error, kinds=KINDS,
+                           school=school), status
+
+
+@bp.route("/import/<int:batch_id>", methods=["POST"])
+@roles_required(*ADMIN)
+def import_confirm(batch_id: int):
+    """The explicit second step: the admin has seen the identity changes and new classes, and confirms (or not)."""
+    actor = current_actor()
+    school = my_school()
+    require(actor, "registry.write", school, object_type="school", object_id=school.id)
+    if batch_id >= 2**63:
+        abort(404)
+    if request.form.get("action") != "confirm":
+        Importer.cancel(school, batch_id, actor.id)
+        flash(_("Загрузка отменена: ничего не записано."), "success")
+        return redirect(url_for("registries.import_page"))
+    report = Importer.confirm(school, batch_id, actor.id)
+    return import_answer(school, report, report.file_error or None)
 
 
 @bp.route("/template/<any(students, parents, links, all):kind>.<any(csv, xlsx):fmt>")

@@ -29,6 +29,17 @@ def students_csv(n, bad_last=False):
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
+@pytest.fixture(autouse=True)
+def classes(app, world):
+    """The classes the files below name exist in the school (a class a file names is never made silently)."""
+    from plugins.registries.importer import academic_year
+
+    with app.app_context():
+        for grade in range(1, 12):
+            for letter in "АБ":
+                m.SchoolClass.create(school=world.school, year=academic_year(), grade=grade, letter=letter)
+
+
 def upload(client, data, name="file.csv", valid_only=False):
     form = {"file": (io.BytesIO(data), name)}
     if valid_only:
