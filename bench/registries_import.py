@@ -119,8 +119,8 @@ def run_importer(paths: dict[str, Path], db_path: Path) -> dict:
         school = m.School.create(municipality=municipality, code="0101", name="Школа", short_name="Школа")
         before = rss_mib()
         start, cpu = time.perf_counter(), time.process_time()
-        sheets = [s for p in paths.values() for s in read_file(p.name, p.read_bytes())]
-        report = Importer(school).run(sheets)
+        sheets = [s for p in paths.values() for s in read_file(p.name, p)]  # streamed from the file
+        report = Importer(school, confirm_classes=True).run(sheets)
         elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
         assert report.applied and not report.errors, report.errors[:5]
         return {"seconds": elapsed, "cpu": cpu, "created": report.created, "rss_before_mib": before,

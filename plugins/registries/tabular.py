@@ -6,7 +6,6 @@ import codecs
 import csv
 import io
 import os
-import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -70,7 +69,7 @@ class FileError(ValueError):
 # Limits checked while a file is streamed, before anything is parsed into rows or written.
 MAX_COLUMNS = 50
 MAX_CELL_CHARS = 10_000  # XLSX cells; a CSV field is limited by the csv module (128 KiB)
-ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?row[\s>/]")
+ROW_TAGS = (b"<row ", b"<row>", b":row ", b":row>")  # a worksheet's rows, with or without a namespace prefix
 CHUNK_BYTES = 1 << 20
 
 
@@ -187,7 +186,7 @@ def read_file(filename: str, data: Source, kind: str | None = None, max_rows: in
     with open_() as stream:
         magic = stream.read(4)
     if magic == XLSX_MAGIC:
-        sheets = read_xlsx(open_, kind)
+        sheets = read_xlsx(open_, kind, None if max_rows is None else max_rows + 1)
     elif filename.lower().endswith(".xlsx"):
         raise FileError(str(_l("Файл назван .xlsx, но не является книгой Excel.")))
     else:
@@ -270,11 +269,12 @@ def make_sheet(name: str, header: list[Any], rows: Callable[[], Iterator[tuple[i
     return Sheet(name, found, keys, count, rows)
 
 
-def xlsx_row_count(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: list[int]) -> int:
+def xlsx_row_count(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: list[int], limit: int | None) -> int:
     """Rows (``<row>`` elements) of one archive member, counted on the decompressed stream in fixed memory.
 
-    ``budget`` holds the bytes the whole archive may still unpack; the real
-    decompressed size is counted, not the size the archive claims.
+    ``budget`` holds the bytes the whole archive may still unpack: the real
+    decompressed size is counted, not the size the archive claims. Counting
+    stops as soon as it passes ``limit``.
     """
     count, tail = 0, b""
     with archive.open(member) as stream:
@@ -283,13 +283,14 @@ def xlsx_row_count(archive: zipfile.ZipFile, member: zipfile.ZipInfo, budget: li
             if budget[0] < 0:
                 raise FileError(str(_l("Файл XLSX слишком велик в распакованном виде.")))
             data = tail + chunk
-            count += len(ROW_TAG.findall(data))
-            tail = data[-32:]
-            count -= len(ROW_TAG.findall(tail))
+            count += sum(data.count(tag) - tail.count(tag) for tag in ROW_TAGS)
+            tail = data[-8:]
+            if limit is not None and count > limit:
+                break
     return count
 
 
-def read_xlsx(open_: Callable[[], BinaryIO], kind: str | None = None) -> list[Sheet]:
+def read_xlsx(open_: Callable[[], BinaryIO], kind: str | None = None, max_rows: int | None = None) -> list[Sheet]:
     import openpyxl
 
     with open_() as stream:
@@ -302,9 +303,11 @@ def read_xlsx(open_: Callable[[], BinaryIO], kind: str | None = None) -> list[Sh
             raise FileError(str(_l("Файл XLSX слишком велик в распакованном виде.")))
         budget = [XLSX_MAX_UNPACKED]
         try:
-            counts = {i.filename: xlsx_row_count(archive, i, budget) for i in members if not i.is_dir()}
+            counts = {i.filename: xlsx_row_count(archive, i, budget, max_rows) for i in members if not i.is_dir()}
         except (zipfile.BadZipFile, zlib.error, OSError, EOFError):
             raise FileError(str(_l("Файл XLSX повреждён."))) from None
+    if max_rows is not None and sum(counts.values()) > max_rows:  # refused before openpyxl reads a byte of it
+        raise FileError(str(_l("В файле больше %(n)s строк: разделите его на части.", n=max_rows - 1)))
 
     def book_of():
         try:
