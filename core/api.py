@@ -48,6 +48,7 @@ from core.types import (
     Actor,
     AnonymousActor,
     AuditVocabulary,
+    Change,
     Decision,
     Demo,
     DemoLogin,
@@ -72,6 +73,7 @@ __all__ = [
     "AuditRecord",
     "AuditVocabulary",
     "BaseModel",
+    "Change",
     "ConfigError",
     "Decision",
     "Demo",
@@ -93,6 +95,7 @@ __all__ = [
     "Workbook",
     "_",
     "allow",
+    "announce_change",
     "audit",
     "audit_details",
     "audit_from",
@@ -178,3 +181,8 @@ def relations(actor: Any) -> list[Relation]:
         cache[key] = [r for group in pm.hook.actor_relations(actor=actor) for r in (group or [])]
     return cache[key]
 
+
+
+def announce_change(change: Change) -> None:
+    """Tell every plugin about ``change`` (``change_recorded``), inside the caller's transaction."""
+    current_app.extensions["eschool"].pm.hook.change_recorded(change=change)

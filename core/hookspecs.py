@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from core.types import (
         Actor,
         AuditVocabulary,
+        Change,
         Decision,
         Demo,
         Identity,
@@ -433,4 +434,29 @@ def audit_about(object_type: str, object_id: str) -> Any:
     belong to the object; ``None`` means nothing of this plugin's belongs to it.
 
     Combined: OR of every plugin's condition and the core's own (records about the object itself).
+    """
+
+
+# --- events ---------------------------------------------------------------
+
+
+@hookspec
+def change_recorded(change: Change) -> None:
+    """Hear about a change to a record about a person, inside the transaction that writes it.
+
+    Called by: the plugin that keeps the record, through ``core.api.announce_change``,
+    right after it wrote the change and before its transaction commits (the gradebook:
+    for every mark, attendance, lesson text and period grade change it keeps in its
+    history).
+
+    Arguments: ``change`` — a ``core.api.Change``: source plugin, kind, field, object
+    id, old and new value as text, entry time, who made it, the person it is about
+    and the source's context ids.
+
+    Returns: nothing (``None``). An implementation writes what it needs (an outbox
+    row) in the caller's transaction, so the change and its consequences commit or
+    roll back together; it does no network work here.
+
+    Combined: every implementation is called; an exception propagates to the writer
+    and rolls its transaction back, so a change is never kept without its events.
     """

@@ -139,6 +139,30 @@ class AuditVocabulary:
 
 
 @dataclass(frozen=True)
+class Change:
+    """A change to a record about a person that people may be told about (see ``change_recorded``).
+
+    ``source`` is the plugin that keeps the record (``"gradebook"``); ``kind`` and
+    ``field`` name what changed (``"mark"``/``"value"``); ``old`` and ``new`` are the
+    values as text (``""`` = none); ``at`` is the entry time (naive UTC), never a
+    lesson date; ``by`` the user who made it; ``person_id`` the person the record is
+    about (a student id for the gradebook), or ``None`` for a record about a group;
+    ``context`` holds the source's own references (lesson, assignment ids).
+    """
+
+    source: str
+    kind: str
+    field: str
+    object_id: int
+    old: str
+    new: str
+    at: dt.datetime
+    by: int | None = None
+    person_id: int | None = None
+    context: dict[str, Any] = field(default_factory=dict, compare=False)
+
+
+@dataclass(frozen=True)
 class Migration:
     """One schema change of a plugin; ``apply(database)`` runs inside a transaction."""
 

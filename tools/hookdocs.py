@@ -22,6 +22,7 @@ GROUPS = [
     ("Registries", ["actor_relations"]),
     ("Data-access policy", ["permission", "policy_scope"]),
     ("Audit", ["audit_vocabulary", "audit_names", "audit_about"]),
+    ("Events", ["change_recorded"]),
 ]
 
 INTRO = """# Plugin hook reference

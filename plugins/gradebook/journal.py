@@ -15,7 +15,7 @@ from typing import Any
 import peewee
 from marshmallow import ValidationError
 
-from core.api import Param, _, core_settings, database, prepared, settings, utcnow
+from core.api import Change, Param, _, announce_change, core_settings, database, prepared, settings, utcnow
 from plugins.gradebook.models import (
     MARK_VALUES,
     NOT_ASSESSED,
@@ -177,11 +177,14 @@ def _insert_change():
 
 def _log(kind: str, obj_id: int, field: str, old: Any, new: Any, by: int | None, *, lesson_id=None,
          student_id=None, assignment_id=None, at: dt.datetime | None = None) -> None:
+    old, new, at = "" if old is None else str(old), "" if new is None else str(new), at or utcnow()
     _insert_change.cursor(
-        kind=kind, object_id=obj_id, field=field, old_value="" if old is None else str(old),
-        new_value="" if new is None else str(new), changed_by=by, changed_at=at or utcnow(),
+        kind=kind, object_id=obj_id, field=field, old_value=old, new_value=new, changed_by=by, changed_at=at,
         lesson_id=lesson_id, student_id=student_id, assignment_id=assignment_id,
     )
+    # Every kept change is announced in the same transaction (notifications write their outbox there).
+    announce_change(Change("gradebook", kind, field, obj_id, old, new, at, by, student_id,
+                           {"lesson_id": lesson_id, "assignment_id": assignment_id}))
 
 
 def _timezone() -> str:

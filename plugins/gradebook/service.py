@@ -11,9 +11,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from core.api import settings
+from core.api import _, settings
 from plugins.gradebook import journal, queries
-from plugins.gradebook.models import AcademicYear, Attendance, AttendanceCode, Lesson
+from plugins.gradebook.models import (
+    AcademicYear,
+    Attendance,
+    AttendanceCode,
+    Lesson,
+    Mark,
+    PeriodGrade,
+    Subject,
+    TeachingAssignment,
+    WorkType,
+)
 
 
 @dataclass(frozen=True)
@@ -27,8 +37,31 @@ class StudentLesson:
     attendance: str
 
 
+@dataclass(frozen=True)
+class ChangeDetails:
+    """What a person is told about one journal change (``change_recorded``): no other child's data.
+
+    ``subject`` — the subject's name; ``lesson_date`` — the lesson's date (None for a
+    period grade); ``work_type`` — a mark's work type; ``period`` — a period grade's
+    period name («Год» for the year grade); ``is_absence`` — an attendance code that
+    means absence, with its ``code_name``; ``due_on`` — homework's due date (the
+    subject's next lesson); ``student_ids`` — for homework, the students of the class
+    or group it was set for (a mark's student is the change's own ``person_id``).
+    """
+
+    subject: str = ""
+    lesson_date: dt.date | None = None
+    work_type: str = ""
+    period: str = ""
+    is_absence: bool = False
+    code_name: str = ""
+    due_on: dt.date | None = None
+    student_ids: tuple[int, ...] = ()
+
+
 class GradebookService:
-    """Lessons, attendance and progress of one student, for plugins such as absence notes and the portal."""
+    """Lessons, attendance and progress of one student, for plugins such as absence notes and the portal;
+    details of journal changes (for notifications)."""
 
     def progress(self, student: Any, today: dt.date, period_id: int | None = None) -> queries.Progress | None:
         """What the family's ``/progress`` page shows for ``student``: the period asked for (one of the
@@ -44,7 +77,51 @@ class GradebookService:
 
     def periods(self, student: Any) -> list[Any]:
         """The student's periods over every year their record can be read in, oldest first."""
-        return [p for _, periods in reversed(queries.periods_for_student(student)) for p in periods]
+        return [p for _year, periods in reversed(queries.periods_for_student(student)) for p in periods]
+
+    def describe_changes(self, changes: list[tuple[str, int, str, dict[str, Any]]]) -> list[ChangeDetails]:
+        """Details of journal changes given as ``(kind, object_id, new, context)``, in the same order.
+
+        ``kind``, ``new`` and ``context`` are those of the announced ``core.api.Change``. A few
+        batched queries for the whole list; a record deleted since keeps what its
+        lesson and assignment still say.
+        """
+        lesson_ids = {c.get("lesson_id") for *_, c in changes} - {None}
+        lessons = {x.id: x for x in Lesson.select().where(Lesson.id.in_(list(lesson_ids) or [0]))}
+        assignment_ids = {c.get("assignment_id") for *_, c in changes} - {None}
+        assignments = {a.id: a for a in TeachingAssignment.select(TeachingAssignment, Subject).join(Subject)
+                       .where(TeachingAssignment.id.in_(list(assignment_ids) or [0]))}
+        mark_ids = [i for kind, i, *_ in changes if kind == "mark"]
+        work_types = {m.id: m.work_type.name for m in Mark.select(Mark.id, WorkType.name).join(WorkType)
+                      .where(Mark.id.in_(mark_ids or [0]))}
+        grade_ids = [i for kind, i, *_ in changes if kind == "grade"]
+        periods = {g.id: (g.period.name if g.period_id else _("Год"))
+                   for g in PeriodGrade.select().where(PeriodGrade.id.in_(grade_ids or [0]))}
+        schools = {a.school_id for a in assignments.values()}
+        codes = {(c.school_id, c.code): c for c in AttendanceCode.select()
+                 .where(AttendanceCode.school_id.in_(list(schools) or [0]))}
+        out = []
+        for kind, object_id, new, context in changes:
+            assignment = assignments.get(context.get("assignment_id"))
+            lesson = lessons.get(context.get("lesson_id"))
+            details = {"subject": assignment.subject.name if assignment else "",
+                       "lesson_date": lesson.date if lesson else None}
+            if kind == "mark":
+                details["work_type"] = work_types.get(object_id, "")
+            elif kind == "grade":
+                details["period"] = periods.get(object_id, "")
+            elif kind == "attendance" and assignment is not None:
+                code = codes.get((assignment.school_id, new))
+                details["is_absence"] = bool(code and code.is_absence)
+                details["code_name"] = code.name if code else ""
+            elif kind == "lesson" and lesson is not None and assignment is not None:
+                following = (Lesson.select(Lesson.date).where((Lesson.assignment == assignment.id)
+                                                              & (Lesson.date > lesson.date))
+                             .order_by(Lesson.date).first())
+                details["due_on"] = following.date if following else None
+                details["student_ids"] = tuple(s.id for s in queries.students_of_assignment(assignment))
+            out.append(ChangeDetails(**details))
+        return out
 
     def attendance_codes(self, school_id: int) -> dict[str, dict[str, Any]]:
         """The school's attendance codes: code → {"name", "is_absence", "is_excused"}."""
