@@ -33,6 +33,7 @@ from core.auth import (
     roles_required,
     rotate_session,
     safe_next,
+    signed_link,
     unblock_user,
 )
 from core.auth import resolve as resolve_login
@@ -139,6 +140,7 @@ __all__ = [
     "scope",
     "service",
     "settings",
+    "signed_link",
     "unblock_user",
     "unquote_cell",
     "utcnow",

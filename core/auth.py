@@ -39,6 +39,7 @@ from core.prepared import Param, prepared
 from core.types import Actor, AnonymousActor, Identity, LoginRefused
 
 ACCESS_ATTR = "_eschool_access"
+SIGNED_ATTR = "_eschool_signed_link"
 LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)
 
 
@@ -48,6 +49,16 @@ LAST_SEEN_RESOLUTION = dt.timedelta(minutes=1)
 def public(view: Callable) -> Callable:
     """Mark a view as open to everyone, logged in or not."""
     setattr(view, ACCESS_ATTR, "public")
+    return view
+
+
+def signed_link(view: Callable) -> Callable:
+    """Mark a public view whose POST is proven by a signed token in its URL, not by a CSRF form token.
+
+    For links that leave the site (one-click unsubscribe, RFC 8058: the mail client
+    posts without any form). The view itself must refuse a token it did not sign.
+    """
+    setattr(view, SIGNED_ATTR, True)
     return view
 
 
@@ -202,6 +213,8 @@ def _csrf_guard() -> None:
     if not current_app.config.get("WTF_CSRF_ENABLED", True):
         return
     if bearer_token() is not None and request.path.startswith("/api/"):
+        return
+    if getattr(current_app.view_functions.get(request.endpoint or ""), SIGNED_ATTR, False):
         return
     current_app.extensions["csrf"].protect()
 

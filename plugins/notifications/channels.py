@@ -15,7 +15,7 @@ import ssl
 import time
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from pathlib import Path
 from typing import Any
 
@@ -55,7 +55,8 @@ def send_email(conf: dict[str, Any], mail: Mail) -> None:
     msg["To"] = mail.to
     msg["Subject"] = mail.subject
     msg["Date"] = formatdate(localtime=False)
-    msg["Message-ID"] = make_msgid(idstring=mail.message_key, domain=conf["sender"].rsplit("@", 1)[-1])
+    # stable per delivery: a repeat after a crash carries the same id, so a mail system can drop it
+    msg["Message-ID"] = f"<{mail.message_key}@{conf['sender'].rsplit('@', 1)[-1]}>"
     msg["Auto-Submitted"] = "auto-generated"
     msg["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"

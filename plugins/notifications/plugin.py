@@ -42,13 +42,6 @@ def blueprints():
 
 
 @hookimpl
-def app_ready(app):
-    from plugins.notifications.views import exempt_from_csrf
-
-    exempt_from_csrf(app)
-
-
-@hookimpl
 def cli_commands():
     from plugins.notifications.cli import notifications_group
 
