@@ -7,6 +7,7 @@ subscription the push service dropped). Nothing here reads the database.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import json
@@ -48,8 +49,7 @@ class Mail:
     message_key: str
 
 
-def send_email(conf: dict[str, Any], mail: Mail) -> None:
-    """Send ``mail`` through the region's SMTP server, with one-click unsubscribe headers (RFC 8058)."""
+def _email_message(conf: dict[str, Any], mail: Mail) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = conf["sender"]
     msg["To"] = mail.to
@@ -61,21 +61,7 @@ def send_email(conf: dict[str, Any], mail: Mail) -> None:
     msg["List-Unsubscribe"] = f"<{mail.unsubscribe_url}>"
     msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     msg.set_content(mail.body)
-    security, timeout = conf["smtp_security"], conf["timeout_seconds"]
-    try:
-        if security == "ssl":
-            server = smtplib.SMTP_SSL(conf["smtp_host"], conf["smtp_port"], timeout=timeout,
-                                      context=ssl.create_default_context())
-        else:
-            server = smtplib.SMTP(conf["smtp_host"], conf["smtp_port"], timeout=timeout)
-        with server:
-            if security == "starttls":
-                server.starttls(context=ssl.create_default_context())
-            if conf.get("smtp_username"):
-                server.login(conf["smtp_username"], str(conf["smtp_password"] or ""))
-            server.send_message(msg)
-    except (OSError, smtplib.SMTPException) as exc:
-        raise SendFailed(f"smtp: {type(exc).__name__}: {exc}") from exc
+    return msg
 
 
 class VapidKey:
@@ -106,40 +92,90 @@ class VapidKey:
         return b64urlencode(raw)
 
 
-def send_push(conf: dict[str, Any], key: VapidKey, subscription: dict[str, Any], payload: dict[str, Any]) -> None:
-    """Encrypt ``payload`` for the subscription (aes128gcm) and post it to its push service, VAPID-signed."""
-    try:
-        webpush(subscription, json.dumps(payload, ensure_ascii=False), vapid_private_key=key.vapid,
-                vapid_claims={"sub": conf["vapid_subject"]}, timeout=conf["timeout_seconds"], ttl=24 * 3600)
-    except WebPushException as exc:
-        status = getattr(exc.response, "status_code", None)
-        if status in (404, 410):
-            raise TargetGone(f"push: subscription gone ({status})") from exc
-        raise SendFailed(f"push: {status or ''} {exc}"[:300]) from exc
-    except requests.RequestException as exc:
-        raise SendFailed(f"push: {type(exc).__name__}") from exc
-
-
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     """``sha256=<hex>``: HMAC-SHA256 over ``<timestamp>.<body>`` with the region's webhook secret."""
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return "sha256=" + mac.hexdigest()
 
 
-def send_webhook(conf: dict[str, Any], delivery_key: str, payload: dict[str, Any]) -> None:
-    """Post ``payload`` as JSON to the region's webhook, signed; any answer but 2xx is a failure."""
-    body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
-    timestamp = str(int(time.time()))
-    headers = {
-        "Content-Type": "application/json; charset=utf-8",
-        DELIVERY_HEADER: delivery_key,
-        TIMESTAMP_HEADER: timestamp,
-        SIGNATURE_HEADER: signature(str(conf["webhook_secret"]), timestamp, body),
-    }
-    try:
-        response = requests.post(conf["webhook_url"], data=body, headers=headers, timeout=conf["timeout_seconds"],
-                                 allow_redirects=False)
-    except requests.RequestException as exc:
-        raise SendFailed(f"webhook: {type(exc).__name__}") from exc
-    if not 200 <= response.status_code < 300:
-        raise SendFailed(f"webhook: HTTP {response.status_code}")
+class Outgoing:
+    """One sender's open connections: an SMTP session kept across messages and an HTTP session.
+
+    Not shared between threads: the worker gives each of its sending threads its own.
+    """
+
+    def __init__(self, conf: dict[str, Any], vapid: VapidKey | None):
+        self.conf = conf
+        self.vapid = vapid
+        self.smtp: smtplib.SMTP | None = None
+        self.http = requests.Session()
+
+    def _smtp(self) -> smtplib.SMTP:
+        if self.smtp is None:
+            c = self.conf
+            if c["smtp_security"] == "ssl":
+                server = smtplib.SMTP_SSL(c["smtp_host"], c["smtp_port"], timeout=c["timeout_seconds"],
+                                          context=ssl.create_default_context())
+            else:
+                server = smtplib.SMTP(c["smtp_host"], c["smtp_port"], timeout=c["timeout_seconds"])
+            if c["smtp_security"] == "starttls":
+                server.starttls(context=ssl.create_default_context())
+            if c.get("smtp_username"):
+                server.login(c["smtp_username"], str(c["smtp_password"] or ""))
+            self.smtp = server
+        return self.smtp
+
+    def email(self, mail: Mail) -> None:
+        """Send ``mail`` through the region's SMTP server, with one-click unsubscribe headers (RFC 8058)."""
+        try:
+            self._smtp().send_message(_email_message(self.conf, mail))
+        except (OSError, smtplib.SMTPException) as exc:
+            self._drop_smtp()
+            raise SendFailed(f"smtp: {type(exc).__name__}: {exc}"[:300]) from exc
+
+    def push(self, subscription: dict[str, Any], payload: dict[str, Any]) -> None:
+        """Encrypt ``payload`` for the subscription (aes128gcm), post it to its push service, VAPID-signed."""
+        try:
+            webpush(subscription, json.dumps(payload, ensure_ascii=False), vapid_private_key=self.vapid.vapid,
+                    vapid_claims={"sub": self.conf["vapid_subject"]}, timeout=self.conf["timeout_seconds"],
+                    ttl=24 * 3600, requests_session=self.http)
+        except WebPushException as exc:
+            status = getattr(exc.response, "status_code", None)
+            if status in (404, 410):
+                raise TargetGone(f"push: subscription gone ({status})") from exc
+            raise SendFailed(f"push: {status or ''} {exc}"[:300]) from exc
+        except requests.RequestException as exc:
+            raise SendFailed(f"push: {type(exc).__name__}") from exc
+
+    def webhook(self, delivery_key: str, payload: dict[str, Any]) -> None:
+        """Post ``payload`` as JSON to the region's webhook, signed; any answer but 2xx is a failure."""
+        c = self.conf
+        body = json.dumps(payload, ensure_ascii=False, sort_keys=True).encode()
+        timestamp = str(int(time.time()))
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            DELIVERY_HEADER: delivery_key,
+            TIMESTAMP_HEADER: timestamp,
+            SIGNATURE_HEADER: signature(str(c["webhook_secret"]), timestamp, body),
+        }
+        try:
+            response = self.http.post(c["webhook_url"], data=body, headers=headers, timeout=c["timeout_seconds"],
+                                      allow_redirects=False)
+        except requests.RequestException as exc:
+            raise SendFailed(f"webhook: {type(exc).__name__}") from exc
+        if not 200 <= response.status_code < 300:
+            raise SendFailed(f"webhook: HTTP {response.status_code}")
+
+    def _drop_smtp(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.close()
+            finally:
+                self.smtp = None
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            with contextlib.suppress(OSError, smtplib.SMTPException):  # the messages are already accepted
+                self.smtp.quit()
+            self._drop_smtp()
+        self.http.close()

@@ -19,7 +19,8 @@ class Settings(Schema):
     by reference; without it a key is made on first use in the instance folder)
     and ``vapid_subject``. Webhooks: the region's own bot or app at ``webhook_url``,
     each request signed with ``webhook_secret``. Failed sends are retried
-    ``max_attempts`` times, waiting ``retry_seconds`` × 2^(attempt−1).
+    ``max_attempts`` times, waiting ``retry_seconds`` × 2^(attempt−1). A worker sends
+    through ``send_threads`` connections at once.
     """
 
     class Meta:
@@ -42,6 +43,7 @@ class Settings(Schema):
     retry_seconds = fields.Integer(load_default=60, validate=validate.Range(min=1, max=3600))
     lease_seconds = fields.Integer(load_default=300, validate=validate.Range(min=10, max=3600))
     batch_size = fields.Integer(load_default=200, validate=validate.Range(min=1, max=5000))
+    send_threads = fields.Integer(load_default=8, validate=validate.Range(min=1, max=64))
     poll_seconds = fields.Float(load_default=5.0, validate=validate.Range(min=0.1, max=600))
     adult_student_age = fields.Integer(load_default=18, validate=validate.Range(min=14, max=18))
 

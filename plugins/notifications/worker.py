@@ -16,13 +16,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import secrets
+import threading
 from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask import current_app
 
-from core.api import Actor, User, audit, audit_many, database, scope, service, settings
+from core.api import Actor, User, audit_many, database, scope, service, settings, utcnow
 from plugins.notifications import channels, links, messages, outbox
 from plugins.notifications.models import Delivery, NotificationEvent, Preference, PushSubscription
 from plugins.notifications.timing import in_quiet_hours, last_digest_moment, quiet_ends
@@ -130,6 +132,15 @@ def allowed_students(user: User, student_ids: set[int]) -> set[int]:
         Student.id.in_(list(student_ids)) & scope(actor, "progress.read", Student))}
 
 
+@dataclass
+class Message:
+    """One message ready to go (built with the app's context; sent from any thread) and the rows it carries."""
+
+    rows: list[Delivery]
+    channel: str
+    args: tuple
+
+
 def deliver(batch: list[Delivery], now: dt.datetime, result: Pass) -> None:
     """Send a leased batch: one message per instant row, one per digest group; record every outcome."""
     events = {e.id: e for e in NotificationEvent.select().where(
@@ -144,6 +155,7 @@ def deliver(batch: list[Delivery], now: dt.datetime, result: Pass) -> None:
         Student.id.in_(list({d.student_id for d in batch})))}
     subs = {str(s.id): s for s in PushSubscription.select().where(PushSubscription.user_id.in_(list(by_user)))}
     outcomes: list[tuple[list[Delivery], str, str]] = []  # (rows, status, error)
+    ready: list[Message] = []
     for user_id, rows in by_user.items():
         pref, user = prefs.get(user_id), users.get(user_id)
         readable = allowed_students(user, {d.student_id for d in rows})
@@ -161,15 +173,43 @@ def deliver(batch: list[Delivery], now: dt.datetime, result: Pass) -> None:
             lines = [messages.Line(d.id, d.student_id, names.get(d.student_id, ""), events[d.event_id].kind,
                                    messages.describe(events[d.event_id]), events[d.event_id].entered_at)
                      for d in group]
-            try:
-                _send(channel, target, user, pref, subs, group, lines)
-            except channels.TargetGone as exc:
-                outcomes.append((group, "gone", str(exc)))
-            except channels.SendFailed as exc:
-                outcomes.append((group, "retry", str(exc)))
-            else:
-                outcomes.append((group, "sent", ""))
-    _record(outcomes, now, result, {uid: p for uid, p in prefs.items()})
+            ready.append(_compose(channel, target, user, pref, subs, group, lines))
+    outcomes += _send_all(ready)
+    _record(outcomes, now, result, prefs)
+
+
+def _send_all(ready: list[Message]) -> list[tuple[list[Delivery], str, str]]:
+    """Send the messages through ``send_threads`` connections at once; each thread keeps its own."""
+    if not ready:
+        return []
+    c = conf()
+    key = vapid_key() if any(m.channel == "push" for m in ready) else None
+    local = threading.local()
+    opened: list[channels.Outgoing] = []
+    lock = threading.Lock()
+
+    def outgoing() -> channels.Outgoing:
+        if not hasattr(local, "out"):
+            local.out = channels.Outgoing(c, key)
+            with lock:
+                opened.append(local.out)
+        return local.out
+
+    def send(message: Message) -> tuple[list[Delivery], str, str]:
+        try:
+            getattr(outgoing(), message.channel)(*message.args)
+        except channels.TargetGone as exc:
+            return message.rows, "gone", str(exc)
+        except channels.SendFailed as exc:
+            return message.rows, "retry", str(exc)
+        return message.rows, "sent", ""
+
+    try:
+        with ThreadPoolExecutor(max_workers=min(c["send_threads"], len(ready))) as pool:
+            return list(pool.map(send, ready))
+    finally:
+        for out in opened:
+            out.close()
 
 
 def _stop_reason(d: Delivery, pref: Preference | None, readable: set[int], subs: dict[str, Any]) -> str:
@@ -184,78 +224,83 @@ def _stop_reason(d: Delivery, pref: Preference | None, readable: set[int], subs:
     return ""
 
 
-def _send(channel: str, target: str, user: User, pref: Preference, subs: dict[str, Any], group: list[Delivery],
-          lines: list[messages.Line]) -> None:
-    c = conf()
+def _compose(channel: str, target: str, user: User, pref: Preference, subs: dict[str, Any], group: list[Delivery],
+             lines: list[messages.Line]) -> Message:
     digest = group[0].digest_at is not None
     key = f"{group[0].id}-{len(group)}" if digest else str(group[0].id)
     student = lines[0].student_id if len({line.student_id for line in lines}) == 1 else None
+    title = messages.subject_line(lines, digest)
     if channel == "email":
         url = links.unsubscribe_url(user.id)
         body = messages.body_text(lines, digest) + "\n\n" + messages.unsubscribe_note(url)
-        channels.send_email(c, channels.Mail(pref.email, messages.subject_line(lines, digest), body, url,
-                                             f"eschool-{key}"))
-    elif channel == "push":
+        return Message(group, "email", (channels.Mail(pref.email, title, body, url, f"eschool-{key}"),))
+    if channel == "push":
         sub = subs[target]
-        payload = {"id": key, "title": messages.subject_line(lines, digest),
-                   "body": "\n".join(line.text for line in lines)[:1500],
+        payload = {"id": key, "title": title, "body": "\n".join(line.text for line in lines)[:1500],
                    "url": f"/progress/{student}" if student else "/progress"}
-        channels.send_push(c, vapid_key(), {"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh,
-                                                                                "auth": sub.auth}}, payload)
-    elif channel == "webhook":
-        if not c.get("webhook_url"):
-            raise channels.SendFailed("webhook: the region has no webhook_url")
-        payload = {"delivery": key, "digest": digest,
-                   "recipient": {"user_id": user.id, "handle": pref.webhook_handle},
-                   "title": messages.subject_line(lines, digest),
-                   "events": [{"child": line.child, "kind": line.kind, "text": line.text,
-                               "entered_at": line.entered_at.isoformat() + "Z"} for line in lines]}
-        channels.send_webhook(c, key, payload)
+        return Message(group, "push", ({"endpoint": sub.endpoint, "keys": {"p256dh": sub.p256dh,
+                                                                           "auth": sub.auth}}, payload))
+    payload = {"delivery": key, "digest": digest, "recipient": {"user_id": user.id, "handle": pref.webhook_handle},
+               "title": title,
+               "events": [{"child": line.child, "kind": line.kind, "text": line.text,
+                           "entered_at": line.entered_at.isoformat() + "Z"} for line in lines]}
+    return Message(group, "webhook", (key, payload))
 
 
 def _record(outcomes, now: dt.datetime, result: Pass, prefs: dict[int, Preference]) -> None:
+    """Write every outcome of a batch in one short transaction: a few UPDATEs and the audit records."""
     c = conf()
+    sent_at = max(now, utcnow())  # the real moment (entry → delivery delays are measured on it)
+    by_status: dict[str, list] = defaultdict(list)
+    for rows, status, error in outcomes:
+        by_status[status].append((rows, error))
     with database.atomic():
-        for rows, status, error in outcomes:
-            ids = [d.id for d in rows]
-            first = rows[0]
-            if status == "sent":
-                Delivery.update(status="sent", sent_at=now, locked_until=None, attempts=Delivery.attempts + 1,
-                                last_error="").where(Delivery.id.in_(ids)).execute()
-                result.sent += len(rows)
-                result.messages += 1
-                audit_many([{"action": "notification.sent", "object_type": "student", "object_id": d.student_id,
-                             "details": {"delivery": d.id, "event": d.event_id, "recipient_user": d.user_id,
-                                         "channel": d.channel, "digest": d.digest_at is not None}}
-                            for d in rows], actor=None)
-            elif status in ("stopped", "gone"):
+        sent = [d for rows, _ in by_status["sent"] for d in rows]
+        if sent:
+            Delivery.update(status="sent", sent_at=sent_at, locked_until=None, attempts=Delivery.attempts + 1,
+                            last_error="").where(Delivery.id.in_([d.id for d in sent])).execute()
+            audit_many([_audit_entry("notification.sent", d, "ok", digest=d.digest_at is not None)
+                        for d in sent], actor=None)
+            result.sent += len(sent)
+            result.messages += len(by_status["sent"])
+        stopped = [(d, error) for rows, error in by_status["stopped"] + by_status["gone"] for d in rows]
+        if stopped:
+            for (rows, error) in by_status["stopped"] + by_status["gone"]:
                 Delivery.update(status="stopped", locked_until=None, last_error=error[:300]).where(
-                    Delivery.id.in_(ids)).execute()
-                if status == "gone":
-                    PushSubscription.delete().where(PushSubscription.id == int(first.target)).execute()
-                result.stopped += len(rows)
-                for d in rows:
-                    audit("notification.stopped", "student", d.student_id, actor=None, result="refused", details={
-                        "delivery": d.id, "recipient_user": d.user_id, "channel": d.channel, "reason": error})
-            elif status == "deferred":
-                pref = prefs[first.user_id]
-                Delivery.update(due_at=quiet_ends(now, pref.quiet_to), locked_until=None).where(
-                    Delivery.id.in_(ids)).execute()
-                result.deferred += len(rows)
-            else:  # retry
-                attempts = first.attempts + 1
-                if attempts >= c["max_attempts"]:
-                    Delivery.update(status="failed", attempts=attempts, locked_until=None,
-                                    last_error=error[:300]).where(Delivery.id.in_(ids)).execute()
-                    result.failed += len(rows)
-                    for d in rows:
-                        audit("notification.failed", "student", d.student_id, actor=None, result="failed", details={
-                            "delivery": d.id, "recipient_user": d.user_id, "channel": d.channel, "error": error})
-                else:
-                    wait = dt.timedelta(seconds=c["retry_seconds"] * 2 ** (attempts - 1))
-                    Delivery.update(attempts=attempts, due_at=now + wait, locked_until=None,
-                                    last_error=error[:300]).where(Delivery.id.in_(ids)).execute()
-                    result.retried += len(rows)
-                result.errors.append(error)
-                log.warning("notification delivery %s failed (attempt %s): %s", first.id, attempts, error)
+                    Delivery.id.in_([d.id for d in rows])).execute()
+            gone = [int(rows[0].target) for rows, _ in by_status["gone"]]
+            if gone:
+                PushSubscription.delete().where(PushSubscription.id.in_(gone)).execute()
+            audit_many([_audit_entry("notification.stopped", d, "refused", reason=error) for d, error in stopped],
+                       actor=None)
+            result.stopped += len(stopped)
+        for rows, _ in by_status["deferred"]:
+            Delivery.update(due_at=quiet_ends(now, prefs[rows[0].user_id].quiet_to), locked_until=None).where(
+                Delivery.id.in_([d.id for d in rows])).execute()
+            result.deferred += len(rows)
+        for rows, error in by_status["retry"]:
+            _retry(rows, error, now, c, result)
 
+
+def _audit_entry(action: str, d: Delivery, outcome: str, **details: Any) -> dict[str, Any]:
+    return {"action": action, "object_type": "student", "object_id": d.student_id, "result": outcome,
+            "details": {"delivery": d.id, "event": d.event_id, "recipient_user": d.user_id, "channel": d.channel,
+                        **details}}
+
+
+def _retry(rows: list[Delivery], error: str, now: dt.datetime, c: dict[str, Any], result: Pass) -> None:
+    """Try again after retry_seconds × 2^(attempt−1), or give up after max_attempts (audited)."""
+    ids = [d.id for d in rows]
+    attempts = rows[0].attempts + 1
+    if attempts >= c["max_attempts"]:
+        Delivery.update(status="failed", attempts=attempts, locked_until=None, last_error=error[:300]).where(
+            Delivery.id.in_(ids)).execute()
+        audit_many([_audit_entry("notification.failed", d, "failed", error=error) for d in rows], actor=None)
+        result.failed += len(rows)
+    else:
+        wait = dt.timedelta(seconds=c["retry_seconds"] * 2 ** (attempts - 1))
+        Delivery.update(attempts=attempts, due_at=now + wait, locked_until=None, last_error=error[:300]).where(
+            Delivery.id.in_(ids)).execute()
+        result.retried += len(rows)
+    result.errors.append(error)
+    log.warning("notification delivery %s failed (attempt %s): %s", rows[0].id, attempts, error)

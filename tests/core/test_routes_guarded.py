@@ -6,7 +6,7 @@ from core.auth import access_of
 def test_every_route_is_public_or_guarded(make_app):
     app = make_app(
         ["registries", "auth_local", "auth_esia", "age_policy", "gradebook", "infographic", "absence_notes",
-         "portal", "auth_demo"],
+         "portal", "notifications", "auth_demo"],
         migrate=False,
     )
     unmarked = sorted(rule.endpoint for rule in app.url_map.iter_rules() if access_of(app, rule.endpoint) is None)
