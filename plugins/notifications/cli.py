@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import secrets
 import signal
 import threading
 
 import click
+import peewee
 from flask import current_app
 from flask.cli import AppGroup
 
 from core.api import database, utcnow
 from plugins.notifications import worker
+
+log = logging.getLogger(__name__)
 
 
 @click.group("notifications", cls=AppGroup)
@@ -31,8 +35,15 @@ def worker_command(once: bool):
     app = current_app._get_current_object()
     poll = worker.conf()["poll_seconds"]
     while not stop.is_set():
-        with app.app_context(), database.connection_context():  # a fresh context: no cached policy answers
-            result = worker.run_once(utcnow(), worker_id)
+        try:
+            with app.app_context(), database.connection_context():  # a fresh context: no cached policy answers
+                result = worker.run_once(utcnow(), worker_id)
+        except peewee.OperationalError as exc:
+            # a busy SQLite writer outlasted the busy timeout: nothing was half-done (each step is one
+            # transaction, leases run out), so say so and take the next pass
+            log.warning("notifications worker pass failed, retrying: %s", exc)
+            stop.wait(poll)
+            continue
         if result.busy or once:
             click.echo(f"fanned out {result.fanned_out}, digests opened {result.digests}, sent {result.sent} "
                        f"in {result.messages} messages, stopped {result.stopped}, deferred {result.deferred}, "
