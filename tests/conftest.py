@@ -11,6 +11,7 @@ the hook tester, the browser and the ESIA keys.
 from __future__ import annotations
 
 import datetime as dt
+import os
 
 import pytest
 import time_machine
@@ -20,6 +21,10 @@ from core.testing import PRODUCTION_ENVIRONMENT, refuse_foreign_database  # noqa
 # Every test runs on the same school day, so nothing depends on the date the suite happens to run:
 # a Wednesday in the second quarter, 10:00 in Moscow. The clock ticks on from there.
 SCHOOL_DAY = dt.datetime(2026, 11, 25, 7, 0, tzinfo=dt.UTC)
+
+# The PostgreSQL server the kit creates its databases on, when the suite runs on PostgreSQL (tests that
+# differ by database read it here).
+PG_ADMIN_URL = os.environ.get("ESCHOOL_TEST_PG")
 
 BUILTIN_PLUGINS = ["registries", "auth_local", "auth_esia", "age_policy", "gradebook", "infographic",
                    "absence_notes"]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.api import NavItem, hookimpl, lazy_gettext, migrations_from_package
+from core.api import AuditVocabulary, NavItem, hookimpl, lazy_gettext, migrations_from_package
 from plugins.notifications.models import NOTIFICATION_MODELS
 from plugins.notifications.schemas import Settings
 
@@ -32,6 +32,16 @@ def change_recorded(change):
     from plugins.notifications.outbox import record
 
     record(change)
+
+
+@hookimpl
+def audit_vocabulary():
+    return AuditVocabulary(actions={
+        "notifications.preferences": lazy_gettext("изменение настроек уведомлений"),
+        "notifications.push_subscribed": lazy_gettext("подписка браузера на уведомления"),
+        "notifications.push_removed": lazy_gettext("отключение уведомлений в браузере"),
+        "notifications.unsubscribed": lazy_gettext("отписка от уведомлений по ссылке из письма"),
+    })
 
 
 @hookimpl

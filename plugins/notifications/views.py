@@ -1,7 +1,7 @@
 """«Уведомления»: a family member's choices, the browser's push subscription, one-click unsubscribe.
 
 The page is for parents and adult students. The push subscription is posted by
-``static/notifications/subscribe.js`` with the page's CSRF token; the service
+``static/subscribe.js`` with the page's CSRF token; the service
 worker is served from ``/notifications/sw.js`` (its scope is ``/notifications/``,
 so it never meets another worker of the site). The unsubscribe address is signed:
 it opens without a login, and its POST (a mail client's RFC 8058 one-click, or the
@@ -10,9 +10,20 @@ page's button) switches the e-mails off at once.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
 from marshmallow import ValidationError
 
 from core.api import (
@@ -26,16 +37,19 @@ from core.api import (
     signed_link,
     utcnow,
 )
+from core.api import (
+    lazy_gettext as _l,
+)
 from plugins.notifications import links, outbox, worker
 from plugins.notifications.models import KINDS, Preference, PushSubscription
 from plugins.notifications.schemas import PreferenceForm, PushSubscriptionSchema
 from plugins.notifications.timing import local_date
 
-bp = Blueprint("notifications", __name__, template_folder="templates", static_folder="static",
-               url_prefix="/notifications")
+bp = Blueprint("notifications", __name__, template_folder="templates", url_prefix="/notifications")
+STATIC = Path(__file__).resolve().parent / "static"
 
-KIND_LABELS = {"marks": "Новые и исправленные отметки", "grades": "Отметки за четверть, полугодие и год",
-               "absences": "Пропуски уроков", "homework": "Домашние задания"}
+KIND_LABELS = {"marks": _l("Новые и исправленные отметки"), "grades": _l("Отметки за четверть, полугодие и год"),
+               "absences": _l("Пропуски уроков"), "homework": _l("Домашние задания")}
 
 
 def may_subscribe(actor: Any) -> bool:
@@ -150,7 +164,7 @@ def push_unsubscribe(subscription_id: int):
 @public
 def service_worker():
     """The push service worker, from the same origin; it shows the notification and opens the child's page."""
-    response = bp.send_static_file("notifications/sw.js")
+    response = send_from_directory(STATIC, "sw.js", max_age=0)
     response.headers["Content-Type"] = "text/javascript; charset=utf-8"
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -3,6 +3,10 @@
 import re
 from pathlib import Path
 
+import pytest
+
+from core.plugins import installed_plugins
+
 ROOT = Path(__file__).resolve().parents[2]
 LINK = re.compile(r"""url_for\(['"](\w+)\.static['"],\s*filename=['"]([^'"]+)['"]\)""")
 
@@ -14,11 +18,16 @@ def linked_assets():
             yield template, plugin, endpoint, filename
 
 
+@pytest.fixture
+def eschool_plugins():
+    return sorted(installed_plugins())  # every plugin that ships files
+
+
 def test_every_plugin_asset_a_template_links_is_served_under_static_plugin(app):
     client = app.test_client()
     assets = list(linked_assets())
     assert {plugin for _, plugin, _, _ in assets} >= {"registries", "auth_local", "gradebook", "infographic",
-                                                      "absence_notes"}
+                                                      "absence_notes", "notifications"}
     for template, plugin, endpoint, filename in assets:
         assert endpoint == plugin, f"{template}: link {plugin}'s own files as {plugin}.static"
         assert (ROOT / "plugins" / plugin / "static" / filename).is_file(), f"{template}: no static/{filename}"

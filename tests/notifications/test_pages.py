@@ -15,7 +15,7 @@ def test_a_parent_chooses_channels_kinds_and_hours(app, world, as_):
     page = client.get("/notifications/")
     assert page.status_code == 200
     html = page.get_data(as_text=True)
-    assert "Уведомления" in html and "Мессенджер региона" in html and "notifications/subscribe.js" in html
+    assert "Уведомления" in html and "Мессенджер региона" in html and "/static/notifications/subscribe.js" in html
     assert 'href="/notifications/"' in client.get("/progress").get_data(as_text=True)
 
     bad = client.post("/notifications/", data={"email_on": "1", "email": "не адрес", "kinds": ["marks"],
@@ -81,7 +81,7 @@ def test_the_service_worker_and_the_script_come_from_the_same_origin(app, world,
     worker = client.get("/notifications/sw.js")
     assert worker.status_code == 200 and worker.mimetype == "text/javascript"
     assert "showNotification" in worker.get_data(as_text=True)
-    script = client.get("/notifications/static/notifications/subscribe.js")
+    script = client.get("/static/notifications/subscribe.js")
     assert script.status_code == 200 and "pushManager.subscribe" in script.get_data(as_text=True)
     page = as_(world.parent).get("/notifications/").get_data(as_text=True)
     with app.app_context():

@@ -7,7 +7,6 @@ depends on timing: the app's lock timeout is set short only so the test is quick
 from __future__ import annotations
 
 import html
-import os
 import re
 import sqlite3
 import threading
@@ -18,10 +17,10 @@ import pytest
 from core.api import create_api_token
 from core.models import AuditRecord
 from plugins.gradebook.models import Lesson
+from tests.conftest import PG_ADMIN_URL
 from tests.gradebook.factories import build_world, user_of
 
 SHORT = {"db_lock_timeout": 0.3}
-PG_ADMIN_URL = os.environ.get("ESCHOOL_TEST_PG")  # the suite runs on PostgreSQL
 
 
 @contextmanager
