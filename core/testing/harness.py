@@ -58,6 +58,8 @@ def refuse_foreign_database(app: Flask, expected_url: str) -> None:
                     f"{expected!r} the harness made; refusing to write into it", returncode=3)
     tables = db.get_tables()
     db.close()
+    if hasattr(db, "close_all"):  # a pool keeps the connection open otherwise: really let go of the file
+        db.close_all()
     if tables:
         pytest.exit(f"eschool tests: the database {db.database!r} already holds tables ({', '.join(tables[:5])}"
                     f"…) that the harness did not put there; refusing to write into it", returncode=3)
@@ -99,13 +101,14 @@ class ThrowawayDatabases:
 
 
 class AppFactory:
-    """The ``make_app`` fixture: ``make_app(plugins, sections=, extra=, core=, region=, migrate=)``.
+    """The ``make_app`` fixture: ``make_app(plugins, sections=, extra=, core=, region=, migrate=, share_with=)``.
 
     ``plugins`` — the region's plugin list (default: ``default_plugins``); ``sections`` — plugin config
     sections; ``extra`` — ``{name: module}`` for plugins that are not installed (defined in a test);
     ``core`` — ``[eschool]`` settings; ``region`` — a region TOML file whose settings and plugin list are
     used (``plugins``/``sections``/``core`` still win). The database and instance folder are always the
-    harness's own. ``latest`` is the app built last in this test.
+    harness's own: a new one, or with ``share_with`` the database of an app this factory built earlier in the
+    test (two workers of one region), left unmigrated. ``latest`` is the app built last in this test.
     """
 
     def __init__(self, folder: Path, default_plugins: Iterable[str], pg_admin_url: str | None = None):
@@ -116,7 +119,8 @@ class AppFactory:
 
     def __call__(self, plugins: Iterable[str] | None = None, sections: Mapping[str, Any] | None = None,
                  extra: Mapping[str, Any] | None = None, core: Mapping[str, Any] | None = None,
-                 migrate: bool = True, region: str | os.PathLike | None = None) -> Flask:
+                 migrate: bool = True, region: str | os.PathLike | None = None,
+                 share_with: Flask | None = None) -> Flask:
         from_region: dict[str, Any] = {}
         if region is not None:
             from_region = tomllib.loads(Path(region).read_text(encoding="utf-8"))
@@ -125,7 +129,12 @@ class AppFactory:
             plugins = core_from_region.get("plugins", self.default_plugins)
         instance = self.folder / f"instance{len(self.created) + 1}"
         instance.mkdir(parents=True, exist_ok=True)
-        url = self.databases.new(instance)
+        if share_with is None:
+            url = self.databases.new(instance)
+        elif share_with in self.created:
+            url, migrate = share_with.extensions["eschool"].core_settings["database_url"], False
+        else:
+            raise ValueError("share_with: an app this make_app built in the same test")
         config = {
             "eschool": {
                 "region_name": "Тестовый регион",
@@ -140,7 +149,8 @@ class AppFactory:
         }
         app = create_app(config, plugins=extra)
         self.created.append(app)
-        refuse_foreign_database(app, url)
+        if share_with is None:
+            refuse_foreign_database(app, url)
         app.config["TESTING"] = True
         app.config["WTF_CSRF_ENABLED"] = False
         if migrate:

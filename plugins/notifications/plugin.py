@@ -41,6 +41,8 @@ def audit_vocabulary():
         "notifications.push_subscribed": lazy_gettext("подписка браузера на уведомления"),
         "notifications.push_removed": lazy_gettext("отключение уведомлений в браузере"),
         "notifications.unsubscribed": lazy_gettext("отписка от уведомлений по ссылке из письма"),
+        "notification.sent": lazy_gettext("уведомление об успеваемости отправлено семье"),
+        "notification.stopped": lazy_gettext("уведомление не отправлено (нет права или адреса)"),
     })
 
 

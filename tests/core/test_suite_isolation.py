@@ -33,7 +33,7 @@ def populated_region(folder: Path) -> dict[str, Path | str]:
         district = registries.Municipality.create(code="01", name="Настоящий район")
         registries.School.create(municipality=district, code="0101", name="МБОУ СОШ № 1", short_name="Школа № 1")
         User.create(display_name="Настоящий оператор", role="operator")
-    app.extensions["eschool_db"].close()
+    app.extensions["eschool_db"].close_all()  # the server stopped: its pool let go of the file
     return {"DATABASE_URL": url, "ESCHOOL_CONFIG": str(config), "ESCHOOL_INSTANCE": str(instance),
             "SECRET_KEY": "a-real-servers-secret-key-0123456789-abcdef"}
 

@@ -20,8 +20,7 @@ def two_workers(make_app):
     """Two apps on one database, as two gunicorn workers (or two app servers) of a region are."""
     first = make_app(core=LIMITS)
     world = build_world(first)
-    url = first.extensions["eschool"].core_settings["database_url"]
-    second = make_app(core={**LIMITS, "database_url": url}, migrate=False)
+    second = make_app(core=LIMITS, share_with=first)
     with first.test_request_context():
         tokens = [create_api_token(user_of(world.parent), f"t{n}")[1] for n in range(2)]
     return first, second, world, [{"Authorization": f"Bearer {t}"} for t in tokens]
