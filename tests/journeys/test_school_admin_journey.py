@@ -110,8 +110,15 @@ def test_school_admin_imports_a_class_issues_logins_prints_slips_and_readiness_m
     assert imported_pupils(region) == [] and imported_parents(region) == 0
     cam.look("import-refused")
 
-    accepted = upload(page, cam.folder, "7v-fixed.xlsx", class_file(GOOD_DATE))
-    assert accepted.status == 200
+    staged = upload(page, cam.folder, "7v-fixed.xlsx", class_file(GOOD_DATE))
+    # the class is new to the school: nothing is written until the admin confirms it is not a typo
+    assert staged.status == 422
+    assert page.locator("ul.reg-new-classes li").all_inner_texts() == [f"«{CLASS}» — строк: 4"]
+    assert imported_pupils(region) == []
+    cam.look("import-confirm-class")
+    with page.expect_navigation() as confirmed:
+        page.get_by_role("button", name="Подтвердить и записать").click()
+    assert confirmed.value.status == 200
     result = page.locator("section.card", has=page.locator("h2", has_text="Результат загрузки")).inner_text()
     assert "Загружено. Строк в файле: 8." in result
     assert "Обучающиеся: новых 4" in result and "Родители: новых 2" in result
