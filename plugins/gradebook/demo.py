@@ -22,6 +22,8 @@ import datetime as dt
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
+import peewee
+
 from core.api import core_settings, database
 from plugins.gradebook import journal
 from plugins.gradebook.models import (
@@ -114,11 +116,17 @@ def _chunks(rows: list[dict]):
         yield rows[start:start + CHUNK]
 
 
+# field types whose ``db_value`` only coerces a value that the demo already builds with the right type
+PLAIN_FIELDS = (peewee.IntegerField, peewee.CharField, peewee.TextField, peewee.BooleanField, peewee.FloatField,
+                peewee.DecimalField, peewee.DateField, peewee.DateTimeField)
+
+
 def _insert(model, rows: list[dict]) -> None:
     """Insert many rows with one prepared statement (``executemany``); every row has the first row's keys.
 
     peewee's ``insert_many`` builds the SQL text of every value and was most of
-    the demo's run time; the values still go through each field's ``db_value``.
+    the demo's run time. Values of plain columns (numbers, text, dates) go to the
+    driver as they are; foreign keys still go through their field's ``db_value``.
     """
     if not rows:
         return
@@ -127,10 +135,17 @@ def _insert(model, rows: list[dict]) -> None:
     columns = ", ".join(f'"{f.column_name}"' for f in fields)
     marks = ", ".join([database.param] * len(fields))
     sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
+    plain = [type(f) in PLAIN_FIELDS for f in fields]  # exactly these types: a subclass may convert
+    names = [f.name for f in fields]
     cursor = database.cursor()
     for chunk in _chunks(rows):
-        cursor.executemany(sql, [tuple(f.db_value(row[f.name] if f.name in row else defaults[f.name])
-                                       for f in fields) for row in chunk])
+        values = []
+        for row in chunk:
+            if defaults:
+                row = {**defaults, **row}
+            values.append(tuple(row[name] if keep else field.db_value(row[name])
+                                for name, keep, field in zip(names, plain, fields, strict=True)))
+        cursor.executemany(sql, values)
 
 
 class SchoolYear:
@@ -415,21 +430,17 @@ class Journal:
         return rows
 
 
-def _history(marks: list[dict]) -> None:
-    """The journal history of the first entry of every mark (old "" → new value), as the pages write it."""
-    if not marks:
-        return
-    lesson_ids = sorted({m["lesson"] for m in marks})
-    rows = []
-    for start in range(0, len(lesson_ids), CHUNK):
-        chunk = lesson_ids[start:start + CHUNK]
-        query = Mark.select(Mark.id, Mark.lesson, Mark.student_id, Mark.assignment_id, Mark.value, Mark.entered_at,
-                            Mark.entered_by).where(Mark.lesson.in_(chunk)).tuples()
-        rows += [{"kind": "mark", "object_id": mid, "lesson_id": lesson, "student_id": student,
-                  "assignment_id": assignment, "field": "value", "old_value": "", "new_value": value,
-                  "changed_by": by, "changed_at": at}
-                 for mid, lesson, student, assignment, value, at, by in query]
-    _insert(JournalChange, rows)
+def _history(assignment_ids: list[int]) -> None:
+    """The journal history of the first entry of every mark of these assignments (old "" → new value), as the
+    pages write it: one ``INSERT … SELECT`` per slice of assignments, no rows through Python."""
+    for start in range(0, len(assignment_ids), 100):
+        source = (Mark.select(peewee.Value("mark"), Mark.id, Mark.lesson, Mark.student_id, Mark.assignment_id,
+                              peewee.Value("value"), peewee.Value(""), Mark.value, Mark.entered_by, Mark.entered_at)
+                  .where(Mark.assignment_id.in_(assignment_ids[start:start + 100])))
+        JournalChange.insert_from(source, [
+            JournalChange.kind, JournalChange.object_id, JournalChange.lesson_id, JournalChange.student_id,
+            JournalChange.assignment_id, JournalChange.field, JournalChange.old_value, JournalChange.new_value,
+            JournalChange.changed_by, JournalChange.changed_at]).execute()
 
 
 def _lesson_ids(rows: list[dict], assignment_ids: list[int]) -> None:
@@ -458,7 +469,7 @@ def generate(demo) -> None:
         marks, absences = book.marks_and_attendance(lessons)
         _insert(Mark, marks)
         _insert(Attendance, absences)
-        _history(marks)
+        _history([a["id"] for a in year.assignments])
         _insert(PeriodGrade, book.period_grades())
         for assignment in year.assignments:
             assignments_of[assignment["teacher"]["id"]].append(assignment["id"])

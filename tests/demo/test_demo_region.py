@@ -218,6 +218,14 @@ def test_the_journal_is_plausible_up_to_today(make_app):
         assert Mark.select().where(Mark.lesson_date >= today).count() == 0
         assert 0 < Mark.select().where(Mark.is_late == True).count() < len(values) * 0.05  # noqa: E712
         assert Attendance.select().where(Attendance.code == "Б").count() > 0
+        from plugins.gradebook.models import JournalChange
+
+        first_entries = JournalChange.select().where(
+            (JournalChange.kind == "mark") & (JournalChange.field == "value") & (JournalChange.old_value == ""))
+        history = {(c.object_id, c.lesson_id, c.student_id, c.assignment_id, c.new_value, c.changed_at)
+                   for c in first_entries}
+        assert history == {(m.id, m.lesson_id, m.student_id, m.assignment_id, m.value, m.entered_at)
+                           for m in Mark.select()}  # every mark's first entry, as the pages would write it
         first_quarter = PeriodGrade.select().where(PeriodGrade.period.is_null(False))
         assert first_quarter.count() > 0 and first_quarter.where(PeriodGrade.value == "н/а").count() < \
             first_quarter.count() * 0.1
