@@ -38,7 +38,7 @@ from core.auth import (
 )
 from core.auth import resolve as resolve_login
 from core.config import ConfigError, SecretRef
-from core.db import BaseModel, database, migrations_from_package, model_dict, utcnow
+from core.db import BaseModel, apply_schema, database, migrations_from_package, model_dict, utcnow
 from core.inputs import RecordId, Text, check_text
 from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
@@ -97,6 +97,7 @@ __all__ = [
     "_",
     "allow",
     "announce_change",
+    "apply_schema",
     "audit",
     "audit_details",
     "audit_from",

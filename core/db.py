@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import math
 import pkgutil
 from collections.abc import Iterable
 from typing import Any
@@ -110,6 +111,9 @@ def open_database(url: str, pool_size: int = 8, lock_timeout: float = LOCK_TIMEO
         extra = "&" if "?" in rest else "?"
         if "max_connections" not in params:
             rest += f"{extra}max_connections={pool_size}&stale_timeout=300"
+            extra = "&"
+        if "timeout" not in params:  # a request beyond the pool waits for a connection, as a writer waits for a lock
+            rest += f"{extra}timeout={max(1, math.ceil(lock_timeout))}"
         options = f"-c lock_timeout={int(lock_timeout * 1000)}"
         return connect_url(f"{scheme}://{rest}", prefer_psycopg3=True, options=options)
     return connect_url(url)
@@ -189,6 +193,19 @@ def upgrade(db: peewee.Database, by_plugin: list[tuple[str, list[Migration]]], e
             if echo:
                 echo(f"applied {plugin}:{step.name}")
     return applied
+
+
+def apply_schema(db: peewee.Database, *, sqlite: Iterable[str], postgresql: Iterable[str]) -> None:
+    """Run a frozen migration's statements for ``db``'s dialect (``tools/freeze_schema.py`` writes them)."""
+    target = db.obj if isinstance(db, peewee.DatabaseProxy) else db
+    if isinstance(target, peewee.SqliteDatabase):
+        chosen = sqlite
+    elif isinstance(target, peewee.PostgresqlDatabase):
+        chosen = postgresql
+    else:
+        raise TypeError(f"no frozen statements for {type(target).__name__}")
+    for sql in chosen:
+        db.execute_sql(sql)
 
 
 def model_dict(instance: Any, fields: Iterable[str]) -> dict[str, Any]:

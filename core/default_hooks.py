@@ -9,12 +9,13 @@ from core.access_log import FAMILY_ROLES
 from core.db import migrations_from_package
 from core.models import CORE_MODELS, AuditRecord, LoginIdentity
 from core.plugins import hookimpl
+from core.ratelimit import ApiRateWindow
 from core.types import NavItem, Scope, allow
 
 
 @hookimpl
 def models():
-    return CORE_MODELS
+    return [*CORE_MODELS, ApiRateWindow]
 
 
 @hookimpl

@@ -24,6 +24,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
+from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import HTTPException
 
 from core import access_log, audit, auth, policy
@@ -187,7 +188,8 @@ def is_lock_timeout(exc: Exception) -> bool:
     import psycopg.errors
 
     causes = [exc, exc.__cause__, exc.__context__, *(a for a in exc.args if isinstance(a, BaseException))]
-    if any(isinstance(c, psycopg.errors.LockNotAvailable | psycopg.errors.TransactionRollback) for c in causes):
+    if any(isinstance(c, psycopg.errors.LockNotAvailable | psycopg.errors.TransactionRollback
+                      | MaxConnectionsExceeded) for c in causes):
         return True
     return any(text in str(c).lower() for c in causes if c is not None for text in BUSY_TEXTS)
 
@@ -286,6 +288,7 @@ def init_app(app: Flask) -> None:
     app.register_error_handler(Exception, internal_error)
     app.register_error_handler(peewee.OperationalError, database_busy)
     app.register_error_handler(sqlite3.OperationalError, database_busy)
+    app.register_error_handler(MaxConnectionsExceeded, database_busy)  # the pool stayed full for lock_timeout
     app.after_request(security_headers)
 
     @app.context_processor

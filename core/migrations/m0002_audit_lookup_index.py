@@ -1,7 +1,13 @@
-"""An index for «when did this person last open this object» on the audit log (``last_audited``)."""
+"""An index for «when did this person last open this object» on the audit log (``last_audited``).
 
-from core.models import AuditRecord
+Frozen: the statement as it was first run (tools/freeze_schema.py).
+"""
+
+from core.db import apply_schema
+
+INDEX = ('CREATE INDEX IF NOT EXISTS "audit_record_object_type_object_id_user_id_at" '
+         'ON "audit_record" ("object_type", "object_id", "user_id", "at")')
 
 
 def upgrade(db):
-    AuditRecord._schema.create_indexes(safe=True)  # IF NOT EXISTS: a new database has it from m0001 already
+    apply_schema(db, sqlite=[INDEX], postgresql=[INDEX])

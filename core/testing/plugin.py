@@ -1,9 +1,9 @@
 """The eschool pytest plugin (entry point ``pytest11: eschool``): fixtures for testing plugins on the platform.
 
 Fixtures:
-- ``make_app(plugins=[...], sections={...}, extra={name: module}, core={...}, region=path, share_with=app)`` — a fresh app on
-  a throwaway database (SQLite file per app; a new PostgreSQL database per app when ``ESCHOOL_TEST_PG`` is an
-  admin URL), migrated; ``make_app.latest`` is the last one built;
+- ``make_app(plugins=[...], sections={...}, extra={name: module}, core={...}, region=path, share_with=app)``
+  — a fresh app on a throwaway database (SQLite file per app; a new PostgreSQL database per app when
+  ``ESCHOOL_TEST_PG`` is an admin URL), migrated; ``make_app.latest`` is the last one built;
 - ``app`` — an app with the plugins named by ``@pytest.mark.plugins(...)``, or ``eschool_plugins``;
 - ``eschool_plugins`` — the default plugin list: the ini option ``eschool_plugins``, else the built-ins;
 - ``client``, ``runner`` (the ``eschool`` CLI of ``app``);

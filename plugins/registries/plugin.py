@@ -40,7 +40,7 @@ def plugin_requires():
 
 @hookimpl
 def models():
-    return m.REGISTRY_MODELS
+    return [*m.REGISTRY_MODELS, *m.STAGING_MODELS]
 
 
 @hookimpl

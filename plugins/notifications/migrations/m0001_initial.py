@@ -1,7 +1,145 @@
-"""Preferences, push subscriptions, the outbox and deliveries."""
+"""Preferences, push subscriptions, the outbox and deliveries.
 
-from plugins.notifications.models import NOTIFICATION_MODELS
+Frozen by tools/freeze_schema.py: the SQL this migration ran when it was written, never
+regenerated; a later change of a model is a later migration.
+"""
+
+# ruff: noqa: E501 (the statements as they were run)
+
+from core.api import apply_schema
+
+SQLITE = [
+    """CREATE TABLE IF NOT EXISTS "notifications_event" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "source" VARCHAR(40) NOT NULL,
+        "kind" VARCHAR(20) NOT NULL,
+        "field" VARCHAR(40) NOT NULL,
+        "object_id" INTEGER NOT NULL,
+        "old" VARCHAR(1000) NOT NULL,
+        "new" VARCHAR(1000) NOT NULL,
+        "student_id" INTEGER,
+        "lesson_id" INTEGER,
+        "assignment_id" INTEGER,
+        "entered_at" DATETIME NOT NULL,
+        "entered_by" INTEGER,
+        "created_at" DATETIME NOT NULL,
+        "fanned_out_at" DATETIME,
+        "details" TEXT NOT NULL)""",
+    """CREATE INDEX IF NOT EXISTS "notifications_event_fanned_out_at_id" ON "notifications_event" ("fanned_out_at", "id")""",
+    """CREATE TABLE IF NOT EXISTS "notifications_delivery" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "event_id" INTEGER NOT NULL,
+        "user_id" INTEGER NOT NULL,
+        "student_id" INTEGER NOT NULL,
+        "channel" VARCHAR(10) NOT NULL,
+        "target" VARCHAR(40) NOT NULL,
+        "status" VARCHAR(10) NOT NULL,
+        "digest_at" DATETIME,
+        "due_at" DATETIME NOT NULL,
+        "attempts" INTEGER NOT NULL,
+        "locked_until" DATETIME,
+        "sent_at" DATETIME,
+        "last_error" VARCHAR(300) NOT NULL,
+        "created_at" DATETIME NOT NULL,
+        FOREIGN KEY ("event_id") REFERENCES "notifications_event" ("id") ON DELETE CASCADE)""",
+    """CREATE INDEX IF NOT EXISTS "notifications_delivery_event_id" ON "notifications_delivery" ("event_id")""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS "notifications_delivery_event_id_user_id_channel_target" ON "notifications_delivery" ("event_id", "user_id", "channel", "target")""",
+    """CREATE INDEX IF NOT EXISTS "notifications_delivery_status_due_at" ON "notifications_delivery" ("status", "due_at")""",
+    """CREATE INDEX IF NOT EXISTS "notifications_delivery_user_id_status" ON "notifications_delivery" ("user_id", "status")""",
+    """CREATE TABLE IF NOT EXISTS "notifications_preference" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "user_id" INTEGER NOT NULL,
+        "email" VARCHAR(254) NOT NULL,
+        "email_on" INTEGER NOT NULL,
+        "push_on" INTEGER NOT NULL,
+        "webhook_on" INTEGER NOT NULL,
+        "webhook_handle" VARCHAR(100) NOT NULL,
+        "kinds" VARCHAR(100) NOT NULL,
+        "mode" VARCHAR(10) NOT NULL,
+        "digest_hour" INTEGER NOT NULL,
+        "quiet_from" INTEGER NOT NULL,
+        "quiet_to" INTEGER NOT NULL,
+        "last_digest_at" DATETIME,
+        "updated_at" DATETIME NOT NULL)""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS "notifications_preference_user_id" ON "notifications_preference" ("user_id")""",
+    """CREATE TABLE IF NOT EXISTS "notifications_push_subscription" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "user_id" INTEGER NOT NULL,
+        "endpoint" VARCHAR(1000) NOT NULL,
+        "p256dh" VARCHAR(200) NOT NULL,
+        "auth" VARCHAR(100) NOT NULL,
+        "user_agent" VARCHAR(300) NOT NULL,
+        "created_at" DATETIME NOT NULL)""",
+    """CREATE INDEX IF NOT EXISTS "notifications_push_subscription_user_id" ON "notifications_push_subscription" ("user_id")""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS "notifications_push_subscription_endpoint" ON "notifications_push_subscription" ("endpoint")""",
+]
+
+POSTGRESQL = [
+    """CREATE TABLE IF NOT EXISTS "notifications_event" (
+        "id" SERIAL NOT NULL PRIMARY KEY,
+        "source" VARCHAR(40) NOT NULL,
+        "kind" VARCHAR(20) NOT NULL,
+        "field" VARCHAR(40) NOT NULL,
+        "object_id" INTEGER NOT NULL,
+        "old" VARCHAR(1000) NOT NULL,
+        "new" VARCHAR(1000) NOT NULL,
+        "student_id" INTEGER,
+        "lesson_id" INTEGER,
+        "assignment_id" INTEGER,
+        "entered_at" TIMESTAMP NOT NULL,
+        "entered_by" INTEGER,
+        "created_at" TIMESTAMP NOT NULL,
+        "fanned_out_at" TIMESTAMP,
+        "details" TEXT NOT NULL)""",
+    """CREATE INDEX IF NOT EXISTS "notifications_event_fanned_out_at_id" ON "notifications_event" ("fanned_out_at", "id")""",
+    """CREATE TABLE IF NOT EXISTS "notifications_delivery" (
+        "id" SERIAL NOT NULL PRIMARY KEY,
+        "event_id" INTEGER NOT NULL,
+        "user_id" INTEGER NOT NULL,
+        "student_id" INTEGER NOT NULL,
+        "channel" VARCHAR(10) NOT NULL,
+        "target" VARCHAR(40) NOT NULL,
+        "status" VARCHAR(10) NOT NULL,
+        "digest_at" TIMESTAMP,
+        "due_at" TIMESTAMP NOT NULL,
+        "attempts" INTEGER NOT NULL,
+        "locked_until" TIMESTAMP,
+        "sent_at" TIMESTAMP,
+        "last_error" VARCHAR(300) NOT NULL,
+        "created_at" TIMESTAMP NOT NULL,
+        FOREIGN KEY ("event_id") REFERENCES "notifications_event" ("id") ON DELETE CASCADE)""",
+    """CREATE INDEX IF NOT EXISTS "notifications_delivery_event_id" ON "notifications_delivery" ("event_id")""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS "notifications_delivery_event_id_user_id_channel_target" ON "notifications_delivery" ("event_id", "user_id", "channel", "target")""",
+    """CREATE INDEX IF NOT EXISTS "notifications_delivery_status_due_at" ON "notifications_delivery" ("status", "due_at")""",
+    """CREATE INDEX IF NOT EXISTS "notifications_delivery_user_id_status" ON "notifications_delivery" ("user_id", "status")""",
+    """CREATE TABLE IF NOT EXISTS "notifications_preference" (
+        "id" SERIAL NOT NULL PRIMARY KEY,
+        "user_id" INTEGER NOT NULL,
+        "email" VARCHAR(254) NOT NULL,
+        "email_on" BOOLEAN NOT NULL,
+        "push_on" BOOLEAN NOT NULL,
+        "webhook_on" BOOLEAN NOT NULL,
+        "webhook_handle" VARCHAR(100) NOT NULL,
+        "kinds" VARCHAR(100) NOT NULL,
+        "mode" VARCHAR(10) NOT NULL,
+        "digest_hour" INTEGER NOT NULL,
+        "quiet_from" INTEGER NOT NULL,
+        "quiet_to" INTEGER NOT NULL,
+        "last_digest_at" TIMESTAMP,
+        "updated_at" TIMESTAMP NOT NULL)""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS "notifications_preference_user_id" ON "notifications_preference" ("user_id")""",
+    """CREATE TABLE IF NOT EXISTS "notifications_push_subscription" (
+        "id" SERIAL NOT NULL PRIMARY KEY,
+        "user_id" INTEGER NOT NULL,
+        "endpoint" VARCHAR(1000) NOT NULL,
+        "p256dh" VARCHAR(200) NOT NULL,
+        "auth" VARCHAR(100) NOT NULL,
+        "user_agent" VARCHAR(300) NOT NULL,
+        "created_at" TIMESTAMP NOT NULL)""",
+    """CREATE INDEX IF NOT EXISTS "notifications_push_subscription_user_id" ON "notifications_push_subscription" ("user_id")""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS "notifications_push_subscription_endpoint" ON "notifications_push_subscription" ("endpoint")""",
+]
 
 
 def upgrade(db):
-    db.create_tables(NOTIFICATION_MODELS)
+    apply_schema(db, sqlite=SQLITE, postgresql=POSTGRESQL)

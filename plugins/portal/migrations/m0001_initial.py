@@ -1,7 +1,149 @@
-"""The portal's inbox, outbox, applications and exchange times."""
+"""The portal's inbox, outbox, applications and exchange times.
 
-from plugins.portal.models import PORTAL_MODELS
+Frozen by tools/freeze_schema.py: the SQL this migration ran when it was written, never
+regenerated; a later change of a model is a later migration.
+"""
+
+# ruff: noqa: E501 (the statements as they were run)
+
+from core.api import apply_schema
+
+SQLITE = [
+    """CREATE TABLE IF NOT EXISTS "portal_application" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "inbox_id" INTEGER NOT NULL,
+        "request_client_id" VARCHAR(50) NOT NULL,
+        "number" VARCHAR(100) NOT NULL,
+        "filed_at" DATETIME,
+        "received_at" DATETIME NOT NULL,
+        "deadline_at" DATETIME NOT NULL,
+        "role" VARCHAR(30) NOT NULL,
+        "applicant_oid" VARCHAR(20) NOT NULL,
+        "applicant_name" VARCHAR(300) NOT NULL,
+        "applicant_snils_masked" VARCHAR(20) NOT NULL,
+        "applicant_user_id" INTEGER,
+        "child_name" VARCHAR(300) NOT NULL,
+        "student_id" INTEGER,
+        "outcome" VARCHAR(20) NOT NULL,
+        "refusal_code" VARCHAR(40) NOT NULL,
+        "decided_at" DATETIME,
+        "answered_at" DATETIME,
+        "test_message" INTEGER NOT NULL)""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS "portal_application_inbox_id" ON "portal_application" ("inbox_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_application_request_client_id" ON "portal_application" ("request_client_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_application_received_at" ON "portal_application" ("received_at")""",
+    """CREATE INDEX IF NOT EXISTS "portal_application_student_id" ON "portal_application" ("student_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_application_outcome" ON "portal_application" ("outcome")""",
+    """CREATE INDEX IF NOT EXISTS "portal_application_refusal_code" ON "portal_application" ("refusal_code")""",
+    """CREATE TABLE IF NOT EXISTS "portal_exchange" (
+        "name" VARCHAR(20) NOT NULL PRIMARY KEY,
+        "at" DATETIME NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS "portal_inbox" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "client_id" VARCHAR(50) NOT NULL,
+        "message_id" VARCHAR(36),
+        "body" TEXT NOT NULL,
+        "test_message" INTEGER NOT NULL,
+        "received_at" DATETIME NOT NULL,
+        "status" VARCHAR(20) NOT NULL,
+        "attempts" INTEGER NOT NULL,
+        "claimed_by" VARCHAR(64),
+        "claimed_until" DATETIME,
+        "last_error" TEXT NOT NULL,
+        "processed_at" DATETIME,
+        "duplicates" INTEGER NOT NULL)""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS "portal_inbox_client_id" ON "portal_inbox" ("client_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_inbox_message_id" ON "portal_inbox" ("message_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_inbox_status" ON "portal_inbox" ("status")""",
+    """CREATE TABLE IF NOT EXISTS "portal_outbox" (
+        "id" INTEGER NOT NULL PRIMARY KEY,
+        "client_id" VARCHAR(50) NOT NULL,
+        "inbox_id" INTEGER NOT NULL,
+        "reply_to_client_id" VARCHAR(50) NOT NULL,
+        "kind" VARCHAR(20) NOT NULL,
+        "body" TEXT NOT NULL,
+        "created_at" DATETIME NOT NULL,
+        "status" VARCHAR(20) NOT NULL,
+        "attempts" INTEGER NOT NULL,
+        "next_attempt_at" DATETIME NOT NULL,
+        "claimed_by" VARCHAR(64),
+        "claimed_until" DATETIME,
+        "last_error" TEXT NOT NULL,
+        "sent_at" DATETIME,
+        "message_id" VARCHAR(36))""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS "portal_outbox_client_id" ON "portal_outbox" ("client_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_outbox_inbox_id" ON "portal_outbox" ("inbox_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_outbox_status" ON "portal_outbox" ("status")""",
+]
+
+POSTGRESQL = [
+    """CREATE TABLE IF NOT EXISTS "portal_application" (
+        "id" SERIAL NOT NULL PRIMARY KEY,
+        "inbox_id" INTEGER NOT NULL,
+        "request_client_id" VARCHAR(50) NOT NULL,
+        "number" VARCHAR(100) NOT NULL,
+        "filed_at" TIMESTAMP,
+        "received_at" TIMESTAMP NOT NULL,
+        "deadline_at" TIMESTAMP NOT NULL,
+        "role" VARCHAR(30) NOT NULL,
+        "applicant_oid" VARCHAR(20) NOT NULL,
+        "applicant_name" VARCHAR(300) NOT NULL,
+        "applicant_snils_masked" VARCHAR(20) NOT NULL,
+        "applicant_user_id" INTEGER,
+        "child_name" VARCHAR(300) NOT NULL,
+        "student_id" INTEGER,
+        "outcome" VARCHAR(20) NOT NULL,
+        "refusal_code" VARCHAR(40) NOT NULL,
+        "decided_at" TIMESTAMP,
+        "answered_at" TIMESTAMP,
+        "test_message" BOOLEAN NOT NULL)""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS "portal_application_inbox_id" ON "portal_application" ("inbox_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_application_request_client_id" ON "portal_application" ("request_client_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_application_received_at" ON "portal_application" ("received_at")""",
+    """CREATE INDEX IF NOT EXISTS "portal_application_student_id" ON "portal_application" ("student_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_application_outcome" ON "portal_application" ("outcome")""",
+    """CREATE INDEX IF NOT EXISTS "portal_application_refusal_code" ON "portal_application" ("refusal_code")""",
+    """CREATE TABLE IF NOT EXISTS "portal_exchange" (
+        "name" VARCHAR(20) NOT NULL PRIMARY KEY,
+        "at" TIMESTAMP NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS "portal_inbox" (
+        "id" SERIAL NOT NULL PRIMARY KEY,
+        "client_id" VARCHAR(50) NOT NULL,
+        "message_id" VARCHAR(36),
+        "body" TEXT NOT NULL,
+        "test_message" BOOLEAN NOT NULL,
+        "received_at" TIMESTAMP NOT NULL,
+        "status" VARCHAR(20) NOT NULL,
+        "attempts" INTEGER NOT NULL,
+        "claimed_by" VARCHAR(64),
+        "claimed_until" TIMESTAMP,
+        "last_error" TEXT NOT NULL,
+        "processed_at" TIMESTAMP,
+        "duplicates" INTEGER NOT NULL)""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS "portal_inbox_client_id" ON "portal_inbox" ("client_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_inbox_message_id" ON "portal_inbox" ("message_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_inbox_status" ON "portal_inbox" ("status")""",
+    """CREATE TABLE IF NOT EXISTS "portal_outbox" (
+        "id" SERIAL NOT NULL PRIMARY KEY,
+        "client_id" VARCHAR(50) NOT NULL,
+        "inbox_id" INTEGER NOT NULL,
+        "reply_to_client_id" VARCHAR(50) NOT NULL,
+        "kind" VARCHAR(20) NOT NULL,
+        "body" TEXT NOT NULL,
+        "created_at" TIMESTAMP NOT NULL,
+        "status" VARCHAR(20) NOT NULL,
+        "attempts" INTEGER NOT NULL,
+        "next_attempt_at" TIMESTAMP NOT NULL,
+        "claimed_by" VARCHAR(64),
+        "claimed_until" TIMESTAMP,
+        "last_error" TEXT NOT NULL,
+        "sent_at" TIMESTAMP,
+        "message_id" VARCHAR(36))""",
+    """CREATE UNIQUE INDEX IF NOT EXISTS "portal_outbox_client_id" ON "portal_outbox" ("client_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_outbox_inbox_id" ON "portal_outbox" ("inbox_id")""",
+    """CREATE INDEX IF NOT EXISTS "portal_outbox_status" ON "portal_outbox" ("status")""",
+]
 
 
 def upgrade(db):
-    db.create_tables(PORTAL_MODELS)
+    apply_schema(db, sqlite=SQLITE, postgresql=POSTGRESQL)
