@@ -13,7 +13,6 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from core.api import database, utcnow
-from plugins.notifications import worker
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +26,8 @@ def notifications_group():
 @click.option("--once", is_flag=True, help="Do one pass (fan out, digests, deliveries) and exit.")
 def worker_command(once: bool):
     """Fan the outbox out and deliver due notifications, until stopped (SIGTERM/SIGINT finish the pass)."""
+    from plugins.notifications import worker  # its delivery libraries load when it runs, not on `eschool --help`
+
     stop = threading.Event()
     if not once:
         for sig in (signal.SIGTERM, signal.SIGINT):

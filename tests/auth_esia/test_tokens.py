@@ -52,3 +52,11 @@ def test_a_token_without_exp_or_iat_is_refused(emulator_keys):
         del payload[missing]
         with pytest.raises(tokens.TokenError, match=missing):
             check(sign(emulator_keys, payload), emulator_keys)
+
+
+def test_the_emulator_command_offers_exactly_the_token_algorithms():
+    # the command names them without importing the token module, so `eschool --help` stays light
+    from plugins.auth_esia import tokens
+    from plugins.auth_esia.emulator import cli
+
+    assert cli.ALGORITHMS == (tokens.RS256, tokens.GOST)

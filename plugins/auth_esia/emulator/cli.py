@@ -7,9 +7,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 from werkzeug.serving import run_simple
 
-from plugins.auth_esia import tokens
-from plugins.auth_esia.emulator.persons import PersonsError
-from plugins.auth_esia.emulator.server import emulator_address, emulator_for_region
+# the token and server modules (PyJWT, cryptography) load when the command runs, not on every `eschool --help`
+ALGORITHMS = ("RS256", "GOST3410_2012_256")  # plugins.auth_esia.tokens.RS256 and .GOST
 
 
 @click.command("esia-emulator")
@@ -17,7 +16,7 @@ from plugins.auth_esia.emulator.server import emulator_address, emulator_for_reg
               help="Test persons (TOML or JSON). Default: [auth_esia] emulator_persons, else the demo file.")
 @click.option("--host", default=None, help="Address to listen on (default: from [auth_esia] base_url).")
 @click.option("--port", type=int, default=None, help="Port (default: from [auth_esia] base_url, 5001).")
-@click.option("--jwt-alg", type=click.Choice([tokens.RS256, tokens.GOST]), default=tokens.RS256,
+@click.option("--jwt-alg", type=click.Choice(ALGORITHMS), default=ALGORITHMS[0],
               help="How the emulator signs its tokens (a per-system setting at the real ESIA).")
 @click.option("--redirect-uri", "redirect_uris", multiple=True, metavar="URL",
               help="Allowed redirect URI prefix of the system (repeatable). Default: http://127.0.0.1:5000/.")
@@ -28,6 +27,9 @@ from plugins.auth_esia.emulator.server import emulator_address, emulator_for_reg
 @with_appcontext
 def esia_emulator(persons, host, port, jwt_alg, redirect_uris, approved_scopes, init_keys):
     """Run an offline ESIA (Gosuslugi login) that speaks the real protocol, for the demo and tests."""
+    from plugins.auth_esia.emulator.persons import PersonsError
+    from plugins.auth_esia.emulator.server import emulator_address, emulator_for_region
+
     app = current_app._get_current_object()
     try:
         emulator = emulator_for_region(app, persons, jwt_alg, list(redirect_uris) or None, approved_scopes)
