@@ -103,6 +103,10 @@ def write_config(folder: Path, database_url: str | None) -> tuple[Path, Path]:
         f"instance_path = {json.dumps(str(folder / 'instance'))}\n"
         f"secret_key = {{ file = {json.dumps(str(secret))} }}\n"
         'log_format = "text"\n'
+        # the API's rate limit stays on (its counting is part of an API request's cost), set above what one
+        # address can send here, so no request of the load is refused
+        "api_rate_per_token = 100000\n"
+        "api_rate_per_address = 1000000\n"
     )
     return config, secret
 
