@@ -43,6 +43,14 @@ def huge_urls(app, huge: str) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
+def eschool_plugins():
+    """Every built-in plugin, so every route of the distribution is walked."""
+    from core.testing import builtin_plugins
+
+    return builtin_plugins()
+
+
+@pytest.fixture
 def people(app):
     world = build_world(app)
     with app.app_context():
