@@ -443,6 +443,8 @@ def health() -> dict[str, Any]:
         "inbox_pending": PortalInbox.select().where(PortalInbox.status == "received").count(),
         "outbox_pending": PortalOutbox.select().where(PortalOutbox.status == "pending").count(),
         "outbox_failed": PortalOutbox.select().where(PortalOutbox.status == "failed").count(),
+        # receive windows left open (a Get failed or a worker died after it): recovered with Find next cycle
+        "get_windows_open": PortalGetWindow.select().count(),
         "last_get_at": last["get"].isoformat() + "Z" if last.get("get") else None,
         "last_send_at": last["send"].isoformat() + "Z" if last.get("send") else None,
         "last_exchange_at": max(times).isoformat() + "Z" if times else None,
