@@ -1,7 +1,7 @@
 """The portal's inbox, outbox, applications and exchange times."""
 
-from plugins.portal.models import PortalApplication, PortalExchange, PortalInbox, PortalOutbox
+from plugins.portal.models import PORTAL_MODELS
 
 
 def upgrade(db):
-    db.create_tables([PortalInbox, PortalOutbox, PortalApplication, PortalExchange])
+    db.create_tables(PORTAL_MODELS)
