@@ -2,6 +2,8 @@
 
     .venv/bin/python bench/portal_worker.py                     # 10,000 students (the demo generator)
     .venv/bin/python bench/portal_worker.py --students 600 --applications 100   # a quick run
+    source .ci/pg.sh start && psql "$ESCHOOL_TEST_PG" -c 'create database bench_portal'
+    .venv/bin/python bench/portal_worker.py --database-url "postgresql://eschool@/bench_portal?host=$PGDIR"
 
 Builds a demo region (``eschool demo --students N``: schools, families, a journal kept
 from 1 September up to today) in a work folder on SQLite (or ``--database-url`` of an
@@ -151,7 +153,8 @@ def main() -> None:
         cabinet_seconds = time.perf_counter() - started
 
         n = len(pairs)
-        print(f"\nportal worker, one process: {n} applications ({answered} answered with progress, "
+        backend = "PostgreSQL" if args.database_url else "SQLite"
+        print(f"\n{backend}, {args.students} students; portal worker, one process: {n} applications ({answered} answered with progress, "
               f"{refused} refused) in {worker_seconds:.2f} s over {cycles} cycles "
               f"= {n / worker_seconds:.1f} applications/s ({1000 * worker_seconds / n:.1f} ms each; "
               f"{emulator.calls} SOAP calls)")

@@ -114,4 +114,26 @@ class PortalExchange(BaseModel):
         table_name = "portal_exchange"
 
 
-PORTAL_MODELS = [PortalInbox, PortalOutbox, PortalApplication, PortalExchange]
+class PortalGetWindow(BaseModel):
+    """A worker's open receive window: it has called (or is about to call) Get, and what Get handed out
+    may not be stored yet.
+
+    The Adapter has no acknowledge: a message Get returned is gone from the queue, and a worker that dies
+    before its inbox insert commits would lose it. So before its first Get a worker writes this row, and
+    deletes it only when every message of the batch is stored. A row left behind (a crash, a timeout) is
+    recovered with Find by period (``Worker.recover``): from ``watermark`` — the SendingDate of a request
+    stored before the window opened; the queue is FIFO, so whatever Get handed out later arrived after it —
+    less ``recover_margin_seconds``. ``touched_at`` is refreshed while the worker is alive; another worker
+    recovers the window once it is older than ``lease_seconds``.
+    """
+
+    worker_id = peewee.CharField(max_length=64, primary_key=True)
+    opened_at = peewee.DateTimeField()
+    watermark = peewee.DateTimeField(null=True)
+    touched_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "portal_get_window"
+
+
+PORTAL_MODELS = [PortalInbox, PortalOutbox, PortalApplication, PortalExchange, PortalGetWindow]

@@ -40,6 +40,9 @@ class Settings(Schema):
     timeout_seconds = fields.Float(load_default=10.0, validate=validate.Range(min=0.1, max=120))
     # How long a worker owns a row it took; a crashed worker's rows come back after this.
     lease_seconds = fields.Integer(load_default=60, validate=validate.Range(min=5, max=3600))
+    # Recovery of what Get handed out to a worker that died before storing it (Find by period): how far
+    # before the newest stored request's SendingDate to search, for clock skew and out-of-order arrival.
+    recover_margin_seconds = fields.Integer(load_default=3600, validate=validate.Range(min=0, max=30 * 86400))
     # A message that fails to process this many times is answered with the FAILURE refusal.
     max_attempts = fields.Integer(load_default=5, validate=validate.Range(min=1, max=100))
     batch_size = fields.Integer(load_default=20, validate=validate.Range(min=1, max=1000))

@@ -3,11 +3,14 @@
 One cycle (``Worker.run_cycle``):
 
 1. **receive** — Get (REQUEST) until the queue is empty or ``batch_size``; each
-   message is stored in ``PortalInbox`` and committed before anything else (the
-   Adapter has no acknowledge: a message it handed out is gone from its queue).
-   A message whose clientId or MessageId is already stored is a repeat: it is
-   counted and not processed again. Delivery statuses (Get RESPONSE) are read
-   and logged.
+   message is stored in ``PortalInbox`` and committed before anything else.
+   The Adapter has no acknowledge: a message it handed out is gone from its
+   queue. So the batch runs inside a durable receive window (``PortalGetWindow``,
+   written before the first Get, deleted after the last store); a window left
+   open by a crash or a timeout is recovered at the next cycle with Find by
+   period (``recover``). A message whose clientId or MessageId is already
+   stored is a repeat: it is counted and not processed again. Delivery statuses
+   (Get RESPONSE) are read and logged.
 2. **process** — each stored request is decided (``decision.decide``) and, in
    one transaction, its status and answer go into ``PortalOutbox``, the
    application row is written and the inbox row is marked processed.
@@ -22,9 +25,10 @@ SQLite one worker runs. Faults, timeouts and an unreachable Adapter are logged
 and retried with exponential backoff; a ValidationFault marks the row failed
 (it needs a fix, not a retry). Nothing raised by one message stops the worker.
 
-Test hook: ``checkpoint(name)`` is called at the named points (``inbox.stored``,
-``outbox.stored``, ``sent``); with ``ESCHOOL_PORTAL_KILL_AT=<name>`` in the
-environment the process ends itself there at once (``os._exit``), as a kill would.
+Test hook: ``checkpoint(name)`` is called at the named points (``get.received``:
+Get answered, nothing stored yet; ``inbox.stored``, ``outbox.stored``, ``sent``);
+with ``ESCHOOL_PORTAL_KILL_AT=<name>`` in the environment the process ends itself
+there at once (``os._exit``), as a kill would.
 """
 
 from __future__ import annotations
@@ -45,8 +49,9 @@ from lxml import etree
 from core.api import audit, database, lazy_gettext, mask_snils, utcnow
 from plugins.portal import decision, soap
 from plugins.portal import payload as p
-from plugins.portal.client import AdapterClient, AdapterError, AdapterTimeout
-from plugins.portal.models import PortalApplication, PortalExchange, PortalInbox, PortalOutbox
+from plugins.portal.client import AdapterClient, AdapterError
+from plugins.portal.models import (PortalApplication, PortalExchange, PortalGetWindow, PortalInbox,
+                                   PortalOutbox)
 
 log = logging.getLogger("eschool.portal")
 KILL_ENV = "ESCHOOL_PORTAL_KILL_AT"
@@ -61,7 +66,20 @@ class CycleStats:
     processed: int = 0
     sent: int = 0
     failed: int = 0
+    recovered: int = 0
     error: str = ""
+
+
+RECOVER_FROM_START = dt.datetime(2000, 1, 1)
+
+
+def _parse_moment(value: str) -> dt.datetime | None:
+    """An ``xs:dateTime`` from the Adapter → naive UTC (the database's convention); ``None`` if absent or bad."""
+    try:
+        moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except (AttributeError, ValueError):
+        return None
+    return moment.astimezone(dt.UTC).replace(tzinfo=None) if moment.tzinfo else moment
 
 
 def _local_today(app) -> dt.date:
@@ -86,7 +104,8 @@ class Worker:
         self.today = today or (lambda: _local_today(app))
         self._checkpoint = checkpoint
         self.failures_in_row = 0
-        self.recover_since: dt.datetime | None = None
+        self.last_sending_date: dt.datetime | None = None
+        self.window_touched = clock()
         self.spec = p.Spec.of(self.cfg)
 
     # --- test hook ---------------------------------------------------------------
@@ -166,55 +185,117 @@ class Worker:
     # --- 1. receive --------------------------------------------------------------
 
     def receive(self, stats: CycleStats) -> None:
-        if self.recover_since is not None:
-            self.recover(stats)
+        self.recover(stats)
+        self._open_window()
         for _ in range(self.cfg["batch_size"]):
-            try:
-                item = self.client.get("REQUEST")
-            except AdapterTimeout:
-                # The Adapter may have handed the message out after we stopped waiting (Get has no
-                # acknowledge): look for it with Find before the next Get.
-                last = PortalExchange.get_or_none(PortalExchange.name == "get")
-                self.recover_since = (last.at if last else self.clock()) - dt.timedelta(minutes=5)
-                raise
+            item = self.client.get("REQUEST")  # a fault or timeout leaves the window open: recovered next cycle
             self._touch("get")
             if item is None:
                 break
+            self.checkpoint("get.received")  # handed out by the Adapter, not stored yet
             if self.store(item):
                 stats.received += 1
             else:
                 stats.duplicates += 1
+            self._keep_window()
             self.checkpoint("inbox.stored")
+        self._close_window()
         for _ in range(self.cfg["batch_size"]):  # delivery statuses of what we sent
             item = self.client.get("RESPONSE")
             if item is None:
                 break
             log.info("portal: delivery status %s of %s: %s", item.status, item.reply_to_client_id, item.xsi_type)
 
-    def recover(self, stats: CycleStats) -> None:
-        """After a Get that timed out: store any request of ours Find knows and the inbox does not."""
-        for item in self.client.find_since(self.recover_since):
-            if item.xsi_type == "RequestMessageType" and item.recipient in ("", self.cfg["it_system"]):
-                known = PortalInbox.select().where(PortalInbox.client_id == item.client_id).exists()
-                if not known and self.store(item):
-                    stats.received += 1
-                    log.warning("portal: recovered request %s with Find after a Get timeout", item.client_id)
-        self.recover_since = None
+    # --- the receive window: what Get handed out and the inbox may not hold yet ---------------
 
-    def store(self, item: soap.Received) -> bool:
-        """Store a received request; False (and counted) if its clientId or MessageId is already stored."""
-        with database.atomic():
-            same = PortalInbox.client_id == item.client_id
-            if item.message_id:
-                same = same | (PortalInbox.message_id == item.message_id)
-            known = PortalInbox.select().where(same).first()
-            if known is not None:
+    def _watermark(self) -> dt.datetime | None:
+        """The SendingDate of a request stored before now (the newest one); ``None`` on an empty inbox."""
+        if self.last_sending_date is None:
+            newest = PortalInbox.select(PortalInbox.body).order_by(PortalInbox.id.desc()).first()
+            if newest is not None:
+                item = soap.read_query_result(etree.fromstring(newest.body.encode("utf-8")))
+                self.last_sending_date = _parse_moment(item.sending_date) if item else None
+        return self.last_sending_date
+
+    def _open_window(self) -> None:
+        """Before the first Get of a batch: a durable row saying Get may hand out what the inbox lacks."""
+        now = self.clock()
+        PortalGetWindow.insert(worker_id=self.worker_id, opened_at=now, watermark=self._watermark(),
+                               touched_at=now).on_conflict_ignore().execute()
+        self.window_touched = now
+
+    def _keep_window(self) -> None:
+        """Tell other workers this window's worker is alive (a write every half lease at most)."""
+        now = self.clock()
+        if now - self.window_touched >= dt.timedelta(seconds=self.cfg["lease_seconds"] / 2):
+            kept = PortalGetWindow.update(touched_at=now).where(PortalGetWindow.worker_id == self.worker_id).execute()
+            if not kept:  # another worker took us for dead and recovered the window: open it again
+                self._open_window()
+            self.window_touched = now
+
+    def _close_window(self) -> None:
+        """Every message the batch's Gets handed out is stored (or the queue said empty)."""
+        PortalGetWindow.delete().where(PortalGetWindow.worker_id == self.worker_id).execute()
+
+    def recover(self, stats: CycleStats) -> None:
+        """Store what Get handed out in a window left open — by this worker before a crash or a timeout,
+        or by another worker whose window is older than the lease — found with Find by period.
+
+        The queue is FIFO, so every request handed out in the window arrived after the request the window's
+        ``watermark`` names (stored before the window opened); Find by period from there (less
+        ``recover_margin_seconds``) returns them, with requests still queued and requests answered long ago,
+        which ``store`` tells apart by clientId/MessageId. Without a watermark (an empty inbox) Find asks for
+        everything the Adapter keeps.
+        """
+        stale = self.clock() - dt.timedelta(seconds=self.cfg["lease_seconds"])
+        windows = list(PortalGetWindow.select().where((PortalGetWindow.worker_id == self.worker_id)
+                                                      | (PortalGetWindow.touched_at < stale)))
+        if not windows:
+            return
+        marks = [w.watermark for w in windows]
+        since = (min(marks) - dt.timedelta(seconds=self.cfg["recover_margin_seconds"])
+                 if all(m is not None for m in marks) else RECOVER_FROM_START)
+        found = self.client.find_since(since)  # AdapterError: the windows stay open, tried again next cycle
+        recovered = 0
+        for item in found:
+            if (item.xsi_type == "RequestMessageType" and item.recipient == self.cfg["it_system"]
+                    and item.client_id and self.store(item, quiet=True)):
+                recovered += 1
+                log.warning("portal: recovered request clientId=%s MessageId=%s with Find (a Get window of %s "
+                            "was left open)", item.client_id, item.message_id, ", ".join(w.worker_id for w in windows))
+        for window in windows:  # only the windows as read: a live worker's re-opened window stays
+            PortalGetWindow.delete().where((PortalGetWindow.worker_id == window.worker_id)
+                                           & (PortalGetWindow.touched_at == window.touched_at)).execute()
+        stats.received += recovered
+        stats.recovered += recovered
+        log.info("portal: recovery of %s open Get window(s): Find from %s returned %s, %s stored",
+                 len(windows), since.isoformat(), len(found), recovered)
+
+    def store(self, item: soap.Received, quiet: bool = False) -> bool:
+        """Store a received request; False (and counted) if its clientId or MessageId is already stored.
+
+        ``quiet`` (recovery by Find, which also returns requests long stored): a known one is not a repeat."""
+        same = PortalInbox.client_id == item.client_id
+        if item.message_id:
+            same = same | (PortalInbox.message_id == item.message_id)
+        try:
+            with database.atomic():
+                known = PortalInbox.select(PortalInbox.id).where(same).first()
+                if known is None:
+                    PortalInbox.create(client_id=item.client_id, message_id=item.message_id or None,
+                                       body=item.raw.decode("utf-8"), test_message=item.test,
+                                       received_at=self.clock())
+        except peewee.IntegrityError:  # another worker stored the same clientId a moment ago
+            known = PortalInbox.select(PortalInbox.id).where(same).first()
+        if known is not None:
+            if not quiet:
                 PortalInbox.update(duplicates=PortalInbox.duplicates + 1).where(PortalInbox.id == known.id).execute()
                 log.info("portal: repeated message clientId=%s MessageId=%s (inbox %s): not processed again",
                          item.client_id, item.message_id, known.id)
-                return False
-            PortalInbox.create(client_id=item.client_id, message_id=item.message_id or None,
-                               body=item.raw.decode("utf-8"), test_message=item.test, received_at=self.clock())
+            return False
+        moment = _parse_moment(item.sending_date)
+        if moment is not None and (self.last_sending_date is None or moment > self.last_sending_date):
+            self.last_sending_date = moment
         log.info("portal: received request clientId=%s MessageId=%s", item.client_id, item.message_id)
         return True
 
@@ -362,6 +443,8 @@ def health() -> dict[str, Any]:
         "inbox_pending": PortalInbox.select().where(PortalInbox.status == "received").count(),
         "outbox_pending": PortalOutbox.select().where(PortalOutbox.status == "pending").count(),
         "outbox_failed": PortalOutbox.select().where(PortalOutbox.status == "failed").count(),
+        # receive windows left open (a Get failed or a worker died after it): recovered with Find next cycle
+        "get_windows_open": PortalGetWindow.select().count(),
         "last_get_at": last["get"].isoformat() + "Z" if last.get("get") else None,
         "last_send_at": last["send"].isoformat() + "Z" if last.get("send") else None,
         "last_exchange_at": max(times).isoformat() + "Z" if times else None,

@@ -115,8 +115,10 @@ def test_health_shows_queue_depth_and_last_exchange(stand):
     stand.apply(stand.application(stand.world.parent, stand.world.a1))
     stand.emulator.make_trouble("SystemFault", 1)  # the first Get fails: nothing exchanged yet
     stand.cycle()
-    assert client.get("/health").get_json()["checks"]["portal"]["last_exchange_at"] is None
+    failed = client.get("/health").get_json()["checks"]["portal"]
+    assert failed["last_exchange_at"] is None
+    assert failed["get_windows_open"] == 1  # the Get may have handed something out: Find will tell
     stand.cycle()
     after = client.get("/health").get_json()["checks"]["portal"]
-    assert after["inbox_pending"] == 0 and after["outbox_pending"] == 0
+    assert after["inbox_pending"] == 0 and after["outbox_pending"] == 0 and after["get_windows_open"] == 0
     assert after["last_send_at"] is not None and after["last_get_at"] is not None

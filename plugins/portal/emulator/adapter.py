@@ -15,6 +15,7 @@ Adapter would.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import logging
 import threading
@@ -38,6 +39,7 @@ class Trouble:
     kind: str = ""  # "", "SystemFault", "hang", "http503"
     count: int = 0
     release: threading.Event = field(default_factory=threading.Event)
+    finished: threading.Event = field(default_factory=threading.Event)  # a hung call has had its effect
 
 
 class AdapterEmulator:
@@ -87,13 +89,20 @@ class AdapterEmulator:
         self._record(data)
         trouble = self._take_trouble()
         if trouble is not None:
-            if trouble.kind == "hang":
+            if trouble.kind == "hang":  # answers late, as it would: the call still has its effect (a Get takes)
                 trouble.release.wait(60)
+                try:
+                    return self._answer(data)
+                finally:
+                    trouble.finished.set()
             elif trouble.kind == "http503":
                 return b"<html><body>503 Service Unavailable</body></html>", 503
             elif trouble.kind == "SystemFault":
                 return soap.fault_envelope("SystemFault", "SMEV-ADAPTER-500", "Адаптер временно недоступен",
                                            server=True), 500
+        return self._answer(data)
+
+    def _answer(self, data: bytes) -> tuple[bytes, int]:
         try:
             body = soap.parse_envelope(data)
             soap.check(body)
@@ -178,13 +187,14 @@ class AdapterEmulator:
                        xml=self._as_message(status_el, "ResponseMessageType", "StatusMessage"))
         return stored
 
-    def query_result(self, stored: Stored, recipient: str) -> etree._Element:
+    def query_result(self, stored: Stored, recipient: str | None = None) -> etree._Element:
+        """A ``QueryResult`` for a stored message; ``Recipient`` is the queue it went to (the caller of Get)."""
         result = etree.Element(soap.a("QueryResult"), nsmap={"a": soap.A_NS})
         meta = etree.SubElement(result, soap.a("smevMetadata"))
         for tag, value in (("MessageId", stored.message_id if stored.message_type == "PrimaryMessage" else None),
                            ("ReferenceMessageID", stored.reference_message_id),
                            ("OriginalMessageID", stored.original_message_id),
-                           ("Sender", stored.sender), ("Recipient", recipient),
+                           ("Sender", stored.sender), ("Recipient", recipient or stored.queue),
                            ("SendingDate", stored.created_at)):
             if value:
                 etree.SubElement(meta, soap.a(tag)).text = value
@@ -200,6 +210,10 @@ class AdapterEmulator:
         return self.query_result(stored, it_system)
 
     def find(self, body: etree._Element) -> etree._Element:
+        """Find: messages the caller's system sent or received, delivered or still queued (Find takes
+        nothing from a queue). By clientId — ``GET_REQUEST_BY_REQUEST_CLIENTID``: that request;
+        ``GET_RESPONSE_BY_REQUEST_CLIENTID``: every answer and status to it; ``GET_RESPONSE_BY_RESPONSE_CLIENTID``:
+        that response — or by period: every message that entered SMEV (``SendingDate``) in [from, to]."""
         it_system = body.findtext(soap.a("itSystem"))
         criteria = body.find(soap.a("specificQuery"))[0]
         if etree.QName(criteria).localname == "messageClientIdCriteria":
@@ -209,14 +223,25 @@ class AdapterEmulator:
                 found = self.store.replies_to(client_id)
             else:
                 one = self.store.by_client_id(client_id)
-                found = [one] if one else []
+                kind = "REQUEST" if how == "GET_REQUEST_BY_REQUEST_CLIENTID" else "RESPONSE"
+                found = [one] if one is not None and one.kind == kind else []
         else:
-            found = [m for m in self.store.between(criteria.findtext(soap.a("from")), criteria.findtext(soap.a("to")))
-                     if it_system in (m.queue, m.sender)]
+            found = self.store.between(_moment(criteria.findtext(soap.a("from"))),
+                                       _moment(criteria.findtext(soap.a("to"))))
         answer = etree.Element(soap.a("QueryResultList"), nsmap={"a": soap.A_NS})
         for stored in found:
-            answer.append(self.query_result(stored, it_system))
+            if it_system in (stored.queue, stored.sender):  # only the caller's own traffic
+                answer.append(self.query_result(stored))
         return answer
+
+
+def _moment(value: str | None) -> str | None:
+    """An ``xs:dateTime`` (any offset, or none = UTC) in the store's form: UTC ISO seconds, for comparing."""
+    if not value:
+        return None
+    moment = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    moment = moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+    return moment.replace(microsecond=0).isoformat()
 
 
 def soap_blueprint_routes(app: Flask, emulator: AdapterEmulator) -> None:
