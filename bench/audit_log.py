@@ -46,7 +46,7 @@ def write_config(folder: Path) -> Path:
     config = folder / "region.toml"
     config.write_text(
         "[eschool]\n"
-        'region_name = "Нагрузочный регион"\n'  # i18n: data
+        'region_name = "Нагрузочный регион"\n'
         'plugins = ["registries"]\n'
         f"database_url = {json.dumps('sqlite:///' + str(folder / 'eschool.sqlite3'))}\n"
         f"instance_path = {json.dumps(str(folder / 'instance'))}\n"
@@ -70,39 +70,39 @@ def build_registries(app, schools: int) -> dict:
     info: dict = {"schools": [], "students": [], "parents": [], "links": [], "consents": [], "classes": [],
                   "staff": [], "staff_users": [], "parent_users": [], "admins": []}
     with database.atomic():
-        municipality = reg.Municipality.create(code="bench", name="Нагрузочный район")  # i18n: data
+        municipality = reg.Municipality.create(code="bench", name="Нагрузочный район")
         info["municipality"] = municipality.id
         for s in range(schools):
-            school = reg.School.create(municipality=municipality, code=f"b{s}", name=f"МБОУ «Школа № {s + 1}»",  # i18n: data
-                                       short_name=f"Школа № {s + 1}")  # i18n: data
+            school = reg.School.create(municipality=municipality, code=f"b{s}", name=f"МБОУ «Школа № {s + 1}»",
+                                       short_name=f"Школа № {s + 1}")
             info["schools"].append(school.id)
-            admin = User.create(display_name=f"Админова {s + 1}", role="school_admin")  # i18n: data
-            reg.Staff.create(last_name=f"Админова-{s + 1}", first_name="Ольга", position="администратор",  # i18n: data
+            admin = User.create(display_name=f"Админова {s + 1}", role="school_admin")
+            reg.Staff.create(last_name=f"Админова-{s + 1}", first_name="Ольга", position="администратор",
                              school=school, user=admin)
             info["admins"].append(admin.id)
             for t in range(TEACHERS):
-                user = User.create(display_name=f"Учитель {s + 1}-{t + 1}", role="teacher")  # i18n: data
-                staff = reg.Staff.create(last_name=f"Учителева-{s + 1}-{t + 1}", first_name="Анна",  # i18n: data
+                user = User.create(display_name=f"Учитель {s + 1}-{t + 1}", role="teacher")
+                staff = reg.Staff.create(last_name=f"Учителева-{s + 1}-{t + 1}", first_name="Анна",
                                          school=school, user=user)
                 info["staff"].append(staff.id)
                 info["staff_users"].append(user.id)
             for c in range(CLASSES):
-                klass = reg.SchoolClass.create(school=school, year=2026, grade=1 + c // 2, letter="АБ"[c % 2])  # i18n: data
+                klass = reg.SchoolClass.create(school=school, year=2026, grade=1 + c // 2, letter="АБ"[c % 2])
                 info["classes"].append(klass.id)
                 base = len(info["students"])
-                students = [{"last_name": f"Ученик-{base + i}", "first_name": "Иван", "birth_date": dt.date(2015, 1, 1),  # i18n: data
+                students = [{"last_name": f"Ученик-{base + i}", "first_name": "Иван", "birth_date": dt.date(2015, 1, 1),
                              "gender": "m", "school": school.id, "school_class": klass.id} for i in range(CLASS_SIZE)]
                 first = reg.Student.insert_many(students).execute()
                 ids = [r.id for r in reg.Student.select(reg.Student.id).where(reg.Student.school_class == klass.id)]
                 info["students"] += ids
                 del first
     with database.atomic():
-        users = [{"display_name": f"Родитель {i}", "role": "parent", "created_at": now}  # i18n: data
+        users = [{"display_name": f"Родитель {i}", "role": "parent", "created_at": now}
                  for i in range(len(info["students"]))]
         for part in chunks(users):
             User.insert_many(part).execute()
         info["parent_users"] = [u.id for u in User.select(User.id).where(User.role == "parent").order_by(User.id)]
-        parents = [{"last_name": f"Родителева-{i}", "first_name": "Мария", "snils": f"{10_000_000_000 + i}",  # i18n: data
+        parents = [{"last_name": f"Родителева-{i}", "first_name": "Мария", "snils": f"{10_000_000_000 + i}",
                     "user": uid} for i, uid in enumerate(info["parent_users"])]
         for part in chunks(parents):
             reg.Parent.insert_many(part).execute()
@@ -262,7 +262,7 @@ def main(argv=None) -> int:
         failed = []
         for reader_name, admin_id in readers:
             if admin_id is None:
-                user = User.get_or_none(User.role == "operator") or User.create(display_name="Оператор",  # i18n: data
+                user = User.get_or_none(User.role == "operator") or User.create(display_name="Оператор",
                                                                                 role="operator")
             else:
                 user = User.get_by_id(admin_id)
