@@ -230,6 +230,8 @@ def cases(info: dict, max_id: int) -> list[tuple[str, dict, str, list]]:
 
 
 def median_ms(fn, repeat: int) -> tuple[float, int]:
+    """The median of ``repeat`` runs after one unmeasured run (the page cache of the file warmed)."""
+    fn()
     times, n = [], 0
     for _ in range(repeat):
         started = time.perf_counter()
