@@ -75,7 +75,7 @@ class AuditRecord(BaseModel):
     action = peewee.CharField(max_length=80, index=True)
     object_type = peewee.CharField(max_length=80, default="")
     object_id = peewee.CharField(max_length=80, default="", index=True)
-    result = peewee.CharField(max_length=20, default="ok")
+    result = peewee.CharField(max_length=20, default="ok", index=True)  # the access log's outcome filter (m0004)
     details = peewee.TextField(default="{}")
 
     class Meta:

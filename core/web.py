@@ -18,6 +18,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -130,6 +131,24 @@ def audit_log():
     return render_template("core/audit.html", entries=entries, filters=filters, older=older,
                            chosen=_chosen_names(filters, entries), actions=_action_choices(),
                            results=access_log.RESULTS), (422 if filters.errors else 200)
+
+
+@bp.route("/admin/audit/export")
+@login_required
+def audit_export():
+    """The filtered «Журнал доступа» as XLSX: the same records, labels and names as the page, local time."""
+    policy.require(current_user, "audit.read")
+    filters = access_log.Filters.parse(request.args)
+    if filters.errors:
+        abort(400)
+    condition = policy.scope(current_user, "audit.read", AuditRecord)
+    data, count = access_log.export_workbook(current_user, condition, filters)
+    audit.record("audit.export", "auditrecord", "", details={**filters.query_args(), "records": count})
+    import io
+
+    name = f"access-log-{region_today().isoformat()}.xlsx"
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
+                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 @bp.route("/my/data-access")

@@ -6,7 +6,9 @@ Other plugins (the infographic tells families who logs in how) ask here instead 
 
 from __future__ import annotations
 
-from core.api import settings
+import datetime as dt
+
+from core.api import region_today, settings
 
 YOUNGER_WAYS = ("school_login", "child_account", "school_login_or_child_account", "parents_only")
 
@@ -32,3 +34,19 @@ class AgeRulesService:
         if school_login:
             return "school_login_or_child_account" if child_account else "school_login"
         return "parents_only"
+
+    def school_login(self, birth_date: dt.date | None, on: dt.date | None = None) -> str:
+        """What the rules make of a school-issued login for a student born on ``birth_date``, on ``on``
+        (default: the region's today): ``"allowed"``; ``"prefer_gosuslugi"`` (allowed, but the student is old
+        enough for their own Gosuslugi account, the way the region prefers); ``"refused"`` (the login will be
+        refused at the door); ``"unknown"`` (no birth date in the registry: refused too, until it is entered).
+        """
+        from plugins.age_policy import rules
+
+        if birth_date is None:
+            return "unknown"
+        section = settings("age_policy")
+        today = on or region_today()
+        if rules.decide(section, "school", None, birth_date, today) is not None:
+            return "refused"
+        return "allowed" if rules.is_below(birth_date, section["min_age_esia"], today) else "prefer_gosuslugi"

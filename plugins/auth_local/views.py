@@ -15,6 +15,7 @@ from core.api import (
     current_actor,
     get_or_deny,
     login_required,
+    ngettext,
     public,
     refused_page,
     require,
@@ -178,6 +179,31 @@ def _class_students(actor, school_class):
     )
 
 
+# What the region's age rules (service "age_policy") make of a school login, per student.
+ALLOWED, PREFER_GOSUSLUGI, REFUSED, UNKNOWN = "allowed", "prefer_gosuslugi", "refused", "unknown"
+MAY_ISSUE = (ALLOWED, PREFER_GOSUSLUGI)
+
+
+def age_verdicts(students) -> dict[int, str]:
+    """Student id → ``allowed`` / ``prefer_gosuslugi`` / ``refused`` / ``unknown``; all allowed without age rules."""
+    rules = service("age_policy")
+    if rules is None:
+        return {s.id: ALLOWED for s in students}
+    return {s.id: rules.school_login(s.birth_date) for s in students}
+
+
+def verdict_text(verdict: str) -> str:
+    rules = service("age_policy")
+    age = _("%(n)s лет", n=f"{rules.min_age_esia():g}") if rules else ""
+    return {
+        ALLOWED: "",
+        PREFER_GOSUSLUGI: _("%(age)s и старше: по правилам региона лучше входить через Госуслуги со своей "
+                            "учётной записью; школьный логин тоже будет работать.", age=age),
+        REFUSED: _("Вход по школьному логину будет отклонён по правилам региона о возрасте: логин не выдаётся."),
+        UNKNOWN: _("В реестре нет даты рождения: вход по логину будет отклонён, пока её не внесут."),
+    }[verdict]
+
+
 @bp.route("/classes")
 @roles_required("school_admin")
 def classes():
@@ -193,18 +219,24 @@ def class_credentials(class_id):
     user_ids = [s.user_id for s in students if s.user_id]
     by_user = {c.user_id: c for c in LocalCredential.select().where(LocalCredential.user.in_(user_ids))}
     now = utcnow()
+    verdicts = age_verdicts(students)
     rows = []
     for student in students:
         credential = by_user.get(student.user_id)
         rows.append({
             "student": student,
+            "verdict": verdicts[student.id],
+            "verdict_text": verdict_text(verdicts[student.id]),
             "credential": credential,
             "locked_until": throttle.locked_until(credential, now) if credential else None,
             "expired": bool(credential and credential.is_temporary and credential.expires_at
                             and credential.expires_at <= now),
         })
     audit("credentials.view", "school_class", class_id, details={"students": len(students)})
-    return render_template("auth_local/class.html", school_class=school_class, rows=rows)
+    refused = sum(1 for v in verdicts.values() if v not in MAY_ISSUE)
+    prefer = sum(1 for v in verdicts.values() if v == PREFER_GOSUSLUGI)
+    return render_template("auth_local/class.html", school_class=school_class, rows=rows, refused=refused,
+                           prefer=prefer)
 
 
 @bp.route("/classes/<int:class_id>/issue", methods=["POST"])
@@ -214,12 +246,27 @@ def issue_class(class_id):
     actor = current_actor()
     school_class = get_or_deny(actor, MANAGE, service("registries").SchoolClass, class_id)
     reissue = request.form.get("mode") == "all"
-    slips = credentials.issue_for_students(_class_students(actor, school_class), actor.id, reissue=reissue)
+    # only what the region's age rules allow, unless the admin deliberately ticks «выдать и им»
+    despite_rules = request.form.get("despite_age_rules") == "1"
+    students = _class_students(actor, school_class)
+    verdicts = age_verdicts(students)
+    allowed = [s for s in students if despite_rules or verdicts[s.id] in MAY_ISSUE]
+    held_back = len(students) - len(allowed)
+    slips = credentials.issue_for_students(allowed, actor.id, reissue=reissue)
     for slip in slips:
-        audit("credentials.issue", "student", slip.student.id, details={"reissue": reissue})
-    if not slips:
+        details = {"reissue": reissue, "age_rules": verdicts[slip.student.id]}
+        if despite_rules and verdicts[slip.student.id] not in MAY_ISSUE:
+            details["despite_age_rules"] = True
+        audit("credentials.issue", "student", slip.student.id, details=details)
+    if held_back:
+        flash(ngettext("%(num)s учащемуся логин не выдан: по правилам региона о возрасте вход по школьному "
+                       "логину для него будет отклонён.",
+                       "%(num)s учащимся логины не выданы: по правилам региона о возрасте вход по школьному "
+                       "логину для них будет отклонён.", held_back), "info")
+    if not slips and not held_back:
         flash(_("Всем учащимся класса логины уже выданы. Чтобы выдать новые пароли всем, выберите "
                 "«всем учащимся класса»."), "info")
+    if not slips:
         return redirect(url_for("auth_local.class_credentials", class_id=class_id))
     return render_template("auth_local/slips.html", school_class=school_class, slips=slips)
 

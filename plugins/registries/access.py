@@ -76,6 +76,16 @@ def registry_permission(actor: Any, action: str, resource: Any) -> Decision | No
         if role == "school_admin":
             return allow("the school admin sees who lacks which step")
         return deny("lists of people are for the school admin; others see aggregates only")
+    if action == "registry.readiness.drill":
+        # one school's readiness by class, and one class's list of what is missing (issue 16, item 6)
+        if role not in READINESS_ROLES:
+            return deny("readiness figures are for school and municipal staff")
+        if resource is None or role == "operator":
+            return allow("readiness of the region's schools")
+        school_id = resource.id if isinstance(resource, m.School) else getattr(resource, "school_id", None)
+        if school_id in service.school_ids_of(actor.user):
+            return allow("readiness of one of the actor's schools")
+        return deny("the school is not one of the actor's schools")
     if action.startswith("registry."):
         if role != "school_admin":
             return deny("registries are kept by the school admin")

@@ -25,8 +25,8 @@ from core.api import (
     roles_required,
     scope,
 )
+from plugins.registries import home, organisations, people
 from plugins.registries import models as m
-from plugins.registries import organisations, people
 from plugins.registries.schemas import MunicipalitySchema, SchoolSchema, StaffSchema
 from plugins.registries.views import bp, load_form
 
@@ -338,6 +338,22 @@ def staff_edit(staff_id: int):
                            role=None, roles=None, values=values, errors=errors, back=staff_back(staff))
 
 
+@bp.route("/staff/<int:staff_id>/block", methods=["GET"])
+@roles_required(*STAFF_KEEPERS)
+def staff_block_confirm(staff_id: int):
+    """The confirmation step before blocking: whose account, what happens, a reason; nothing changes yet."""
+    actor = current_actor()
+    staff = get_or_deny(actor, "staff.write", m.Staff, staff_id)
+    require(actor, "staff.write", staff, object_type="staff", object_id=staff_id)
+    if staff.user_id is None:
+        abort(404)
+    user = User.get_by_id(staff.user_id)
+    if user.is_blocked:
+        return redirect(staff_back(staff))
+    return render_template("registries/staff_block.html", staff=staff, user=user, back=staff_back(staff),
+                           place=staff.school or staff.municipality)
+
+
 @bp.route("/staff/<int:staff_id>/<any(block, unblock):what>", methods=["POST"])
 @roles_required(*STAFF_KEEPERS)
 def staff_block(staff_id: int, what: str):
@@ -355,3 +371,6 @@ def staff_block(staff_id: int, what: str):
             people.unblock(user)
             flash(_("Учётная запись %(name)s разблокирована.", name=staff.full_name), "success")
     return redirect(staff_back(staff))
+
+
+bp.app_context_processor(home.context)  # the header's place and the school admin's home page by task

@@ -640,6 +640,35 @@ def readiness():
     return render_template("registries/readiness.html", report=report)
 
 
+@bp.route("/readiness/school/<int:school_id>")
+@login_required
+def readiness_school(school_id: int):
+    """One school's readiness by class: the municipality's (or region's) first step down from its table."""
+    actor = current_actor()
+    school = m.School.get_or_none(m.School.id == school_id)
+    if school is None:
+        abort(404)
+    require(actor, "registry.readiness.drill", school, object_type="school", object_id=school_id)
+    rows = readiness_report.school_by_class(school)
+    audit("registry.readiness.school", "school", school.id, details={"classes": len(rows)})
+    return render_template("registries/readiness_school.html", school=school, rows=rows,
+                           gap_labels=readiness_report.CHILD_GAPS)
+
+
+@bp.route("/readiness/class/<int:class_id>")
+@login_required
+def readiness_class(class_id: int):
+    """What one class's children still lack: a parent, their SNILS, a consent, a parent's user account."""
+    actor = current_actor()
+    klass = m.SchoolClass.get_or_none(m.SchoolClass.id == class_id)
+    if klass is None:
+        abort(404)
+    require(actor, "registry.readiness.drill", klass, object_type="school_class", object_id=class_id)
+    rows = readiness_report.class_missing(actor, klass)
+    audit("registry.readiness.class", "school_class", klass.id, details={"children": len(rows)})
+    return render_template("registries/readiness_class.html", klass=klass, school=klass.school, rows=rows)
+
+
 def gaps(key: str):
     """Who lacks one readiness step, for the school admin to fix."""
     actor = current_actor()

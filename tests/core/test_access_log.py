@@ -207,3 +207,78 @@ def test_two_plugins_naming_one_action_differently_stop_start_up(tmp_path):
     with pytest.raises(ValueError, match="names action 'login' differently"):
         create_app({"eschool": {"plugins": ["clash"], "database_url": f"sqlite:///{tmp_path / 'c.sqlite3'}",
                                 "instance_path": str(tmp_path)}}, plugins={"clash": Clashing()})
+
+
+def xlsx_rows(data: bytes) -> list[list[str]]:
+    import io
+
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(data), read_only=True).worksheets[0]
+    return [["" if v is None else str(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+
+
+def test_the_filtered_view_exports_to_xlsx_in_russian_with_names_and_local_time_and_is_audited(app, world, as_):
+    activity(world, as_)
+    reader = as_(world.admin)
+    page = cells(reader.get("/admin/audit?action=progress.read").get_data(as_text=True))
+    link = html.fromstring(reader.get("/admin/audit?action=progress.read").get_data(as_text=True)).xpath(
+        "//a[contains(., 'XLSX')]/@href")
+    assert link == ["/admin/audit/export?action=progress.read"]
+    response = reader.get(link[0])
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "attachment" in response.headers["Content-Disposition"]
+    rows = xlsx_rows(response.data)
+    assert rows[0] == ["Когда", "Кто", "Роль", "Что сделано", "О ком или о чём", "Результат", "Адрес"]
+    body = rows[1:]
+    assert len(body) == len(page) // 6 == 3  # the two parents' reads and the stranger's refused attempt
+    assert {r[3] for r in body} == {"просмотр успеваемости"}
+    assert {r[5] for r in body} == {"выполнено", "отказано в доступе"}
+    assert "Иванова Мария" in {r[1] for r in body} and {r[2] for r in body} == {"родитель (законный представитель)"}
+    assert {r[4] for r in body} == {"Иванов Пётр, 5А, Школа № 1"}
+    with app.app_context():
+        ids = {str(r.user_id) for r in AuditRecord.select() if r.user_id} | {
+            r.object_id for r in AuditRecord.select() if r.object_id}
+        from core.web import local_time
+
+        newest = (AuditRecord.select().where(AuditRecord.action == "progress.read")
+                  .order_by(AuditRecord.id.desc()).first())
+        assert body[0][0] == local_time(newest.at, "%d.%m.%Y %H:%M:%S")  # the region's time, not UTC
+        exports = list(AuditRecord.select().where(AuditRecord.action == "audit.export"))
+    assert re.fullmatch(r"\d\d\.\d\d\.\d{4} \d\d:\d\d:\d\d", body[0][0])
+    for row in body:
+        for cell in row[1:6]:
+            assert not ENGLISH_KEY.search(cell), cell
+            assert not set(re.findall(r"\b\d+\b", re.sub(r"№ \d+", "", cell))) & ids, cell
+    assert len(exports) == 1 and exports[0].user_id == world.admin.user_id
+    assert '"action": "progress.read"' in exports[0].details and '"records": 3' in exports[0].details
+
+
+def test_the_export_keeps_the_readers_scope_and_refuses_bad_filters_and_other_roles(app, world, as_):
+    activity(world, as_)
+    mine = " ".join(" ".join(r) for r in xlsx_rows(as_(world.admin).get("/admin/audit/export").data))
+    theirs = " ".join(" ".join(r) for r in xlsx_rows(as_(world.admin_b).get("/admin/audit/export").data))
+    assert "Математикова" in mine and "Цветков" not in mine
+    assert "Цветков Антон" in theirs and "Математикова" not in theirs
+    assert as_(world.admin).get("/admin/audit/export?result=maybe").status_code == 400
+    for person in (world.teacher, world.parent):
+        assert as_(person).get("/admin/audit/export").status_code == 403
+
+
+def test_the_export_pages_through_the_log_in_batches_without_losing_or_repeating_records(app, world, as_,
+                                                                                       monkeypatch):
+    from core import access_log, policy
+    from core.types import Actor
+
+    activity(world, as_)
+    with app.test_request_context():
+        actor = Actor(user_of(world.municipal), None, "test")
+        condition = policy.scope(actor, "audit.read", AuditRecord)
+        whole = list(access_log.export_rows(actor, condition, access_log.Filters()))
+        monkeypatch.setattr(access_log, "EXPORT_BATCH", 2)
+        batched = list(access_log.export_rows(actor, condition, access_log.Filters()))
+        limited = list(access_log.export_rows(actor, condition, access_log.Filters(), limit=3))
+        total = AuditRecord.select().where(condition).count()
+    assert len(whole) == total >= 5
+    assert batched == whole and limited == whole[:3]
