@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date, format_decimal
 from markupsafe import Markup, escape
 from marshmallow import ValidationError
 from werkzeug.utils import secure_filename
@@ -63,6 +64,20 @@ def reg():
     return service("registries")
 
 
+@bp.app_template_filter("ru_number")
+def ru_number(value, digits: int = 2) -> str:
+    """A number as the region's language writes it («3,82»); «—» for none."""
+    if value is None or value == "":
+        return "—"
+    return format_decimal(value, format="#,##0." + "#" * digits) if digits else format_decimal(value)
+
+
+@bp.app_template_filter("ru_day")
+def ru_day(value, pattern: str = "d MMMM") -> str:
+    """A date as the region's language writes it («2 декабря»; ``"EEE, d MMM"``: «ср, 2 дек.»)."""
+    return format_date(value, pattern) if value else ""
+
+
 def today() -> dt.date:
     return region_today()
 
@@ -108,10 +123,20 @@ def progress(student_id: int):
     trends = {s.subject_id: charts.trend_svg(queries.trend_points(s.marks), _("Динамика среднего балла: %(s)s",
                                                                                 s=s.subject))
               for s in data.subjects}
+    news = queries.whats_new(data, seen)
     audit("progress.read", "student", student.id, details={"page": "progress", "period": period.id})
     return render_template("gradebook/progress.html", student=student, data=data, trends=trends,
-                           years=queries.periods_for_student(student, years), seen=seen,
-                           fresh=queries.fresh_marks(data.subjects, seen))
+                           years=queries.periods_for_student(student, years), seen=seen, news=news,
+                           fresh=queries.fresh_marks(data.subjects, seen), children=_children_brief())
+
+
+def _children_brief(limit: int = 20) -> list[tuple[int, str]]:
+    """The children the actor may open, for the one-tap switcher (one query, ids and names only)."""
+    Student = reg().Student
+    rows = (Student.select(Student.id, Student.last_name, Student.first_name)
+            .where(scope(current_actor(), "progress.read", Student))
+            .order_by(Student.last_name, Student.first_name).limit(limit).tuples())
+    return [(i, f"{first} {last}".strip()) for i, last, first in rows]
 
 
 CALCULATOR_ROWS = 5
