@@ -12,7 +12,6 @@ from plugins.gradebook.models import Lesson
 from tests.gradebook.factories import make_assignment, make_subject
 
 
-
 @pytest.fixture
 def counted(app, monkeypatch):
     """Statements the app runs while ``on``."""
@@ -65,7 +64,7 @@ def test_whats_new_lists_marks_absences_and_homework_entered_since_the_last_visi
 def test_summary_shows_average_period_grade_or_the_rules_grade_and_absences(app, world, as_):
     url = f"/progress/{world.a1.id}?period={world.period.id}"
     page = as_(world.parent).get(url).get_data(as_text=True)
-    row = re.search(r'<tr id="row-%d">(.*?)</tr>' % world.maths.id, page, re.S).group(1)
+    row = re.search(rf'<tr id="row-{world.maths.id}">(.*?)</tr>', page, re.S).group(1)
     cells = [re.sub(r"<[^>]+>", "", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
     assert cells[0] == "Математика" and cells[1] == "4,75" and cells[2] == "≈5" and cells[3] == "0"
     assert f'<details class="card subject" id="s-{world.maths.id}">' in page  # the details, closed by default

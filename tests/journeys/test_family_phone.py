@@ -8,11 +8,8 @@ of each width are written to the test's tmp folder (the path is printed).
 
 from __future__ import annotations
 
-import pytest
-
 from plugins.gradebook import journal
 from tests.journeys.conftest import MOTHER_OID, login_with_gosuslugi
-
 
 WIDTHS = ({"width": 360, "height": 740}, {"width": 1366, "height": 900})
 
