@@ -31,6 +31,7 @@ from core.api import (
     get_or_deny,
     last_audited,
     login_required,
+    ngettext,
     prepared,
     region_today,
     require,
@@ -70,6 +71,12 @@ def ru_number(value, digits: int = 2) -> str:
     if value is None or value == "":
         return "—"
     return format_decimal(value, format="#,##0." + "#" * digits) if digits else format_decimal(value)
+
+
+@bp.app_template_filter("ru_average")
+def ru_average(value) -> str:
+    """A weighted average with its two places, as Russians write it («3,80»); «—» for none."""
+    return "—" if value is None else format_decimal(value, format="#,##0.00")
 
 
 @bp.app_template_filter("ru_day")
@@ -173,11 +180,34 @@ def calculator(student_id: int):
     rule = GradeRule.of(journal.local_act_for(school_id))
     now = queries.what_if(entry, [], rule, default_type.weight) if entry else None
     then = queries.what_if(entry, extra, rule, default_type.weight) if entry and extra and not errors else None
+    sentence = calculator_sentence(then or now, bool(then)) if now else ""
     audit("progress.read", "student", student.id,
           details={"page": "calculator", "period": period.id, "subject": entry.subject_id if entry else None})
     return render_template("gradebook/calculator.html", student=student, period=period, subjects=subjects,
                            entry=entry, rows=rows, work_types=work_types, errors=errors, now=now, then=then,
-                           rule=rule, default_type=default_type), (422 if errors else 200)
+                           rule=rule, default_type=default_type, sentence=sentence), (422 if errors else 200)
+
+
+def calculator_sentence(result: queries.WhatIf, hoped: bool) -> str:
+    """The calculator's answer in one sentence: what comes out and how many 5s (or 4s) the next grade takes."""
+    grade, average = result.suggested, ru_average(result.average)
+    if grade == "5":
+        if hoped:
+            return _("С этими отметками выйдет «5» (средний балл %(avg)s).", avg=average)
+        return _("Сейчас выходит «5» (средний балл %(avg)s).", avg=average)
+    target = "5" if grade == "4" else "4"
+    count = result.needed[target]
+    if count is None:
+        need = _("до «%(t)s» не дотянуть даже 30 отметками «%(t)s»", t=target)
+    elif target == "5":
+        need = ngettext("нужна ещё %(num)d пятёрка, чтобы вышла «%(grade)s»",
+                        "нужно ещё %(num)d пятёрок, чтобы вышла «%(grade)s»", count, grade=target)
+    else:
+        need = ngettext("нужна ещё %(num)d четвёрка, чтобы вышла «%(grade)s»",
+                        "нужно ещё %(num)d четвёрок, чтобы вышла «%(grade)s»", count, grade=target)
+    if hoped:
+        return _("С этими отметками выйдет «%(g)s» (средний балл %(avg)s): %(need)s.", g=grade, avg=average, need=need)
+    return _("Сейчас выходит «%(g)s» (средний балл %(avg)s): %(need)s.", g=grade, avg=average, need=need)
 
 
 @bp.route("/progress/<int:student_id>/diary")

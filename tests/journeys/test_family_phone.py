@@ -87,3 +87,23 @@ def test_childs_page_on_a_phone_opens_with_whats_new_and_a_summary_without_sidew
     assert page.evaluate(OVERFLOWING) == []
     page.screenshot(path=cam.folder / "family-other-child-360.png", full_page=True)
     print(f"screenshots in {cam.folder}")
+
+
+def test_the_calculators_answer_appears_where_the_parent_is_looking(region, camera):
+    child = region.world.a1
+    cam = camera("calculator")
+    page = cam.page
+    login_with_gosuslugi(cam, region, MOTHER_OID)
+    page.goto(f"{region.url}/progress/{child.id}/calculator")
+    page.select_option("#subject", label="Математика")
+    page.select_option("#value-0", "2")
+    page.get_by_role("button", name="Посчитать").click()
+    page.wait_for_url("**/calculator?**#result")
+    sentence = page.locator(".calc-sentence")
+    assert sentence.inner_text().startswith("С этими отметками выйдет «")
+    assert "чтобы вышла «" in sentence.inner_text() or "выйдет «5»" in sentence.inner_text()
+    box, height = sentence.bounding_box(), page.evaluate("window.innerHeight")
+    assert 0 <= box["y"] and box["y"] + box["height"] <= height, f"the answer is out of sight: {box}"
+    assert page.evaluate(OVERFLOWING) == []
+    page.screenshot(path=cam.folder / "calculator-answer-360.png")
+    assert cam.problems == []
