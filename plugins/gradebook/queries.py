@@ -301,6 +301,7 @@ class Progress:
     attendance: dict[str, int]
     homework: list[Homework]
     absence_list: list[Absence] = field(default_factory=list)
+    rule: GradeRule | None = None  # the local act's rule the period is weighed by
 
 
 def _mark_views():
@@ -394,7 +395,7 @@ def progress_for(student: Any, period: Period, today: dt.date | None = None, hom
         entry.suggested = suggest_period_grade(pairs, entry.scale, rule)
     today = today or region_today()
     return Progress(student.id, year, period, list(by_subject.values()), dict(counts),
-                    homework_upcoming(student, today, homework_days, assignments=assignments), absence_list)
+                    homework_upcoming(student, today, homework_days, assignments=assignments), absence_list, rule)
 
 
 @prepared

@@ -128,7 +128,7 @@ def progress(student_id: int):
     data = queries.progress_for(student, period, today=today(),
                                 homework_days=settings("gradebook")["homework_days_ahead"])
     trends = {s.subject_id: charts.trend_svg(queries.trend_points(s.marks), _("Динамика среднего балла: %(s)s",
-                                                                                s=s.subject))
+                                                                                s=s.subject), data.rule)
               for s in data.subjects}
     news = queries.whats_new(data, seen)
     audit("progress.read", "student", student.id, details={"page": "progress", "period": period.id})

@@ -68,6 +68,12 @@ def test_childs_page_on_a_phone_opens_with_whats_new_and_a_summary_without_sidew
         summary.get_by_role("link", name="Математика").click()  # opens in place, no page load
         assert details.get_attribute("open") is not None
         assert details.locator("table.marks td.mark").count() == 4
+        # the chart: dates on the axis, the school's bands, labels at least 10 px tall on screen
+        chart = details.locator("svg.trend")
+        assert chart.locator("text.date").count() >= 2 and chart.locator("rect.band").count() == 4
+        smallest = chart.evaluate("svg => Math.min(...[...svg.querySelectorAll('text')]"
+                                  ".map(t => t.getBoundingClientRect().height))")
+        assert smallest >= 10, f"chart labels {smallest} px tall at {size}"
         page.evaluate("document.querySelectorAll('details.subject').forEach(d => d.open = true)")
         assert page.evaluate(OVERFLOWING) == [], f"with details open at {size}"
         page.screenshot(path=cam.folder / f"family-details-{size['width']}.png", full_page=True)
