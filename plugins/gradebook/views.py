@@ -15,7 +15,7 @@ import uuid
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import format_date, format_decimal
+from flask_babel import format_date, format_datetime, format_decimal
 from markupsafe import Markup, escape
 from marshmallow import ValidationError
 from werkzeug.utils import secure_filename
@@ -77,6 +77,12 @@ def ru_number(value, digits: int = 2) -> str:
 def ru_average(value) -> str:
     """A weighted average with its two places, as Russians write it («3,80»); «—» for none."""
     return "—" if value is None else format_decimal(value, format="#,##0.00")
+
+
+@bp.app_template_filter("ru_moment")
+def ru_moment(value, pattern: str = "d MMMM, HH:mm") -> str:
+    """A stored (naive UTC) moment in the region's time zone, as Russians write it («25 ноября, 10:00»)."""
+    return format_datetime(value, pattern) if value else ""
 
 
 @bp.app_template_filter("ru_day")
