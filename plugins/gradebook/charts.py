@@ -1,40 +1,86 @@
-"""Server-rendered SVG charts (no JavaScript): the trend of a student's weighted average."""
+"""Server-rendered SVG charts (no JavaScript): the trend of a student's weighted average.
+
+The chart draws the running weighted average over the period's dates on a 2–5 axis, the school's own
+period-grade thresholds (its local act) as coloured bands, dates on the horizontal axis, and carries a
+text alternative (``<title>``/``<desc>`` plus a visually hidden list) for screen readers. Sizes are in
+the viewBox's units, which are CSS pixels when the chart is shown at 320 px wide, so labels stay
+readable on a 360 px phone.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
 
+from flask_babel import format_date, format_decimal
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT, PAD = 300, 80, 6
+from core.api import _
+
+WIDTH, HEIGHT = 320, 150
+LEFT, RIGHT, TOP, BOTTOM = 34, 10, 8, 24
 LOW, HIGH = Decimal(2), Decimal(5)
+BANDS = {"5": "#e3f4e8", "4": "#eaf1ff", "3": "#fff6dc", "2": "#fde8e6"}
+FONT = 'font-size="12" fill="#3a4250"'
 
 
-def trend_svg(points: list[tuple[dt.date, Decimal]], label: str) -> Markup:
-    """A small line chart of the running weighted average on a 2–5 axis; empty markup for < 2 points."""
+def _number(value: Decimal) -> str:
+    return format_decimal(value, format="#,##0.00")
+
+
+def trend_svg(points: list[tuple[dt.date, Decimal]], label: str, rule=None) -> Markup:
+    """A line chart of the running weighted average on a 2–5 axis with the rule's bands; empty for < 2 points.
+
+    ``rule``: the school's :class:`~plugins.gradebook.rules.GradeRule` (its thresholds for 5, 4 and 3)."""
     if len(points) < 2:
         return Markup("")
     first, last = points[0][0], points[-1][0]
     span = max((last - first).days, 1)
+    inner_w, inner_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
-    def xy(day: dt.date, value: Decimal) -> str:
-        x = PAD + (WIDTH - 2 * PAD) * (day - first).days / span
-        y = PAD + (HEIGHT - 2 * PAD) * float((HIGH - value) / (HIGH - LOW))
-        return f"{x:.1f},{y:.1f}"
+    def x_of(day: dt.date) -> float:
+        return LEFT + inner_w * (day - first).days / span
 
-    grid = "".join(
-        f'<line x1="{PAD}" x2="{WIDTH - PAD}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d8dee6" stroke-width="1"/>'
-        f'<text x="0" y="{y + 3:.1f}" font-size="8" fill="#5a6472">{grade}</text>'
-        for grade in (5, 4, 3, 2)
-        for y in [PAD + (HEIGHT - 2 * PAD) * (5 - grade) / 3]
-    )
-    line = " ".join(xy(day, value) for day, value in points)
-    dots = "".join(f'<circle cx="{xy(d, v).split(",")[0]}" cy="{xy(d, v).split(",")[1]}" r="2.5" fill="#0d4cd3"/>'
-                   for d, v in points)
-    title = escape(label)
+    def y_of(value: Decimal) -> float:
+        value = min(max(Decimal(value), LOW), HIGH)
+        return TOP + inner_h * float((HIGH - value) / (HIGH - LOW))
+
+    parts = []
+    if rule is not None:  # the local act's bands: [t5, 5] → «5», [t4, t5) → «4», [t3, t4) → «3», below → «2»
+        edges = [("5", HIGH, rule.threshold_5), ("4", rule.threshold_5, rule.threshold_4),
+                 ("3", rule.threshold_4, rule.threshold_3), ("2", rule.threshold_3, LOW)]
+        for grade, top, bottom in edges:
+            y1, y2 = y_of(top), y_of(bottom)
+            parts.append(f'<rect class="band band-{grade}" x="{LEFT}" y="{y1:.1f}" width="{inner_w}" '
+                         f'height="{max(y2 - y1, 0):.1f}" fill="{BANDS[grade]}"/>')
+            parts.append(f'<text x="{WIDTH - RIGHT - 2}" y="{(y1 + y2) / 2 + 4:.1f}" text-anchor="end" '
+                         f'font-size="11" fill="#5a6472">«{grade}»</text>')
+    for grade in (5, 4, 3, 2):
+        y = y_of(Decimal(grade))
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#c9d1dc"/>'
+                     f'<text x="{LEFT - 6}" y="{y + 4:.1f}" text-anchor="end" {FONT}>{grade}</text>')
+    ticks = [first, last] if span < 14 else [first, first + dt.timedelta(days=span // 2), last]
+    for index, day in enumerate(ticks):
+        anchor = "start" if index == 0 else ("end" if day == last else "middle")
+        parts.append(f'<text class="date" x="{x_of(day):.1f}" y="{HEIGHT - 6}" text-anchor="{anchor}" {FONT}>'
+                     f'{escape(format_date(day, "d MMM"))}</text>')
+    line = " ".join(f"{x_of(d):.1f},{y_of(v):.1f}" for d, v in points)
+    parts.append(f'<polyline points="{line}" fill="none" stroke="#0d4cd3" stroke-width="2.5"/>')
+    parts.extend(f'<circle cx="{x_of(d):.1f}" cy="{y_of(v):.1f}" r="3.5" fill="#0d4cd3"/>' for d, v in points)
+    described = "; ".join(_("%(day)s — %(avg)s", day=format_date(d, "d MMMM"), avg=_number(v)) for d, v in points)
+    if rule is not None:
+        bands = _("«5» — от %(t5)s, «4» — от %(t4)s, «3» — от %(t3)s", t5=_number(rule.threshold_5),
+                  t4=_number(rule.threshold_4), t3=_number(rule.threshold_3))
+        desc = _("Средний балл по датам: %(points)s. Отметка за период по правилу школы: %(bands)s.",
+                 points=described, bands=bands)
+    else:
+        desc = _("Средний балл по датам: %(points)s.", points=described)
+    title, desc = escape(label), escape(desc)
+    caption = escape(_("Линия — средний балл после каждой отметки; полосы — отметка за период, которую "
+                       "по правилу школы даёт такой средний балл."))
     return Markup(
-        f'<svg class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" width="{WIDTH}" height="{HEIGHT}" role="img" '
-        f'aria-label="{title}" xmlns="http://www.w3.org/2000/svg"><title>{title}</title>{grid}'
-        f'<polyline points="{line}" fill="none" stroke="#0d4cd3" stroke-width="2"/>{dots}</svg>'
+        f'<figure class="trend-figure"><svg class="trend" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
+        f'aria-label="{title}" xmlns="http://www.w3.org/2000/svg"><title>{title}</title><desc>{desc}</desc>'
+        f'{"".join(parts)}</svg><figcaption class="muted chart-legend">{caption}</figcaption>'
+        f'<p class="visually-hidden">{desc}</p></figure>'
     )

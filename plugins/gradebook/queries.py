@@ -277,6 +277,17 @@ class Homework:
     due_on: dt.date | None
     text: str
     has_file: bool
+    entered_at: dt.datetime | None = None
+
+
+@dataclass
+class Absence:
+    """An absence at one lesson of the period, with the moment it was entered or last changed."""
+
+    subject_id: int
+    date: dt.date
+    code: str
+    changed_at: dt.datetime
 
 
 @dataclass
@@ -289,6 +300,8 @@ class Progress:
     subjects: list[SubjectProgress]
     attendance: dict[str, int]
     homework: list[Homework]
+    absence_list: list[Absence] = field(default_factory=list)
+    rule: GradeRule | None = None  # the local act's rule the period is weighed by
 
 
 def _mark_views():
@@ -309,6 +322,42 @@ def fresh_marks(subjects: list[SubjectProgress], since: dt.datetime | None) -> d
         return {}
     return {m.id: "new" if m.entered_at > since else "changed"
             for s in subjects for m in s.marks if (m.updated_at or m.entered_at) > since}
+
+
+@dataclass
+class WhatsNew:
+    """What changed for a family since their previous visit, keyed on entry time (never the lesson date):
+    marks entered or changed, absences entered or changed, homework entered; ``per_subject`` counts the
+    new and changed marks of each subject."""
+
+    since: dt.datetime | None
+    marks: list[tuple[SubjectProgress, MarkView, str]] = field(default_factory=list)
+    absences: list[tuple[SubjectProgress, Absence]] = field(default_factory=list)
+    homework: list[Homework] = field(default_factory=list)
+    per_subject: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.marks or self.absences or self.homework)
+
+
+def whats_new(data: Progress, since: dt.datetime | None) -> WhatsNew:
+    """:class:`WhatsNew` from a :class:`Progress` already read (no query of its own)."""
+    news = WhatsNew(since)
+    if since is None:
+        return news
+    fresh = fresh_marks(data.subjects, since)
+    by_id = {s.subject_id: s for s in data.subjects}
+    for s in data.subjects:
+        for m in s.marks:
+            if m.id in fresh:
+                news.marks.append((s, m, fresh[m.id]))
+                news.per_subject[s.subject_id] = news.per_subject.get(s.subject_id, 0) + 1
+    news.marks.sort(key=lambda item: item[1].updated_at or item[1].entered_at, reverse=True)
+    news.absences = sorted(((by_id[a.subject_id], a) for a in data.absence_list if a.changed_at > since),
+                           key=lambda item: item[1].date)
+    news.homework = [h for h in data.homework if h.entered_at is not None and h.entered_at > since]
+    return news
 
 
 def progress_for(student: Any, period: Period, today: dt.date | None = None, homework_days: int = 7) -> Progress:
@@ -332,18 +381,21 @@ def progress_for(student: Any, period: Period, today: dt.date | None = None, hom
     assignment_subject = {a.id: a.subject_id for a in assignments}
     counts: dict[str, int] = defaultdict(int)
     absence_codes = {code for (code,) in _absence_codes(school=year.school_id)}
-    for code, assignment_id in _attendance_in_period(student=student.id, start=period.starts_on, end=period.ends_on):
+    absence_list: list[Absence] = []
+    for code, assignment_id, day, entered_at, updated_at in _attendance_in_period(
+            student=student.id, start=period.starts_on, end=period.ends_on):
         counts[code] += 1
         subject_id = assignment_subject.get(assignment_id)
         if subject_id in by_subject and code in absence_codes:
             by_subject[subject_id].absences += 1
+            absence_list.append(Absence(subject_id, day, code, max(entered_at, updated_at or entered_at)))
     for entry in by_subject.values():
         pairs = [(m.value, m.weight) for m in entry.marks]
         entry.average = weighted_average(pairs)
         entry.suggested = suggest_period_grade(pairs, entry.scale, rule)
     today = today or region_today()
     return Progress(student.id, year, period, list(by_subject.values()), dict(counts),
-                    homework_upcoming(student, today, homework_days, assignments=assignments))
+                    homework_upcoming(student, today, homework_days, assignments=assignments), absence_list, rule)
 
 
 @prepared
@@ -366,7 +418,8 @@ def _absence_codes():
 
 @prepared
 def _attendance_in_period():
-    return (Attendance.select(Attendance.code, Attendance.assignment_id)
+    return (Attendance.select(Attendance.code, Attendance.assignment_id, Attendance.lesson_date,
+                              Attendance.entered_at, Attendance.updated_at)
             .where((Attendance.student_id == Param("student"))
                    & Attendance.lesson_date.between(Param("start"), Param("end"))).tuples())
 
@@ -397,7 +450,8 @@ def homework_upcoming(student: Any, today: dt.date, days: int = 7, assignments=N
     by_id = {a.id: a for a in assignments}
     if not by_id:
         return []
-    lessons = (Lesson.select(Lesson.id, Lesson.assignment, Lesson.date, Lesson.homework, Lesson.homework_file)
+    lessons = (Lesson.select(Lesson.id, Lesson.assignment, Lesson.date, Lesson.homework, Lesson.homework_file,
+                             Lesson.homework_entered_at)
                .where(Lesson.assignment.in_(list(by_id))
                       & Lesson.date.between(today - dt.timedelta(days=HOMEWORK_LOOKBACK_DAYS),
                                             today + dt.timedelta(days=days)))
@@ -412,7 +466,7 @@ def homework_upcoming(student: Any, today: dt.date, days: int = 7, assignments=N
             if here.homework and ((due is not None and today <= due <= today + dt.timedelta(days=days))
                                   or (due is None and here.date >= today - dt.timedelta(days=1))):
                 found.append(Homework(here.id, by_id[assignment_id].subject.name, here.date, due, here.homework,
-                                      bool(here.homework_file)))
+                                      bool(here.homework_file), here.homework_entered_at))
     found.sort(key=lambda h: (h.due_on or h.given_on, h.subject))
     return found
 

@@ -15,6 +15,7 @@ import uuid
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import format_date, format_datetime, format_decimal
 from markupsafe import Markup, escape
 from marshmallow import ValidationError
 from werkzeug.utils import secure_filename
@@ -30,6 +31,7 @@ from core.api import (
     get_or_deny,
     last_audited,
     login_required,
+    ngettext,
     prepared,
     region_today,
     require,
@@ -61,6 +63,32 @@ TOPIC_MAX, HOMEWORK_MAX = 500, 5000  # characters a lesson's topic and homework 
 
 def reg():
     return service("registries")
+
+
+@bp.app_template_filter("ru_number")
+def ru_number(value, digits: int = 2) -> str:
+    """A number as the region's language writes it («3,82»); «—» for none."""
+    if value is None or value == "":
+        return "—"
+    return format_decimal(value, format="#,##0." + "#" * digits) if digits else format_decimal(value)
+
+
+@bp.app_template_filter("ru_average")
+def ru_average(value) -> str:
+    """A weighted average with its two places, as Russians write it («3,80»); «—» for none."""
+    return "—" if value is None else format_decimal(value, format="#,##0.00")
+
+
+@bp.app_template_filter("ru_moment")
+def ru_moment(value, pattern: str = "d MMMM, HH:mm") -> str:
+    """A stored (naive UTC) moment in the region's time zone, as Russians write it («25 ноября, 10:00»)."""
+    return format_datetime(value, pattern) if value else ""
+
+
+@bp.app_template_filter("ru_day")
+def ru_day(value, pattern: str = "d MMMM") -> str:
+    """A date as the region's language writes it («2 декабря»; ``"EEE, d MMM"``: «ср, 2 дек.»)."""
+    return format_date(value, pattern) if value else ""
 
 
 def today() -> dt.date:
@@ -106,12 +134,22 @@ def progress(student_id: int):
     data = queries.progress_for(student, period, today=today(),
                                 homework_days=settings("gradebook")["homework_days_ahead"])
     trends = {s.subject_id: charts.trend_svg(queries.trend_points(s.marks), _("Динамика среднего балла: %(s)s",
-                                                                                s=s.subject))
+                                                                                s=s.subject), data.rule)
               for s in data.subjects}
+    news = queries.whats_new(data, seen)
     audit("progress.read", "student", student.id, details={"page": "progress", "period": period.id})
     return render_template("gradebook/progress.html", student=student, data=data, trends=trends,
-                           years=queries.periods_for_student(student, years), seen=seen,
-                           fresh=queries.fresh_marks(data.subjects, seen))
+                           years=queries.periods_for_student(student, years), seen=seen, news=news,
+                           fresh=queries.fresh_marks(data.subjects, seen), children=_children_brief())
+
+
+def _children_brief(limit: int = 20) -> list[tuple[int, str]]:
+    """The children the actor may open, for the one-tap switcher (one query, ids and names only)."""
+    Student = reg().Student
+    rows = (Student.select(Student.id, Student.last_name, Student.first_name)
+            .where(scope(current_actor(), "progress.read", Student))
+            .order_by(Student.last_name, Student.first_name).limit(limit).tuples())
+    return [(i, f"{first} {last}".strip()) for i, last, first in rows]
 
 
 CALCULATOR_ROWS = 5
@@ -148,11 +186,34 @@ def calculator(student_id: int):
     rule = GradeRule.of(journal.local_act_for(school_id))
     now = queries.what_if(entry, [], rule, default_type.weight) if entry else None
     then = queries.what_if(entry, extra, rule, default_type.weight) if entry and extra and not errors else None
+    sentence = calculator_sentence(then or now, bool(then)) if now else ""
     audit("progress.read", "student", student.id,
           details={"page": "calculator", "period": period.id, "subject": entry.subject_id if entry else None})
     return render_template("gradebook/calculator.html", student=student, period=period, subjects=subjects,
                            entry=entry, rows=rows, work_types=work_types, errors=errors, now=now, then=then,
-                           rule=rule, default_type=default_type), (422 if errors else 200)
+                           rule=rule, default_type=default_type, sentence=sentence), (422 if errors else 200)
+
+
+def calculator_sentence(result: queries.WhatIf, hoped: bool) -> str:
+    """The calculator's answer in one sentence: what comes out and how many 5s (or 4s) the next grade takes."""
+    grade, average = result.suggested, ru_average(result.average)
+    if grade == "5":
+        if hoped:
+            return _("С этими отметками выйдет «5» (средний балл %(avg)s).", avg=average)
+        return _("Сейчас выходит «5» (средний балл %(avg)s).", avg=average)
+    target = "5" if grade == "4" else "4"
+    count = result.needed[target]
+    if count is None:
+        need = _("до «%(t)s» не дотянуть даже 30 отметками «%(t)s»", t=target)
+    elif target == "5":
+        need = ngettext("нужна ещё %(num)d пятёрка, чтобы вышла «%(grade)s»",
+                        "нужно ещё %(num)d пятёрок, чтобы вышла «%(grade)s»", count, grade=target)
+    else:
+        need = ngettext("нужна ещё %(num)d четвёрка, чтобы вышла «%(grade)s»",
+                        "нужно ещё %(num)d четвёрок, чтобы вышла «%(grade)s»", count, grade=target)
+    if hoped:
+        return _("С этими отметками выйдет «%(g)s» (средний балл %(avg)s): %(need)s.", g=grade, avg=average, need=need)
+    return _("Сейчас выходит «%(g)s» (средний балл %(avg)s): %(need)s.", g=grade, avg=average, need=need)
 
 
 @bp.route("/progress/<int:student_id>/diary")

@@ -2,6 +2,8 @@
 
 import datetime as dt
 
+from babel.dates import format_date
+
 from core.models import AuditRecord
 from plugins.gradebook import journal
 from plugins.gradebook.models import Attendance, JournalChange, Lesson, Mark
@@ -79,7 +81,7 @@ def test_a_moved_lesson_takes_its_marks_and_attendance_along(app, world, as_):
     assert "Дата урока" in history and "Кабинет" in history
     # the parent sees the mark on the lesson's new day
     progress = as_(world.parent).get(f"/progress/{world.a1.id}?period={world.period.id}").get_data(as_text=True)
-    assert new_day.strftime("%d.%m") in progress
+    assert format_date(new_day, "d MMM", locale="ru") in progress
 
 
 def test_a_lesson_with_marks_does_not_move_into_the_future(app, world, as_):

@@ -49,9 +49,9 @@ def test_progress_page_shows_marks_weights_average_and_trend_chart(app, world, a
     page = as_(world.parent).get(f"/progress/{world.a1.id}").get_data(as_text=True)
     assert "Контрольная работа" in page
     if len(world.maths_lessons) >= 3:  # 5 (w1), 4 (w1), 5 (w2): (5 + 4 + 10) / 4
-        assert "4.75" in page
+        assert "4,75" in page and "4.75" not in page  # written as Russians write it
         assert "<svg" in page and "<polyline" in page
-    assert "<script" not in page
+    assert "<script>" not in page  # the chart is server-rendered; the only script is a same-origin file
 
 
 def test_every_progress_view_writes_an_audit_record(app, world, as_):
@@ -135,12 +135,14 @@ def test_the_calculator_applies_the_schools_rule_to_marks_one_hopes_for(app, wor
     url = f"/progress/{world.a1.id}/calculator?period={world.period.id}&subject={world.maths.id}"
     page = client.get(url).get_data(as_text=True)
     # a1 has 5 and 4 (answers, weight 1) and 5 (test, weight 2): (5 + 4 + 10) / 4 = 4.75 → «5»
-    assert "<dd>4.75</dd>" in page and "На «5» отметок уже хватает." in page
+    assert "<dd>4,75</dd>" in page and "На «5» отметок уже хватает." in page
+    assert "Сейчас выходит «5» (средний балл 4,75)." in page
     with app.app_context():
         test_work = WorkType.get((WorkType.school_id == world.school.id) & (WorkType.name == "Контрольная работа"))
     page = client.get(f"{url}&value=2&work_type={test_work.id}").get_data(as_text=True)
     # a 2 for a test (weight 2): 23 / 6 = 3.83 → «4»; back to «5» takes 8 more answers of 5: (23 + 5n) / (6 + n) ≥ 4.5
-    assert '<dd class="calc-result">3.83</dd>' in page and '<dd class="calc-result">4</dd>' in page
+    assert '<dd class="calc-result">3,83</dd>' in page and '<dd class="calc-result">4</dd>' in page
+    assert "С этими отметками выйдет «4» (средний балл 3,83): нужно ещё 8 пятёрок, чтобы вышла «5»." in page
     assert "Чтобы выйти на «5», нужно ещё отметок «5» (Ответ на уроке, вес 1): 8." in page
     bad = client.get(f"{url}&value=7")
     assert bad.status_code == 422 and "Отметка — от 2 до 5." in bad.get_data(as_text=True)

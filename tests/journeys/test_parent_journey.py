@@ -41,7 +41,9 @@ def test_parent_logs_in_through_gosuslugi_and_reads_the_childs_progress_and_repo
     tiles.filter(has_text=child.full_name).click()
     page.wait_for_url(f"**/progress/{child.id}")
     assert page.locator("h1").inner_text() == child.full_name
-    maths = page.locator("section.subject").filter(has=page.locator("h3", has_text="Математика"))
+    page.locator("table.summary-table").get_by_role("link", name="Математика").click()  # opens in place
+    maths = page.locator("details.subject").filter(has=page.locator("summary", has_text="Математика"))
+    assert maths.get_attribute("open") is not None
     shown = maths.locator("td.mark").all_inner_texts()
     assert sorted(shown) == sorted(m.value for m in maths_marks)
     average = maths.locator("dt", has_text="Средний взвешенный балл").locator("xpath=following-sibling::dd[1]")

@@ -8,6 +8,8 @@ through the ESIA emulator.
 
 from __future__ import annotations
 
+from babel.dates import format_date
+
 from plugins.gradebook.models import Attendance, Mark
 from tests.journeys.conftest import MOTHER_OID, login_with_gosuslugi, login_with_password
 
@@ -78,11 +80,12 @@ def test_teacher_enters_marks_and_an_absence_by_keyboard_and_the_parent_sees_the
     login_with_gosuslugi(mother, region, MOTHER_OID)
     parent = mother.page
     parent.goto(f"{region.url}/progress/{pupil.id}")
-    maths = parent.locator("section.subject").filter(has=parent.locator("h3", has_text="Математика"))
+    parent.locator("table.summary-table").get_by_role("link", name="Математика").click()  # opens in place
+    maths = parent.locator("details.subject").filter(has=parent.locator("summary", has_text="Математика"))
     rows = {tuple(r) for r in (maths.locator("tbody tr").nth(i).locator("td").all_inner_texts()[:2]
                                for i in range(maths.locator("tbody tr").count()))}
-    assert (four_on.date.strftime("%d.%m.%Y"), "4") in rows
-    assert (five_on.date.strftime("%d.%m.%Y"), "5") in rows
+    assert (format_date(four_on.date, "d MMM", locale="ru"), "4") in rows
+    assert (format_date(five_on.date, "d MMM", locale="ru"), "5") in rows
     missed = maths.locator("dt", has_text="Пропущено уроков").locator("xpath=following-sibling::dd[1]")
     assert missed.inner_text() == "1"
     attendance = parent.locator("section.card", has=parent.locator("h2", has_text="Посещаемость за период"))
@@ -90,6 +93,6 @@ def test_teacher_enters_marks_and_an_absence_by_keyboard_and_the_parent_sees_the
     mother.look("progress-after-teacher")
 
     parent.goto(f"{region.url}/progress/{pupil.id}/diary?week={absent_on.date.isoformat()}")
-    day = parent.locator("section.day", has_text=absent_on.date.strftime("%d.%m"))
+    day = parent.locator("section.day", has_text=format_date(absent_on.date, "d MMMM", locale="ru"))
     assert day.locator(".badge").filter(has_text="Н").count() == 1
     mother.look("diary-absence")
