@@ -263,22 +263,29 @@ def present(actor: Any, rows: list[Any], *, you: Any = None) -> list[Entry]:
             for user in User.select(User.id, User.display_name).where(User.id.in_([int(i) for i in ids
                                                                                  if i.isdigit()])):
                 names.setdefault(("user", str(user.id)), user.display_name)
+    said: dict[tuple[str, str], str] = {}  # each label translated once per call, not once per row
+
+    def say(table: dict[str, Any], kind: str, key: str, default: Any) -> str:
+        if (kind, key) not in said:
+            said[(kind, key)] = str(table.get(key, default))
+        return said[(kind, key)]
+
     entries = []
     for row in rows:
-        object_label = str(words.objects.get(row.object_type, lazy_gettext("объект"))) if row.object_type else ""
+        object_label = say(words.objects, "object", row.object_type, lazy_gettext("объект")) if row.object_type else ""
         about = names.get((row.object_type, row.object_id)) or object_label
         if you is not None and row.user_id == you:
             who = str(lazy_gettext("вы"))
         elif row.user_id is None or (you is not None and row.role in FAMILY_ROLES):
-            who = str(words.roles.get(row.role, ""))
+            who = say(words.roles, "family", row.role, "")
         else:
             who = getattr(row, "actor_name", None) or str(lazy_gettext("удалённая учётная запись"))
         entries.append(Entry(
             record_id=row.id, at=row.at, who=who, who_id=row.user_id,
-            role=str(words.roles.get(row.role, lazy_gettext("другая роль"))),
-            action=str(words.actions.get(row.action, lazy_gettext("другое действие"))), action_key=row.action,
+            role=say(words.roles, "role", row.role, lazy_gettext("другая роль")),
+            action=say(words.actions, "action", row.action, lazy_gettext("другое действие")), action_key=row.action,
             about=about, about_key=f"{row.object_type}:{row.object_id}" if row.object_type and row.object_id else "",
-            result=str(RESULTS.get(row.result, row.result)), result_key=row.result, ip=row.ip,
+            result=say(RESULTS, "result", row.result, row.result), result_key=row.result, ip=row.ip,
         ))
     return entries
 

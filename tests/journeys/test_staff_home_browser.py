@@ -1,12 +1,13 @@
 """The school admin's screens in headless Chromium at 1366 px (a laptop) and 768 px (a tablet) — issue 16,
 item 5: the header names the school and the municipality, the home page is grouped by task with the readiness
-steps first, and blocking a teacher goes through a confirmation page. Each page is photographed at both widths
+steps first, blocking a teacher goes through a confirmation page, and the access log shows the block in Russian. Each page is photographed at both widths
 into the test's tmp folder (the artefacts) and must not scroll sideways.
 """
 
 from __future__ import annotations
 
 from core.api import User
+from tests.core.test_access_log import ENGLISH_KEY
 from tests.journeys.conftest import login_with_password
 
 WIDTHS = ({"width": 1366, "height": 900}, {"width": 768, "height": 1024})
@@ -61,4 +62,15 @@ def test_the_school_admin_sees_where_they_are_works_by_task_and_confirms_a_block
     with region.context():
         assert User.get_by_id(world.teacher.user_id).is_blocked
     shoot(cam, "staff-blocked")
-    assert len(cam.shots) == 8
+
+    # the access log, reached from «Отчёты»: Russian labels and names, no English key, and the export link
+    page.goto(region.url + "/")
+    page.locator("main section.home-group").nth(3).get_by_role("link", name="Журнал доступа").click()
+    page.wait_for_url("**/admin/audit")
+    shoot(cam, "access-log")
+    cells = page.locator("table.access-log td").all_inner_texts()
+    assert any("блокировка учётной записи" in c for c in cells) and any("Математикова" in c for c in cells)
+    for cell in cells:
+        assert not ENGLISH_KEY.search(cell), cell
+    assert page.get_by_role("link", name="Скачать эти записи (XLSX)").get_attribute("href") == "/admin/audit/export"
+    assert len(cam.shots) == 10
