@@ -211,6 +211,8 @@ def calculator_sentence(result: queries.WhatIf, hoped: bool) -> str:
     else:
         need = ngettext("нужна ещё %(num)d четвёрка, чтобы вышла «%(grade)s»",
                         "нужно ещё %(num)d четвёрок, чтобы вышла «%(grade)s»", count, grade=target)
+    if grade not in ("2", "3", "4"):  # «н/а»: too few marks for a period grade yet
+        return _("Пока мало отметок для отметки за период: %(need)s.", need=need)
     if hoped:
         return _("С этими отметками выйдет «%(g)s» (средний балл %(avg)s): %(need)s.", g=grade, avg=average, need=need)
     return _("Сейчас выходит «%(g)s» (средний балл %(avg)s): %(need)s.", g=grade, avg=average, need=need)
