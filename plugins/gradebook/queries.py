@@ -335,6 +335,7 @@ class WhatsNew:
     absences: list[tuple[SubjectProgress, Absence]] = field(default_factory=list)
     homework: list[Homework] = field(default_factory=list)
     per_subject: dict[int, int] = field(default_factory=dict)
+    old_values: dict[int, str] = field(default_factory=dict)  # a changed mark's value before the first change
 
     @property
     def empty(self) -> bool:
@@ -357,7 +358,20 @@ def whats_new(data: Progress, since: dt.datetime | None) -> WhatsNew:
     news.absences = sorted(((by_id[a.subject_id], a) for a in data.absence_list if a.changed_at > since),
                            key=lambda item: item[1].date)
     news.homework = [h for h in data.homework if h.entered_at is not None and h.entered_at > since]
+    changed = {m.id for _s, m, kind in news.marks if kind == "changed"}
+    if changed:  # old → new: one indexed read of the journal's history since the visit, only when needed
+        for object_id, old in _value_changes_since(student=data.student_id, since=since):
+            if object_id in changed and object_id not in news.old_values and old:
+                news.old_values[object_id] = old
     return news
+
+
+@prepared
+def _value_changes_since():
+    return (JournalChange.select(JournalChange.object_id, JournalChange.old_value)
+            .where((JournalChange.student_id == Param("student")) & (JournalChange.changed_at > Param("since"))
+                   & (JournalChange.kind == "mark") & (JournalChange.field == "value"))
+            .order_by(JournalChange.changed_at, JournalChange.id).tuples())
 
 
 def progress_for(student: Any, period: Period, today: dt.date | None = None, homework_days: int = 7) -> Progress:

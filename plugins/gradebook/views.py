@@ -9,6 +9,8 @@ on the teaching assignment.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
 import os
 import re
 import uuid
@@ -33,12 +35,14 @@ from core.api import (
     login_required,
     ngettext,
     prepared,
+    public,
     region_today,
     require,
     roles_required,
     scope,
     service,
     settings,
+    utcnow,
 )
 from plugins.gradebook import archive, attainment, charts, journal, queries, timeliness
 from plugins.gradebook.models import (
@@ -71,6 +75,44 @@ def ru_number(value, digits: int = 2) -> str:
     if value is None or value == "":
         return "—"
     return format_decimal(value, format="#,##0." + "#" * digits) if digits else format_decimal(value)
+
+
+@bp.app_context_processor
+def _family_app():
+    """What the family pages' head needs for the installable app: who is reading, and when it was rendered."""
+    actor = current_actor()
+    user = ""
+    if actor.is_authenticated:  # a per-user marker (not the id itself) so the cache is dropped on a change
+        secret = current_app.config["SECRET_KEY"]
+        user = hashlib.sha256(f"{secret}:{actor.id}".encode()).hexdigest()[:16]
+    return {"app_user": user, "rendered_at": utcnow()}
+
+
+@bp.route("/progress/manifest.webmanifest")
+@public
+def manifest():
+    """The web app manifest of the family pages (scope /progress)."""
+    icons = [{"src": url_for("gradebook.static", filename=f"icon-{n}.png"), "sizes": f"{n}x{n}",
+              "type": "image/png", "purpose": "any"} for n in (192, 512)]
+    body = {"name": _("Электронная школа: успеваемость"), "short_name": _("Дневник"), "lang": "ru",
+            "start_url": url_for("gradebook.progress_index"), "scope": "/progress", "display": "standalone",
+            "background_color": "#ffffff", "theme_color": "#0d4cd3", "icons": icons}
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False),
+                                          mimetype="application/manifest+json")
+    return response
+
+
+@bp.route("/progress/sw.js")
+@public
+def service_worker():
+    """The service worker, served under /progress so that it may control the family pages."""
+    text = (Path(__file__).parent / "static" / "sw.js").read_text(encoding="utf-8")
+    text = text.replace("self.OFFLINE_TEXT", json.dumps(
+        _("Нет связи, а эта страница ещё не сохранена на устройстве."), ensure_ascii=False))
+    response = current_app.response_class(text, mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/progress"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 @bp.app_template_filter("ru_average")
@@ -211,6 +253,8 @@ def calculator_sentence(result: queries.WhatIf, hoped: bool) -> str:
     else:
         need = ngettext("нужна ещё %(num)d четвёрка, чтобы вышла «%(grade)s»",
                         "нужно ещё %(num)d четвёрок, чтобы вышла «%(grade)s»", count, grade=target)
+    if grade not in ("2", "3", "4"):  # «н/а»: too few marks for a period grade yet
+        return _("Пока мало отметок для отметки за период: %(need)s.", need=need)
     if hoped:
         return _("С этими отметками выйдет «%(g)s» (средний балл %(avg)s): %(need)s.", g=grade, avg=average, need=need)
     return _("Сейчас выходит «%(g)s» (средний балл %(avg)s): %(need)s.", g=grade, avg=average, need=need)

@@ -195,6 +195,8 @@ REVOKE_TOKEN = table("\n".join(f"{r} 302 302" if r == "anonymous" else f"{r} 302
 # reads first, then writes, then the ones that change what later rows would see.
 ROUTES = {
     ("gradebook.static", "GET"): ("static", EVERYONE, None),
+    ("gradebook.manifest", "GET"): (None, EVERYONE, None),  # the web app manifest: no personal data
+    ("gradebook.service_worker", "GET"): (None, EVERYONE, None),
     ("gradebook.progress_index", "GET"): (None, ANY_LOGGED_IN, None),
     ("gradebook.progress", "GET"): ("student", STUDENT_PAGE, None),
     ("gradebook.diary", "GET"): ("student", STUDENT_PAGE, None),

@@ -29,3 +29,9 @@ def test_fours_needed_when_the_grade_is_below_four_and_an_unreachable_target(app
     assert three == "С этими отметками выйдет «3» (средний балл 3,20): нужны ещё 3 четвёрки, чтобы вышла «4»."
     assert stuck == "Сейчас выходит «4» (средний балл 4,40): до «5» не дотянуть даже 30 отметками «5»."
     assert five == "С этими отметками выйдет «5» (средний балл 4,80)."
+
+
+def test_too_few_marks_say_so(app):
+    with app.test_request_context():
+        text = calculator_sentence(WhatIf(None, "н/а", {"5": 3, "4": 3}), hoped=False)  # i18n: data
+    assert text == "Пока мало отметок для отметки за период: нужны ещё 3 четвёрки, чтобы вышла «4»."

@@ -52,6 +52,7 @@ def test_whats_new_lists_marks_absences_and_homework_entered_since_the_last_visi
     news = page[page.index('class="whats-new"'):page.index('class="progress-summary"')]
     assert "2 новые или изменённые отметки:" in news  # Russian plural: 2 → «новые … отметки»
     assert "Математика <b class=\"mark mark-3\">3</b>" in news and "(изменена)" in news
+    assert "Математика 4 → <b class=\"mark mark-5\">5</b> (изменена)" in news  # a corrected mark: old → new
     assert "1 пропуск:" in news and "Математика" in news  # an absence entered now at an earlier lesson
     assert "1 новое домашнее задание:" in news
     summary = page[page.index('class="data summary-table"'):page.index("</table>", page.index("summary-table"))]
@@ -87,4 +88,5 @@ def test_the_pages_statement_count_does_not_grow_with_subjects(app, world, as_, 
             journal.set_lesson_text(lesson, world.teacher.user_id, homework="Упражнение")
     page, after = _page(client, counted, url)
     assert page.count('class="card subject"') >= 8 and "Предмет 4" in page
+    print(f"progress page: {before} statements with 3 subjects, {after} with 8")
     assert after == before, f"{before} statements with 3 subjects, {after} with 8"

@@ -92,6 +92,15 @@ def test_hot_pages_scan_no_growing_table(app, world, as_, bearer, captured):
              for student, value in ((world.a2, "4"), (world.a3, "Н"))}
     assert teacher.post(journal, data=cells).status_code == 302  # saved: a page of changed cells
     captured.on = False
+    with app.app_context():  # a corrected mark of the child: «Что нового» reads the history for old → new
+        from plugins.gradebook import journal as journal_module
+
+        journal_module.set_mark(world.maths_lessons[1], child.id, "5", world.teacher.user_id)
+    parent = as_(world.parent)
+    captured.on = True
+    page = parent.get(f"/progress/{child.id}?period={period}").get_data(as_text=True)
+    captured.on = False
+    assert "4 → " in page
 
     statements = {sql: params for sql, params in captured.statements}
     assert any("gradebook_mark" in sql for sql in statements)  # the capture saw the pages' reads

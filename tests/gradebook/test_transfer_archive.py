@@ -36,7 +36,7 @@ def test_the_family_reads_the_earlier_schools_marks_and_grades_after_a_transfer(
     assert earlier.status_code == 200
     text = earlier.get_data(as_text=True)
     assert "Математика" in text and "— Школа № 2" in text
-    assert text.count('class="mark mark-4"') == 1 and text.count('class="mark mark-3"') == 1
+    assert text.count('<td class="mark mark-4">') == 1 and text.count('<td class="mark mark-3">') == 1
     card = client.get(f"/progress/{world.c1.id}/report-card?year={world.year_b.id}")
     assert card.status_code == 200
     card_text = card.get_data(as_text=True)

@@ -22,7 +22,8 @@ OVERFLOWING = """() => {
     if (style.display === 'none' || el.closest('.visually-hidden, .skip-link')) continue;
     const box = el.getBoundingClientRect();
     if (box.width && box.right > limit) found.push(`${el.tagName}.${el.className} sticks out to ${box.right}`);
-    if (['auto', 'scroll', 'hidden'].includes(style.overflowX) && el.scrollWidth > el.clientWidth + 1)
+    if ((['auto', 'scroll', 'hidden'].includes(style.overflowX) || ['TD', 'TH'].includes(el.tagName))
+        && el.scrollWidth > el.clientWidth + 1)
       found.push(`${el.tagName}.${el.className} scrolls ${el.scrollWidth} > ${el.clientWidth}`);
   }
   const doc = document.documentElement;
@@ -112,4 +113,21 @@ def test_the_calculators_answer_appears_where_the_parent_is_looking(region, came
     assert 0 <= box["y"] and box["y"] + box["height"] <= height, f"the answer is out of sight: {box}"
     assert page.evaluate(OVERFLOWING) == []
     page.screenshot(path=cam.folder / "calculator-answer-360.png")
+    assert cam.problems == []
+
+
+def test_the_other_family_pages_do_not_scroll_sideways_on_a_phone(region, camera):
+    child = region.world.a1
+    cam = camera("family-pages")
+    page = cam.page
+    login_with_gosuslugi(cam, region, MOTHER_OID)
+    found = {}
+    for name, path in (("diary", "diary"), ("report-card", "report-card"), ("calculator", "calculator")):
+        page.goto(f"{region.url}/progress/{child.id}/{path}")
+        for size in WIDTHS:
+            page.set_viewport_size(size)
+            if problems := page.evaluate(OVERFLOWING):
+                found[f"{name} at {size['width']}"] = problems
+            page.screenshot(path=cam.folder / f"family-{name}-{size['width']}.png", full_page=True)
+    assert found == {}
     assert cam.problems == []
