@@ -62,7 +62,8 @@ def audit_about(object_type, object_id):
 
 @hookimpl
 def blueprints():
-    from plugins.gradebook import admin_views  # noqa: F401 (adds the settings pages to the blueprint)
+    # the pages, by audience, each adding its routes to the one blueprint of views.py
+    from plugins.gradebook import admin_views, family_views, journal_views, report_views  # noqa: F401
     from plugins.gradebook.api import bp as api_bp
     from plugins.gradebook.tokens_views import bp as tokens_bp
     from plugins.gradebook.views import bp

@@ -195,7 +195,14 @@ def audit_about(object_type, object_id):
 
 @hookimpl
 def blueprints():
-    from plugins.registries import org_views  # noqa: F401 (adds the organisation and staff pages to the blueprint)
+    # the pages, by audience, each adding its routes to the one blueprint of views.py
+    from plugins.registries import (  # noqa: F401
+        family_views,
+        import_views,
+        org_views,
+        readiness_views,
+        register_views,
+    )
     from plugins.registries.views import bp
 
     return [bp]

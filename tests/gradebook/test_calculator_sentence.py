@@ -6,8 +6,8 @@ from decimal import Decimal
 
 import pytest
 
+from plugins.gradebook.family_views import calculator_sentence
 from plugins.gradebook.queries import WhatIf
-from plugins.gradebook.views import calculator_sentence
 
 
 @pytest.mark.parametrize(("needed", "words"), [
