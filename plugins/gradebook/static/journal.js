@@ -33,6 +33,8 @@
 // A date in the header opens its lesson's popover (topic, homework) — natively, through popovertarget; the
 // script only places it under the date instead of the middle of the screen.
 (function () {
+  // without popovers (an old browser) each lesson's box simply shows under the grid
+  if (!Object.prototype.hasOwnProperty.call(HTMLElement.prototype, "popover")) { return; }
   var opener = null;
   document.querySelectorAll(".lesson-date[popovertarget]").forEach(function (button) {
     button.addEventListener("click", function () { opener = button; });
@@ -50,4 +52,13 @@
       pop.style.top = top + "px";
     });
   });
+  // placed once, a popover would stay put while its date scrolls away: scrolling closes it instead
+  function closeOpen() {
+    document.querySelectorAll(".lesson-pop").forEach(function (pop) {
+      if (pop.matches(":popover-open")) { pop.hidePopover(); }
+    });
+  }
+  var scroller = document.querySelector("[data-journal-scroll]");
+  if (scroller) { scroller.addEventListener("scroll", closeOpen, { passive: true }); }
+  window.addEventListener("scroll", closeOpen, { passive: true });
 })();
