@@ -97,6 +97,21 @@ def test_the_grid_keeps_names_headers_and_grades_in_place_while_scrolling(region
                 assert all(_close(a, b) for a, b in zip(moved["head"][kept][:2], start["head"][kept][:2], strict=True))
         page.screenshot(path=cam.folder / f"grid-{width}-scrolled.png")
 
+        # focus moving into a lesson cell half under a sticky column (the name, the average) scrolls it clear
+        for scroll, cover in ((0, -3), (250, 0)):
+            scroller.evaluate(f"el => {{ el.scrollLeft = {scroll}; }}")
+            row = page.evaluate(BOXES)["rows"][0]
+            under = [i for i in range(1, len(row) - 3)
+                     if row[i][1] > row[cover][0] + 1 and row[i][0] < row[cover][1] - 1]
+            assert under, f"{width}: no lesson cell under column {cover} at scrollLeft {scroll}"
+            field = page.locator("[data-journal] tbody tr").first.locator("td, th").nth(under[0]).locator("input")
+            field.focus()
+            box = field.bounding_box()
+            cell, covering = (box["x"], box["x"] + box["width"]), page.evaluate(BOXES)["rows"][0][cover]
+            clear = cell[1] <= covering[0] + 1 if cover < 0 else cell[0] >= covering[1] - 1
+            assert clear, f"{width}: the focused cell {cell[:2]} is under the sticky column {covering[:2]}"
+        scroller.evaluate("el => { el.scrollLeft = 0; }")
+
         # scrolled down in a short box, the header row stays on top of its cells
         scroller.evaluate("el => { el.style.maxHeight = '180px'; el.scrollTop = el.scrollHeight; }")
         down = page.evaluate(BOXES)
