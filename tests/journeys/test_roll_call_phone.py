@@ -65,6 +65,14 @@ def test_a_teacher_marks_attendance_from_a_phone_one_tap_per_student(region, cam
     assert page.locator(f"#s-{absent.id} button[aria-pressed='true']").inner_text() == "На уроке"
     assert page.evaluate(OVERFLOWING) == []
     page.screenshot(path=cam.folder / "roll-call-04-reloaded-360.png", full_page=True)
+
+    # quick taps on one row (a slip of the finger corrected at once): the last tap is what stays
+    first = page.locator(f"#s-{world.a1.id}")
+    for name in ("Н — Отсутствовал", "Б — Болел", "ОП — Опоздал"):
+        first.get_by_role("button", name=name).click()
+    page.locator(f"#s-{world.a1.id}:not([aria-busy]) button[value='ОП'][aria-pressed='true']").wait_for()
+    assert codes_of(region, lesson) == {late.id: "ОП", world.a1.id: "ОП"}
+    assert first.locator("button[aria-pressed='true']").count() == 1
     assert cam.problems == [], cam.problems
     print(f"screenshots in {cam.folder}")
 
