@@ -34,7 +34,6 @@ from plugins.gradebook import journal, queries
 from plugins.gradebook.models import (
     MARK_VALUES,
     AcademicYear,
-    AttendanceCode,
     JournalChange,
     Lesson,
     Period,
@@ -244,9 +243,7 @@ def roll_call(assignment_id: int, lesson_id: int):
     assignment = _assignment(assignment_id)
     lesson = _lesson_of(assignment, lesson_id)
     actor = current_actor()
-    journal.local_act_for(assignment.school_id)  # seeds the school's codes on first use
-    codes = list(AttendanceCode.select().where(AttendanceCode.school_id == assignment.school_id)
-                 .order_by(AttendanceCode.id))
+    codes = journal.attendance_code_rows(assignment.school_id)
     students = queries.students_of_assignment(assignment)
     wants_json = request.accept_mimetypes.best == "application/json"
     status = 200
