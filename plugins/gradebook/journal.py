@@ -121,10 +121,14 @@ def default_work_type(school_id: int) -> WorkType:
     return found
 
 
-def attendance_codes(school_id: int) -> list[str]:
+def attendance_code_rows(school_id: int) -> list[AttendanceCode]:
+    """The school's attendance codes with their names, in the admin's order (seeded on first use)."""
     local_act_for(school_id)
-    rows = AttendanceCode.select().where(AttendanceCode.school_id == school_id).order_by(AttendanceCode.id)
-    return [c.code for c in rows]
+    return list(AttendanceCode.select().where(AttendanceCode.school_id == school_id).order_by(AttendanceCode.id))
+
+
+def attendance_codes(school_id: int) -> list[str]:
+    return [c.code for c in attendance_code_rows(school_id)]
 
 
 def parse_cell(text: str, scale: str, codes: list[str]) -> CellValue:

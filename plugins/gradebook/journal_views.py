@@ -11,7 +11,7 @@ import os
 import re
 import uuid
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
 from marshmallow import ValidationError
 from werkzeug.utils import secure_filename
@@ -76,7 +76,19 @@ def journal_index():
     assignments = list(query)
     names = queries.class_names(a.class_id for a in assignments)
     teachers = queries.teacher_names(a.teacher_id for a in assignments)
-    return render_template("gradebook/journal_index.html", assignments=assignments, names=names, teachers=teachers)
+    return render_template("gradebook/journal_index.html", assignments=assignments, names=names, teachers=teachers,
+                           todays=_todays_lessons(assignments))
+
+
+def _todays_lessons(assignments: list[TeachingAssignment]) -> list[tuple[Lesson, TeachingAssignment]]:
+    """Today's lessons of the journals the actor writes, in order: each opens its roll call."""
+    actor = current_actor()
+    writable = {a.id: a for a in assignments if not a.year.is_closed and can(actor, "journal.write", a)}
+    if not writable:
+        return []
+    lessons = (Lesson.select().where(Lesson.assignment.in_(list(writable)) & (Lesson.date == today()))
+               .order_by(Lesson.number, Lesson.id))
+    return [(lesson, writable[lesson.assignment_id]) for lesson in lessons]
 
 
 def _journal_period(assignment: TeachingAssignment, periods: list[Period]) -> Period:
@@ -216,6 +228,63 @@ def lesson_page(assignment_id: int, lesson_id: int):
                            writable=can(actor, "journal.write", assignment),
                            can_schedule=can(actor, "lesson.schedule", assignment),
                            allowed=MARK_VALUES.get(assignment.scale, ()), title=queries.assignment_title(assignment))
+
+
+# --- the roll call: one lesson's attendance from a phone, a tap per student ----------------------
+
+
+@bp.route("/journal/<int:assignment_id>/lesson/<int:lesson_id>/roll-call", methods=["GET", "POST"])
+@roles_required(*STAFF_ROLES)
+def roll_call(assignment_id: int, lesson_id: int):
+    """Each tap posts one student's code (empty = present); the script sends it with fetch, or the form does.
+
+    The code is saved by ``journal.set_attendance`` under ``journal.write``, as the grid and the lesson page do.
+    """
+    assignment = _assignment(assignment_id)
+    lesson = _lesson_of(assignment, lesson_id)
+    actor = current_actor()
+    codes = journal.attendance_code_rows(assignment.school_id)
+    students = queries.students_of_assignment(assignment)
+    wants_json = request.accept_mimetypes.best == "application/json"
+    status = 200
+    if request.method == "POST":
+        require(actor, "journal.write", assignment, object_type="assignment", object_id=assignment_id)
+        status, message, student = _save_roll_call(lesson, assignment, students, {c.code for c in codes})
+        if wants_json:
+            body = {"ok": status == 200, "message": message}
+            if student is not None:
+                body.update(student=student.id, code=request.form.get("code", ""))
+            return jsonify(body), status
+        if status == 200:
+            return redirect(url_for(".roll_call", assignment_id=assignment.id, lesson_id=lesson.id,
+                                    _anchor=f"s-{student.id}"))
+        flash(message, "error")
+    attendance = {a.student_id: a.code for a in lesson.attendance}
+    audit("journal.read", "lesson", lesson.id, details={"roll_call": True})
+    return render_template("gradebook/roll_call.html", assignment=assignment, lesson=lesson, codes=codes,
+                           students=students, attendance=attendance,
+                           writable=can(actor, "journal.write", assignment) and not assignment.year.is_closed,
+                           title=queries.assignment_title(assignment)), status
+
+
+def _save_roll_call(lesson, assignment, students, codes: set[str]) -> tuple[int, str, object]:
+    """(status, message, student) of one tap: 200 and saved and audited, or 400/409/422 and nothing saved."""
+    student_id = request.form.get("student", type=int)
+    student = next((s for s in students if s.id == student_id), None)
+    if student is None:
+        return 400, _("Ученик не найден в списке урока."), None
+    code = request.form.get("code", "").strip()
+    if code and code not in codes:
+        return 422, _("Выберите код посещаемости из списка."), None
+    lesson.assignment = assignment  # the one already loaded and checked
+    try:
+        with database.atomic():
+            journal.set_attendance(lesson, student.id, code, current_actor().id)
+    except journal.YearClosed as exc:
+        return 409, str(exc), None
+    audit("journal.write", "lesson", lesson.id, details={"roll_call": student.id, "code": code})
+    saved = _("%(student)s: %(code)s — сохранено.", student=student.full_name, code=code or _("на уроке"))
+    return 200, saved, student
 
 
 def _save_lesson(assignment, lesson, work_types, codes, students) -> dict[str, str]:

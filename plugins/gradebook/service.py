@@ -125,10 +125,8 @@ class GradebookService:
 
     def attendance_codes(self, school_id: int) -> dict[str, dict[str, Any]]:
         """The school's attendance codes: code → {"name", "is_absence", "is_excused"}."""
-        journal.local_act_for(school_id)  # makes sure the school's default codes exist
         return {c.code: {"name": c.name, "is_absence": c.is_absence, "is_excused": c.is_excused}
-                for c in AttendanceCode.select().where(AttendanceCode.school_id == school_id)
-                .order_by(AttendanceCode.id)}
+                for c in journal.attendance_code_rows(school_id)}
 
     def lessons_of_student(self, student: Any, start: dt.date, end: dt.date) -> list[StudentLesson]:
         """The student's lessons from ``start`` to ``end`` (their class's and their groups'), in order."""

@@ -91,6 +91,9 @@ school_admin        403 403 403 403
 other_school_admin  403 403 403 403
 municipality        403 403 403 403
 """)
+# a roll call's tap without a student: the journal's own teacher is told so (400), everyone else refused
+ROLL_CALL_POST = {role: tuple(400 if c == 302 and role != "anonymous" else c for c in codes)
+                  for role, codes in JOURNAL_WRITE.items()}
 # adding, moving and cancelling lessons: the journal's teacher and the school's managers (a page opens: 200)
 LESSON_SCHEDULE = table("""
 anonymous           302 302 302 302
@@ -209,6 +212,7 @@ ROUTES = {
     ("gradebook.history", "GET"): ("assignment", JOURNAL_READ, None),
     ("gradebook.lesson_page", "GET"): ("lesson", JOURNAL_READ, None),
     ("gradebook.lesson_file", "GET"): ("lesson", JOURNAL_READ, None),
+    ("gradebook.roll_call", "GET"): ("lesson", JOURNAL_READ, None),
     ("gradebook.lesson_new", "GET"): ("assignment", LESSON_SCHEDULE, None),
     ("gradebook.lesson_schedule", "GET"): ("lesson", LESSON_SCHEDULE, None),
     ("gradebook.timeliness_school", "GET"): (None, SCHOOL_MANAGERS, None),
@@ -230,6 +234,7 @@ ROUTES = {
     ("gradebook.journal_grid", "POST"): ("assignment", JOURNAL_WRITE, {}),
     ("gradebook.attestation", "POST"): ("assignment", JOURNAL_WRITE, {}),
     ("gradebook.lesson_page", "POST"): ("lesson", JOURNAL_WRITE, {}),
+    ("gradebook.roll_call", "POST"): ("lesson", ROLL_CALL_POST, {}),
     ("gradebook.lesson_new", "POST"): ("assignment", LESSON_SCHEDULE_POST, {}),
     ("gradebook.lesson_schedule", "POST"): ("lesson", LESSON_SCHEDULE_POST, {}),
     ("gradebook.lesson_delete", "POST"): ("lesson", LESSON_DELETE, {}),

@@ -29,3 +29,36 @@
     }
   });
 })();
+
+// A date in the header opens its lesson's popover (topic, homework) — natively, through popovertarget; the
+// script only places it under the date instead of the middle of the screen.
+(function () {
+  // without popovers (an old browser) each lesson's box simply shows under the grid
+  if (!Object.prototype.hasOwnProperty.call(HTMLElement.prototype, "popover")) { return; }
+  var opener = null;
+  document.querySelectorAll(".lesson-date[popovertarget]").forEach(function (button) {
+    button.addEventListener("click", function () { opener = button; });
+  });
+  document.querySelectorAll(".lesson-pop").forEach(function (pop) {
+    pop.addEventListener("toggle", function (event) {
+      if (event.newState !== "open" || !opener) { return; }
+      var box = opener.getBoundingClientRect();
+      pop.style.margin = "0";
+      pop.style.inset = "auto";
+      var width = pop.offsetWidth, height = pop.offsetHeight;
+      var top = box.bottom + 4;
+      if (top + height > window.innerHeight - 8) { top = Math.max(8, box.top - height - 4); }
+      pop.style.left = Math.max(8, Math.min(box.left, window.innerWidth - width - 8)) + "px";
+      pop.style.top = top + "px";
+    });
+  });
+  // placed once, a popover would stay put while its date scrolls away: scrolling closes it instead
+  function closeOpen() {
+    document.querySelectorAll(".lesson-pop").forEach(function (pop) {
+      if (pop.matches(":popover-open")) { pop.hidePopover(); }
+    });
+  }
+  var scroller = document.querySelector("[data-journal-scroll]");
+  if (scroller) { scroller.addEventListener("scroll", closeOpen, { passive: true }); }
+  window.addEventListener("scroll", closeOpen, { passive: true });
+})();
