@@ -1,7 +1,7 @@
 """The school admin's screens in headless Chromium at 1366 px (a laptop) and 768 px (a tablet) — issue 16,
 item 5: the header names the school and the municipality, the home page is grouped by task with the readiness
-steps first, blocking a teacher goes through a confirmation page, and the access log shows the block in Russian. Each page is photographed at both widths
-into the test's tmp folder (the artefacts) and must not scroll sideways.
+steps first, blocking a teacher goes through a confirmation page, and the access log shows the block in Russian.
+Each page is photographed at both widths into the test's tmp folder (the artefacts) and must not scroll sideways.
 """
 
 from __future__ import annotations
