@@ -51,6 +51,7 @@ LEASE = dt.timedelta(minutes=5)  # a claim lasts this long unless progress renew
 MAX_ATTEMPTS = 3
 KEEP = dt.timedelta(hours=24)  # a result is kept this long (``JobKind.keep`` may say less)
 STATES = ("queued", "running", "done", "failed")
+BASE_URL = "_base_url"  # in a job's stored parameters: the address of the request that started it
 
 
 class Job(BaseModel):
@@ -202,9 +203,12 @@ def start_job(kind: str, params: dict[str, Any] | None = None) -> Job:
         raise KeyError(f"no job kind {kind!r}")
     actor = current_user._get_current_object()
     session = getattr(actor, "session", None)
+    params = dict(params or {})
+    if has_request_context():  # links the job writes (a slip's «Вход: …») name the address the person used
+        params[BASE_URL] = request.url_root
     job = Job.create(kind=kind, owner_id=actor.id, session_id=session.id if session is not None else None,
                      ip=(request.remote_addr or "") if has_request_context() else "",
-                     params=json.dumps(params or {}, ensure_ascii=False), stage=str(lazy_gettext("В очереди")))
+                     params=json.dumps(params, ensure_ascii=False), stage=str(lazy_gettext("В очереди")))
     if current_app.extensions["eschool"].core_settings["jobs_runner"] == "thread":
         run_in_thread(current_app._get_current_object(), job.id)
     return job
@@ -327,7 +331,8 @@ def execute(app: Flask, job: Job) -> None:
         if kind is None:
             raise JobError(lazy_gettext("Такие задания здесь больше не выполняются."))
         params = json.loads(job.params or "{}")
-        with app.test_request_context("/", environ_base={"REMOTE_ADDR": job.ip or ""}):
+        base_url = params.pop(BASE_URL, None)
+        with app.test_request_context("/", base_url=base_url, environ_base={"REMOTE_ADDR": job.ip or ""}):
             actor = _actor_of(job)
             g._login_user = actor  # policy checks, audit and templates see the person who started the job
             ctx = JobContext(job.id, params, actor, app)
