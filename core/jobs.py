@@ -278,12 +278,12 @@ def give_up_lapsed(now: dt.datetime | None = None) -> int:
                       ).where(_claimable(now) & (Job.attempts >= MAX_ATTEMPTS)).execute()
 
 
-def claim(worker: str, *, job_id: int | None = None, before_update: Callable[[], None] | None = None) -> Job | None:
+def claim(worker: str, *, job_id: int | None = None, holding: Callable[[int | None], None] | None = None) -> Job | None:
     """Take one job (``job_id``, or the oldest claimable) for ``worker``: one atomic statement, or None.
 
     PostgreSQL: the candidate row is locked with ``FOR UPDATE SKIP LOCKED``, so concurrent workers pass each
     other's candidates by; SQLite: the write gate lets one ``UPDATE`` in at a time and each re-checks the
-    state. ``before_update`` is a test's hook between choosing and claiming.
+    state. ``holding(job_id)`` is a test's hook, called after the claim and before it commits.
     """
     now = utcnow()
     give_up_lapsed(now)
@@ -302,9 +302,9 @@ def claim(worker: str, *, job_id: int | None = None, before_update: Callable[[],
     args = ["running", worker[:120], now_value, Job.lease_until.db_value(now + LEASE), *choose_args, "queued",
             now_value]
     with db.atomic():
-        if before_update is not None:
-            before_update()
         row = db.execute_sql(sql, args).fetchone()
+        if holding is not None:
+            holding(row[0] if row else None)
     return Job.get_by_id(row[0]) if row else None
 
 
