@@ -67,6 +67,7 @@ class Job(BaseModel):
     total = peewee.IntegerField(default=0)
     stage = peewee.CharField(max_length=200, default="")
     error = peewee.TextField(default="")  # Russian, for the person
+    payload = peewee.BlobField(null=True)  # an uploaded file the job reads, always sealed; dropped at the end
     result = peewee.BlobField(null=True)
     result_name = peewee.CharField(max_length=200, default="")
     result_type = peewee.CharField(max_length=100, default="")
@@ -122,7 +123,10 @@ class JobKind:
     ``name`` is unique in the region (prefix it with the plugin's name); ``title`` is what the person reads
     («Выдача логинов классу»); ``run(ctx)`` does the work. ``personal`` results are encrypted at rest;
     ``same_session`` results are readable only in the session that started the job; ``keep`` is how long a
-    result stays; ``back`` (an endpoint and its arguments, from the parameters) is where the job's page links back.
+    result stays; ``back`` (an endpoint and its arguments, from the parameters) is where the job's page links back;
+    ``show(params, data)``, when given, answers the result's URL with a page made from the stored result (an
+    import's report) instead of sending the file. A finished job whose result is a page (``show`` or HTML)
+    opens it straight from the job's page.
     """
 
     name: str
@@ -132,6 +136,7 @@ class JobKind:
     same_session: bool = False
     keep: dt.timedelta = KEEP
     back: Callable[[dict[str, Any]], tuple[str, dict[str, Any]]] | None = None
+    show: Callable[[dict[str, Any], bytes], Any] | None = None
 
 
 @dataclass
@@ -142,6 +147,7 @@ class JobContext:
     params: dict[str, Any]
     actor: Any
     app: Flask
+    payload: bytes | None = None
     _last: tuple[int, int, str] = field(default=(-1, -1, ""), repr=False)
 
     def progress(self, done: int, total: int, stage: Any = "") -> None:
@@ -192,10 +198,11 @@ _threads: dict[int, threading.Thread] = {}
 _threads_lock = threading.Lock()
 
 
-def start_job(kind: str, params: dict[str, Any] | None = None) -> Job:
+def start_job(kind: str, params: dict[str, Any] | None = None, payload: bytes | None = None) -> Job:
     """Queue a job of ``kind`` for the current actor (one short insert) and, with the thread runner, start it.
 
-    ``params`` must be JSON (ids, options, a file's text as base64): the job runs outside this request.
+    ``params`` must be JSON (ids, options): the job runs outside this request. ``payload`` is an uploaded
+    file the job reads (``ctx.payload``); it is kept sealed and dropped when the job ends.
     """
     from flask_login import current_user
 
@@ -208,6 +215,7 @@ def start_job(kind: str, params: dict[str, Any] | None = None) -> Job:
         params[BASE_URL] = request.url_root
     job = Job.create(kind=kind, owner_id=actor.id, session_id=session.id if session is not None else None,
                      ip=(request.remote_addr or "") if has_request_context() else "",
+                     payload=seal(current_app, payload) if payload is not None else None,
                      params=json.dumps(params, ensure_ascii=False), stage=str(lazy_gettext("В очереди")))
     if current_app.extensions["eschool"].core_settings["jobs_runner"] == "thread":
         run_in_thread(current_app._get_current_object(), job.id)
@@ -335,7 +343,8 @@ def execute(app: Flask, job: Job) -> None:
         with app.test_request_context("/", base_url=base_url, environ_base={"REMOTE_ADDR": job.ip or ""}):
             actor = _actor_of(job)
             g._login_user = actor  # policy checks, audit and templates see the person who started the job
-            ctx = JobContext(job.id, params, actor, app)
+            payload = unseal(app, job.payload) if job.payload is not None else None
+            ctx = JobContext(job.id, params, actor, app, payload)
             result = kind.run(ctx)
     except JobError as exc:
         error = str(exc)
@@ -345,9 +354,10 @@ def execute(app: Flask, job: Job) -> None:
                                  "если ошибка повторится, сообщите в службу поддержки."))
     now = utcnow()
     if error:
-        Job.update(state="failed", error=error, finished_at=now, lease_until=None).where(Job.id == job.id).execute()
+        Job.update(state="failed", error=error, finished_at=now, lease_until=None, payload=None).where(
+            Job.id == job.id).execute()
         return
-    updates: dict[Any, Any] = {Job.state: "done", Job.finished_at: now, Job.lease_until: None,
+    updates: dict[Any, Any] = {Job.state: "done", Job.finished_at: now, Job.lease_until: None, Job.payload: None,
                                Job.done: Job.total, Job.stage: str(lazy_gettext("Готово"))}
     if result is not None:
         personal = bool(kind and kind.personal)

@@ -204,6 +204,9 @@ def job_page(job_id: int):
     job = _own_job(job_id)
     revive(job)
     kind = kinds().get(job.kind)
+    if job.state == "done" and job.result is not None and kind is not None and (
+            kind.show is not None or job.result_type.startswith("text/html")):
+        return redirect(url_for("core.job_result", job_id=job.id))  # a page: open it, as the person expects
     back = None
     if kind is not None and kind.back is not None:
         import json
@@ -243,6 +246,10 @@ def job_result(job_id: int):
                                              "было запущено: запустите его снова.")), 403
     data = unseal(current_app, job.result) if job.encrypted else bytes(job.result)
     audit.record("job.download", "job", job_id, details={"kind": job.kind})
+    if kind is not None and kind.show is not None:
+        import json
+
+        return kind.show(json.loads(job.params or "{}"), data)
     inline = job.result_type.startswith("text/html")
     response = send_file(io.BytesIO(data), mimetype=job.result_type, as_attachment=not inline,
                          download_name=job.result_name or f"job-{job_id}")
