@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from core.api import (
-    JobKind,
     AuditRecord,
+    JobKind,
     LoginRefused,
     NavItem,
     Relation,

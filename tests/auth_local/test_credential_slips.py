@@ -93,7 +93,8 @@ def test_slips_for_a_class_of_30_show_every_child_once_and_nothing_of_another_cl
         assert local_login(app.test_client(), slip["login"], slip["password"]).status_code == 302
 
 
-def test_issued_passwords_are_never_stored_in_the_clear_and_a_second_issue_skips_children_with_logins(app, school, admin_client):
+def test_issued_passwords_are_never_stored_in_the_clear_and_a_second_issue_skips_children_with_logins(
+        app, school, admin_client):
     school_class = school.school_class()
     fill_class(app, school, school_class, 4, "В")
     first = slips_of(issue(admin_client, school_class, mode="new").get_data(as_text=True))

@@ -101,6 +101,7 @@ def job_id_of(response) -> int:
     return int(response.headers["Location"].rsplit("/", 1)[1])
 
 
+@pytest.mark.covers_hook("job_kinds")
 def test_a_job_shows_its_progress_across_reloads_and_then_its_result(build, login):
     app = build()
     client, _user = person(app, login)
@@ -130,6 +131,13 @@ def test_a_job_shows_its_progress_across_reloads_and_then_its_result(build, logi
     with app.app_context():
         [record] = AuditRecord.select().where(AuditRecord.action == "job.download")
         assert record.object_type == "job" and record.object_id == str(job_id) and record.result == "ok"
+
+
+def test_two_plugins_naming_one_kind_of_job_stop_the_runner(make_app):
+    twin = types.SimpleNamespace(job_kinds=hookimpl(lambda: [JobKind("test.steps", "Двойник", run_steps)]))
+    app = make_app(["jobtester", "twin"], extra={"jobtester": make_plugin(), "twin": twin})
+    with pytest.raises(ValueError, match="test.steps"):
+        jobs.kinds(app)
 
 
 def test_only_the_owner_sees_a_job_and_its_result(build, login):
@@ -173,7 +181,7 @@ def test_a_personal_result_is_sealed_at_rest_and_opens_only_in_the_session_that_
     jobs.join(job_id, WAIT)
     with app.app_context():
         stored = jobs.Job.get_by_id(job_id)
-        assert stored.encrypted and "7kq2m".encode() not in bytes(stored.result)
+        assert stored.encrypted and b"7kq2m" not in bytes(stored.result)
     result = client.get(f"/jobs/{job_id}/result")
     assert result.status_code == 200 and "7kq2m" in result.get_data(as_text=True)
     assert "attachment" not in result.headers.get("Content-Disposition", "")  # a page to print, in the browser

@@ -18,13 +18,13 @@ import pytest
 import requests
 from werkzeug.serving import make_server
 
+from core import jobs
 from core.testing import open_test_session
 from plugins.gradebook import queries
 from plugins.gradebook.models import Lesson, Mark
 from plugins.registries import importer
 from plugins.registries.snils import format_snils, make_valid
 from tests.gradebook import factories as f
-from core import jobs
 
 TEACHERS = 8
 STUDENTS_EACH = 25
