@@ -49,6 +49,7 @@ CORE_VOCABULARY = AuditVocabulary(
         "audit.read": lazy_gettext("просмотр журнала доступа"),
         "audit.export": lazy_gettext("выгрузка журнала доступа"),
         "audit.read_own": lazy_gettext("просмотр сведений о том, кто смотрел данные"),
+        "job.read": lazy_gettext("просмотр задания"),
         "job.download": lazy_gettext("получение результата задания"),
     },
     objects={

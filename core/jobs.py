@@ -208,6 +208,7 @@ def start_job(kind: str, params: dict[str, Any] | None = None, payload: bytes | 
 
     if kind not in kinds():
         raise KeyError(f"no job kind {kind!r}")
+    purge_expired()
     actor = current_user._get_current_object()
     session = getattr(actor, "session", None)
     params = dict(params or {})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import threading
 
+from playwright.sync_api import expect
+
 from plugins.auth_local import credentials
 from tests.journeys.conftest import camera, login_with_password, region  # noqa: F401 (the journeys' fixtures)
 
@@ -42,7 +44,7 @@ def test_class_slips_show_progress_across_a_reload_and_finish_with_the_slips(reg
         page.wait_for_url("**/jobs/*", timeout=WAIT * 1000)
         assert reached.wait(WAIT)
         bar = page.locator("progress.job-bar")
-        page.wait_for_function("document.querySelector('progress.job-bar').value > 0", timeout=WAIT * 1000)
+        expect(bar).not_to_have_attribute("value", "0", timeout=WAIT * 1000)  # moved by jobs.js polling
         assert "Создание временных паролей" in page.locator(".job-stage").inner_text()
         assert page.locator(".job-state").inner_text() == "Выполняется…"
         cam.look("slips-progress")
