@@ -49,6 +49,8 @@ CORE_VOCABULARY = AuditVocabulary(
         "audit.read": lazy_gettext("просмотр журнала доступа"),
         "audit.export": lazy_gettext("выгрузка журнала доступа"),
         "audit.read_own": lazy_gettext("просмотр сведений о том, кто смотрел данные"),
+        "job.read": lazy_gettext("просмотр задания"),
+        "job.download": lazy_gettext("получение результата задания"),
     },
     objects={
         "user": lazy_gettext("учётная запись"),
@@ -57,6 +59,7 @@ CORE_VOCABULARY = AuditVocabulary(
         "api_token": lazy_gettext("ключ API"),
         "endpoint": lazy_gettext("страница"),
         "auditrecord": lazy_gettext("журнал доступа"),
+        "job": lazy_gettext("задание"),
     },
     roles={
         "operator": lazy_gettext("оператор региона"),
@@ -310,7 +313,7 @@ def local_moment(moment: dt.datetime) -> str:
     return moment.replace(tzinfo=dt.UTC).astimezone(zone).strftime("%d.%m.%Y %H:%M:%S")
 
 
-def export_rows(actor: Any, condition: Any, filters: Filters, limit: int = EXPORT_LIMIT):
+def export_rows(actor: Any, condition: Any, filters: Filters, limit: int = EXPORT_LIMIT, progress: Any = None):
     """Every record of the filtered view (newest first, at most ``limit``), named as on the page, in batches.
 
     Yields rows of cells; a batch is one keyset page of ``EXPORT_BATCH`` records, named with one lookup per
@@ -318,6 +321,10 @@ def export_rows(actor: Any, condition: Any, filters: Filters, limit: int = EXPOR
     export starts: «Более ранние записи» exports from there back.
     """
     cursor, left = filters.before, limit
+    total = 0
+    if progress is not None:
+        total = records_query(condition, filters).limit(limit).count()
+        progress(0, total, lazy_gettext("Выгрузка записей журнала"))
     while left > 0:
         batch = min(EXPORT_BATCH, left)
         rows = list(records_query(condition, dataclasses.replace(filters, before=cursor)).limit(batch).objects())
@@ -326,11 +333,14 @@ def export_rows(actor: Any, condition: Any, filters: Filters, limit: int = EXPOR
         for entry in present(actor, rows):
             yield [local_moment(entry.at), entry.who, entry.role, entry.action, entry.about, entry.result, entry.ip]
         cursor, left = rows[-1].id, left - len(rows)
+        if progress is not None:
+            progress(min(total, limit - left), total, lazy_gettext("Выгрузка записей журнала"))
         if len(rows) < batch:
             return
 
 
-def export_workbook(actor: Any, condition: Any, filters: Filters, limit: int = EXPORT_LIMIT) -> tuple[bytes, int]:
+def export_workbook(actor: Any, condition: Any, filters: Filters, limit: int = EXPORT_LIMIT,
+                    progress: Any = None) -> tuple[bytes, int]:
     """The filtered view as XLSX (through the core's one writer), and how many records it holds."""
     from core.spreadsheets import Workbook
 
@@ -340,7 +350,7 @@ def export_workbook(actor: Any, condition: Any, filters: Filters, limit: int = E
         sheet.width(column, chars)
     sheet.append([str(c) for c in EXPORT_COLUMNS], bold=True)
     count = 0
-    for row in export_rows(actor, condition, filters, limit):
+    for row in export_rows(actor, condition, filters, limit, progress):
         sheet.append(row)
         count += 1
     return book.to_bytes(), count

@@ -40,6 +40,7 @@ from core.auth import resolve as resolve_login
 from core.config import ConfigError, SecretRef
 from core.db import BaseModel, apply_schema, database, migrations_from_package, model_dict, utcnow
 from core.inputs import RecordId, Text, check_text
+from core.jobs import JobContext, JobError, JobKind, JobResult, follow_job, start_job
 from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
@@ -80,6 +81,10 @@ __all__ = [
     "Demo",
     "DemoLogin",
     "Identity",
+    "JobContext",
+    "JobError",
+    "JobKind",
+    "JobResult",
     "LoginIdentity",
     "LoginMethod",
     "LoginRefused",
@@ -114,6 +119,7 @@ __all__ = [
     "deny",
     "enabled",
     "explain",
+    "follow_job",
     "get_or_deny",
     "hookimpl",
     "inert",
@@ -142,6 +148,7 @@ __all__ = [
     "service",
     "settings",
     "signed_link",
+    "start_job",
     "unblock_user",
     "unquote_cell",
     "utcnow",

@@ -81,7 +81,29 @@ def restore_command(source, yes):
     click.echo(f"restored from {source}")
 
 
-CORE_COMMANDS = [plugins_command, db_group, backup_command, restore_command]
+@click.group("jobs")
+def jobs_group():
+    """Background jobs (long work started from the pages)."""
+
+
+@jobs_group.command("worker")
+@click.option("--once", is_flag=True, help="Run the queued jobs, then stop (no waiting for new ones).")
+@click.option("--poll", default=2.0, show_default=True, help="Seconds between looks at an empty queue.")
+@click.option("--name", default=None, help="This worker's name in the job table (default: host:pid).")
+@with_appcontext
+def jobs_worker(once, poll, name):
+    """Claim and run queued jobs; run several on PostgreSQL, each job is taken by one of them."""
+    import os
+    import socket
+
+    from core.jobs import work
+
+    app = current_app._get_current_object()
+    ran = work(app, name or f"{socket.gethostname()}:{os.getpid()}", once=once, poll=poll)
+    click.echo(f"{ran} job(s) run")
+
+
+CORE_COMMANDS = [plugins_command, db_group, backup_command, restore_command, jobs_group]
 
 
 def reset_database(platform) -> None:

@@ -88,6 +88,9 @@ class CoreSettings(Schema):
     instance_path = fields.String(load_default=None, allow_none=True)
     log_format = fields.String(load_default="text", validate=validate.OneOf(["text", "json"]))
     trusted_proxies = fields.Integer(load_default=0, validate=validate.Range(min=0, max=5))
+    # Who runs long work (``core.jobs``): a thread of the web process (the embedded demo), or only
+    # ``eschool jobs worker`` processes (a production server; several may run, on PostgreSQL too).
+    jobs_runner = fields.String(load_default="thread", validate=validate.OneOf(["thread", "worker"]))
 
 
 @dataclass

@@ -7,15 +7,16 @@ from peewee import SQL
 
 from core.access_log import FAMILY_ROLES
 from core.db import migrations_from_package
+from core.jobs import Job
 from core.models import CORE_MODELS, AuditRecord, LoginIdentity
 from core.plugins import hookimpl
 from core.ratelimit import ApiRateWindow
-from core.types import NavItem, Scope, allow
+from core.types import NavItem, Scope, allow, deny
 
 
 @hookimpl
 def models():
-    return [*CORE_MODELS, ApiRateWindow]
+    return [*CORE_MODELS, ApiRateWindow, Job]
 
 
 @hookimpl
@@ -36,9 +37,13 @@ def resolve_identity(identity):
 
 @hookimpl
 def permission(actor, action, resource):
-    """The region operator reads the audit log; every other decision belongs to plugins."""
+    """The region operator reads the audit log; a job's result is its owner's; the rest belongs to plugins."""
     if action == "audit.read" and actor.is_authenticated and actor.role == "operator":
         return allow("the region operator reads the audit log")
+    if action == "job.read" and isinstance(resource, Job):
+        if actor.is_authenticated and resource.owner_id == actor.id:
+            return allow("a job's progress and result belong to the person who started it")
+        return deny("somebody else's job")
     return None
 
 
@@ -60,7 +65,24 @@ def nav_items(actor):
     items = []
     if can(actor, "audit.read", None):
         items.append(NavItem(lazy_gettext("Журнал доступа"), "core.audit_log", order=900))
+    if actor.role not in FAMILY_ROLES:
+        items.append(NavItem(lazy_gettext("Мои задания"), "core.my_jobs", order=880))
     # only families have children or a self to be told about: staff pages (the journal) ask nothing more
     if actor.role in FAMILY_ROLES and any(r.kind in ("child", "self") for r in relations(actor)):
         items.append(NavItem(lazy_gettext("Кто смотрел данные"), "core.data_access", order=890))
     return items
+
+
+@hookimpl
+def job_kinds():
+    """The core's own long work: the access log's XLSX export."""
+    from datetime import timedelta
+
+    from core.jobs import JobKind
+    from core.web import run_audit_export
+
+    def back(params):
+        return "core.audit_log", dict(params.get("filters", {}))
+
+    return [JobKind("core.audit_export", lazy_gettext("Выгрузка журнала доступа"), run_audit_export,
+                    personal=True, keep=timedelta(hours=24), back=back)]

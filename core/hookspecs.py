@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from flask import Blueprint, Flask
     from marshmallow import Schema
 
+    from core.jobs import JobKind
     from core.types import (
         Actor,
         AuditVocabulary,
@@ -224,6 +225,28 @@ def health_checks() -> dict[str, Any]:
 
     Combined: merged into the ``checks`` object of the answer; two plugins
     using the same name stop the request with an error.
+    """
+
+
+@hookspec
+def job_kinds() -> list[JobKind]:
+    """Name the kinds of long work this plugin runs as background jobs (``core.api.start_job``).
+
+    Called by: the core's job runner, once per app, the first time a job is
+    started, shown or run (a thread of the web process or ``eschool jobs worker``).
+
+    Arguments: none.
+
+    Returns: a list of ``core.api.JobKind``: a unique ``name`` (prefixed with the
+    plugin's name), a Russian ``title``, ``run(ctx)`` doing the work outside any
+    request (it gets a ``JobContext`` with ``params``, ``actor`` and
+    ``progress(done, total, stage)``, and returns a ``JobResult`` file or raises
+    ``JobError`` with a Russian message), and whether the result holds personal
+    data (``personal``: encrypted at rest) or may be read only in the session that
+    started the job (``same_session``). ``None`` means none.
+
+    Combined: concatenated; two plugins naming the same kind stop the job runner
+    with an error.
     """
 
 

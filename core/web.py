@@ -136,19 +136,125 @@ def audit_log():
 @bp.route("/admin/audit/export")
 @login_required
 def audit_export():
-    """The filtered «Журнал доступа» as XLSX: the same records, labels and names as the page, local time."""
+    """The filtered «Журнал доступа» as XLSX: started as a job (``core.audit_export``), whose page follows it."""
+    from core import jobs
+
     policy.require(current_user, "audit.read")
     filters = access_log.Filters.parse(request.args)
     if filters.errors:
         abort(400)
-    condition = policy.scope(current_user, "audit.read", AuditRecord)
-    data, count = access_log.export_workbook(current_user, condition, filters)
+    args = filters.query_args()
+    if filters.before is not None:
+        args["before"] = filters.before
+    return jobs.follow_job(jobs.start_job("core.audit_export", {"filters": args}))
+
+
+def run_audit_export(ctx):
+    """The ``core.audit_export`` job: the same records, labels and names as the page, in local time."""
+    from core.jobs import JobResult
+
+    policy.require(ctx.actor, "audit.read")
+    filters = access_log.Filters.parse(ctx.params.get("filters", {}))
+    condition = policy.scope(ctx.actor, "audit.read", AuditRecord)
+    data, count = access_log.export_workbook(ctx.actor, condition, filters, progress=ctx.progress)
     audit.record("audit.export", "auditrecord", "", details={**filters.query_args(), "records": count})
+    name = f"access-log-{region_today().isoformat()}.xlsx"
+    return JobResult(data, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+# --- background jobs (core.jobs) ---------------------------------------------------
+
+
+def _own_job(job_id: int):
+    from core.jobs import Job
+
+    job = Job.get_or_none(Job.id == job_id)
+    if job is None:
+        abort(404)
+    policy.require(current_user, "job.read", job, object_type="job", object_id=job_id)
+    return job
+
+
+def _job_title(job) -> str:
+    from core.jobs import kinds
+
+    kind = kinds().get(job.kind)
+    return str(kind.title) if kind else _("Задание")
+
+
+@bp.route("/jobs")
+@login_required
+def my_jobs():
+    """«Мои задания»: the reader's own jobs, newest first, with their state and result."""
+    from core.jobs import Job
+
+    found = (Job.select(Job.id, Job.kind, Job.state, Job.done, Job.total, Job.error, Job.created_at,
+                        Job.result.is_null(False).alias("has_result"))
+             .where(Job.owner_id == current_user.id).order_by(Job.id.desc()).limit(50))
+    rows = [{"job": job, "title": _job_title(job), "has_result": bool(job.has_result)} for job in found]
+    return render_template("core/jobs.html", rows=rows)
+
+
+@bp.route("/jobs/<int:job_id>")
+@login_required
+def job_page(job_id: int):
+    """A job's page: its progress bar (kept up to date by ``jobs.js``, or a meta refresh), then its result."""
+    from core.jobs import kinds, revive
+
+    job = _own_job(job_id)
+    revive(job)
+    kind = kinds().get(job.kind)
+    if job.state == "done" and job.result is not None and kind is not None and (
+            kind.show is not None or job.result_type.startswith("text/html")):
+        return redirect(url_for("core.job_result", job_id=job.id))  # a page: open it, as the person expects
+    back = None
+    if kind is not None and kind.back is not None:
+        import json
+
+        endpoint, values = kind.back(json.loads(job.params or "{}"))
+        back = url_for(endpoint, **values)
+    return render_template("core/job.html", job=job, title=_job_title(job), back=back)
+
+
+@bp.route("/jobs/<int:job_id>/progress")
+@login_required
+def job_progress(job_id: int):
+    """How far the job got, as JSON, for its page to poll."""
+    response = jsonify(_own_job(job_id).progress_json())
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/jobs/<int:job_id>/result")
+@login_required
+def job_result(job_id: int):
+    """The job's file, for its owner only (and only in the starting session for ``same_session`` kinds), audited."""
     import io
 
-    name = f"access-log-{region_today().isoformat()}.xlsx"
-    return send_file(io.BytesIO(data), as_attachment=True, download_name=name,
-                     mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    from core.jobs import kinds, unseal
+
+    job = _own_job(job_id)
+    if job.state != "done" or job.result is None:
+        abort(404)
+    kind = kinds().get(job.kind)
+    if kind is not None and kind.same_session:
+        session = getattr(current_user, "session", None)
+        if session is None or session.id != job.session_id:
+            audit.record("job.download", "job", job_id, result="denied", details={"kind": job.kind})
+            return render_template("core/error.html", code=403, title=_("Доступ запрещён"),
+                                   text=_("Этот результат можно открыть только в том сеансе, в котором задание "
+                                             "было запущено: запустите его снова.")), 403
+    data = unseal(current_app, job.result) if job.encrypted else bytes(job.result)
+    audit.record("job.download", "job", job_id, details={"kind": job.kind})
+    if kind is not None and kind.show is not None:
+        import json
+
+        return kind.show(json.loads(job.params or "{}"), data)
+    inline = job.result_type.startswith("text/html")
+    response = send_file(io.BytesIO(data), mimetype=job.result_type, as_attachment=not inline,
+                         download_name=job.result_name or f"job-{job_id}")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/my/data-access")

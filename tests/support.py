@@ -37,3 +37,24 @@ def live_server(wsgi_app) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def finish_job(client, response):
+    """A page that started a job (``core.jobs``) redirected to it: wait for its thread, then fetch its result.
+
+    Returns the result's response, or the job's page when the job failed (its Russian error is there).
+    """
+    import re
+
+    from core import jobs
+
+    assert response.status_code == 303, response.status_code
+    found = re.fullmatch(r"(?:http://localhost)?/jobs/(\d+)", response.headers["Location"])
+    assert found, response.headers["Location"]
+    job_id = int(found.group(1))
+    jobs.join(job_id)
+    with client.application.app_context():
+        state = jobs.Job.get_by_id(job_id).state
+    if state != "done":
+        return client.get(f"/jobs/{job_id}")
+    return client.get(f"/jobs/{job_id}/result")

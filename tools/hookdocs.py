@@ -17,7 +17,8 @@ from core import hookspecs  # noqa: E402
 
 GROUPS = [
     ("Wiring", ["plugin_requires", "config_schema", "models", "migrations", "blueprints", "template_dirs",
-                "cli_commands", "nav_items", "services", "app_ready", "health_checks", "demo_data"]),
+                "cli_commands", "nav_items", "services", "app_ready", "health_checks", "job_kinds",
+                "demo_data"]),
     ("Authentication", ["login_methods", "resolve_identity", "login_rules", "logout_url"]),
     ("Registries", ["actor_relations"]),
     ("Data-access policy", ["permission", "policy_scope"]),

@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 from core.api import (
     AuditVocabulary,
     ConfigError,
+    JobKind,
     LoginMethod,
     NavItem,
     Scope,
@@ -168,6 +169,20 @@ def cli_commands():
         click.echo(f"unlocked {credential.login}")
 
     return [group]
+
+
+@hookimpl
+def job_kinds():
+    """A class's login slips: long (an argon2 hash per child), personal, and readable in one session only."""
+    from datetime import timedelta
+
+    from plugins.auth_local.views import run_class_slips
+
+    def back(params):
+        return "auth_local.class_credentials", {"class_id": params["class_id"]}
+
+    return [JobKind("auth_local.class_slips", _l("Выдача логинов классу"), run_class_slips,
+                    personal=True, same_session=True, keep=timedelta(hours=8), back=back)]
 
 
 @hookimpl

@@ -7,12 +7,17 @@ from marshmallow import ValidationError
 
 from core.api import (
     Identity,
+    JobContext,
+    JobError,
+    JobResult,
     LoginRefused,
     User,
     _,
     audit,
+    audit_many,
     complete_login,
     current_actor,
+    follow_job,
     get_or_deny,
     login_required,
     ngettext,
@@ -25,6 +30,7 @@ from core.api import (
     scope,
     service,
     settings,
+    start_job,
     utcnow,
 )
 from plugins.auth_local import credentials, passwords, throttle
@@ -239,36 +245,76 @@ def class_credentials(class_id):
                            prefer=prefer)
 
 
+def may_issue(verdict: str, despite_age_rules: bool = False) -> bool:
+    """Whether a school login is issued to a student with this age-rule ``verdict``: what the region allows,
+    or anything when the admin deliberately chose «всё равно выдать» (then audited as ``despite_age_rules``)."""
+    return despite_age_rules or verdict in MAY_ISSUE
+
+
+def held_back_text(count: int) -> str:
+    return ngettext("%(num)s учащемуся логин не выдан: по правилам региона о возрасте вход по школьному "
+                    "логину для него будет отклонён.",
+                    "%(num)s учащимся логины не выданы: по правилам региона о возрасте вход по школьному "
+                    "логину для них будет отклонён.", count)
+
+
+def _class_plan(actor, school_class, reissue: bool, despite_rules: bool):
+    """The class's students, their age verdicts, who gets a slip, and how many the rules hold back."""
+    students = _class_students(actor, school_class)
+    verdicts = age_verdicts(students)
+    allowed = [s for s in students if may_issue(verdicts[s.id], despite_rules)]
+    return students, verdicts, allowed, len(students) - len(allowed)
+
+
 @bp.route("/classes/<int:class_id>/issue", methods=["POST"])
 @roles_required("school_admin")
 def issue_class(class_id):
-    """Issue credentials for a class; the response IS the slips page (passwords are never stored)."""
+    """Issue credentials for a class: a job (``auth_local.class_slips``) whose result is the slips page."""
     actor = current_actor()
     school_class = get_or_deny(actor, MANAGE, service("registries").SchoolClass, class_id)
     reissue = request.form.get("mode") == "all"
     # only what the region's age rules allow, unless the admin deliberately ticks «выдать и им»
     despite_rules = request.form.get("despite_age_rules") == "1"
-    students = _class_students(actor, school_class)
-    verdicts = age_verdicts(students)
-    allowed = [s for s in students if despite_rules or verdicts[s.id] in MAY_ISSUE]
-    held_back = len(students) - len(allowed)
-    slips = credentials.issue_for_students(allowed, actor.id, reissue=reissue)
+    _students, _verdicts, allowed, held_back = _class_plan(actor, school_class, reissue, despite_rules)
+    user_ids = [s.user_id for s in allowed if s.user_id]
+    have = {c.user_id for c in LocalCredential.select(LocalCredential.user).where(LocalCredential.user.in_(user_ids))}
+    if held_back:
+        flash(held_back_text(held_back), "info")
+    if not any(reissue or s.user_id not in have for s in allowed):  # nothing to issue: no job
+        if not held_back:
+            flash(_("Всем учащимся класса логины уже выданы. Чтобы выдать новые пароли всем, выберите "
+                    "«всем учащимся класса»."), "info")
+        return redirect(url_for("auth_local.class_credentials", class_id=class_id))
+    job = start_job("auth_local.class_slips", {"class_id": school_class.id, "reissue": reissue,
+                                               "despite_age_rules": despite_rules})
+    return follow_job(job)
+
+
+def run_class_slips(ctx: JobContext) -> JobResult:
+    """The ``auth_local.class_slips`` job: logins and temporary passwords for a class, as a printable page."""
+    actor = ctx.actor
+    reissue, despite_rules = bool(ctx.params.get("reissue")), bool(ctx.params.get("despite_age_rules"))
+    ctx.progress(0, 0, _("Чтение списка класса"))
+    school_class = get_or_deny(actor, MANAGE, service("registries").SchoolClass, ctx.params["class_id"])
+    _students, verdicts, allowed, held_back = _class_plan(actor, school_class, reissue, despite_rules)
+    stage = _("Создание временных паролей")
+    slips = credentials.issue_for_students(allowed, actor.id, reissue=reissue,
+                                           progress=lambda done, total: ctx.progress(done, total, stage))
+    entries = []
     for slip in slips:
         details = {"reissue": reissue, "age_rules": verdicts[slip.student.id]}
         if despite_rules and verdicts[slip.student.id] not in MAY_ISSUE:
             details["despite_age_rules"] = True
-        audit("credentials.issue", "student", slip.student.id, details=details)
-    if held_back:
-        flash(ngettext("%(num)s учащемуся логин не выдан: по правилам региона о возрасте вход по школьному "
-                       "логину для него будет отклонён.",
-                       "%(num)s учащимся логины не выданы: по правилам региона о возрасте вход по школьному "
-                       "логину для них будет отклонён.", held_back), "info")
-    if not slips and not held_back:
-        flash(_("Всем учащимся класса логины уже выданы. Чтобы выдать новые пароли всем, выберите "
-                "«всем учащимся класса»."), "info")
+        entries.append({"action": "credentials.issue", "object_type": "student", "object_id": slip.student.id,
+                        "details": details})
+    audit_many(entries, actor=actor)
     if not slips:
-        return redirect(url_for("auth_local.class_credentials", class_id=class_id))
-    return render_template("auth_local/slips.html", school_class=school_class, slips=slips)
+        raise JobError(_("Всем учащимся класса логины уже выданы. Чтобы выдать новые пароли всем, выберите "
+                         "«всем учащимся класса»."))
+    ctx.progress(len(slips), len(slips), _("Подготовка листков"))
+    page = render_template("auth_local/slips.html", school_class=school_class, slips=slips,
+                           held_back=held_back_text(held_back) if held_back else "")
+    return JobResult(page.encode("utf-8"), f"slips-{school_class.id}.html", "text/html; charset=utf-8")
 
 
 def _student_and_credential(student_id):
@@ -285,11 +331,24 @@ def _student_and_credential(student_id):
 @bp.route("/students/<int:student_id>/reset", methods=["POST"])
 @roles_required("school_admin")
 def reset_student(student_id):
+    """A new temporary password for one student, under the same age rules as the class's slips."""
     student, credential = _student_and_credential(student_id)
     if credential is None:
         return redirect(url_for("auth_local.classes"))
+    verdict = age_verdicts([student])[student.id]
+    despite_rules = request.form.get("despite_age_rules") == "1"
+    back = (url_for("auth_local.class_credentials", class_id=student.school_class_id) if student.school_class_id
+            else url_for("auth_local.classes"))
+    if not may_issue(verdict, despite_rules):
+        audit("credentials.reset", "student", student.id, result="refused", details={"age_rules": verdict})
+        flash(_("%(name)s: новый пароль не выдан. %(why)s", name=student.full_name, why=verdict_text(verdict)),
+              "info")
+        return redirect(back)
     password = credentials.reset(credential, current_actor().id)
-    audit("credentials.reset", "student", student.id)
+    details = {"age_rules": verdict}
+    if verdict not in MAY_ISSUE:
+        details["despite_age_rules"] = True
+    audit("credentials.reset", "student", student.id, details=details)
     credential = LocalCredential.get_by_id(credential.id)
     slip = credentials.Slip(student, credential.login, password, credential.expires_at)
     return render_template("auth_local/slips.html", school_class=student.school_class, slips=[slip])

@@ -46,9 +46,14 @@ def _put(sheet: Any, row: int, column: int, value: Any, bold: bool = False) -> N
     sheet.put(row, column, value, bold)  # the core's writer: «=…» typed in a topic stays inert text
 
 
-def class_journal_xlsx(school_class: Any, year: AcademicYear) -> tuple[bytes, list[int]]:
-    """The workbook and the ids of the students it names (for the audit record)."""
+def class_journal_xlsx(school_class: Any, year: AcademicYear, progress: Any = None) -> tuple[bytes, list[int]]:
+    """The workbook and the ids of the students it names (for the audit record).
+
+    ``progress(done, total)`` hears of each sheet made (the summary, then one per subject).
+    """
     assignments = class_assignments(school_class, year)
+    if progress is not None:
+        progress(0, len(assignments) + 1)
     periods = queries.periods_of(year)
     book = Workbook()
     summary = book.sheet(_("Сводная ведомость"))
@@ -78,7 +83,9 @@ def class_journal_xlsx(school_class: Any, year: AcademicYear) -> tuple[bytes, li
         _put(summary, 4 + index, 1, index + 1)
         _put(summary, 4 + index, 2, student.full_name)
     summary.width(2, 36)
-    for assignment in assignments:
+    for done, assignment in enumerate(assignments, start=2):
+        if progress is not None:
+            progress(done - 1, len(assignments) + 1)
         _subject_sheet(book.sheet(_title(assignment)), assignment, periods)
     return book.to_bytes(), [s.id for s in ordered]
 

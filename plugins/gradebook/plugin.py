@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from core.api import NavItem, hookimpl, lazy_gettext, migrations_from_package
+from core.api import JobKind, NavItem, hookimpl, lazy_gettext, migrations_from_package
 from plugins.gradebook import audit_log, policy
 from plugins.gradebook.models import GRADEBOOK_MODELS
 from plugins.gradebook.schemas import Settings
@@ -101,3 +101,15 @@ def demo_data(demo):
     from plugins.gradebook.demo import generate
 
     generate(demo)
+
+
+@hookimpl
+def job_kinds():
+    """A class's journal of a year for the archive: one workbook, built outside the request."""
+    from plugins.gradebook.report_views import run_journal_archive
+
+    def back(params):
+        return "gradebook.journal_archive", {"year": params["year_id"]}
+
+    return [JobKind("gradebook.journal_archive", lazy_gettext("Архив журнала класса"), run_journal_archive,
+                    personal=True, back=back)]

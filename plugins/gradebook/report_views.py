@@ -11,7 +11,18 @@ import datetime as dt
 
 from flask import abort, render_template, request, send_file
 
-from core.api import _, audit, current_actor, require, roles_required
+from core.api import (
+    JobContext,
+    JobError,
+    JobResult,
+    _,
+    audit,
+    current_actor,
+    follow_job,
+    require,
+    roles_required,
+    start_job,
+)
 from plugins.gradebook import archive, attainment, queries, timeliness
 from plugins.gradebook.models import AcademicYear, Period
 from plugins.gradebook.views import bp, int_arg, reg, today
@@ -129,19 +140,36 @@ def journal_archive():
     return render_template("gradebook/archive.html", school=school, year=year, classes=classes, years=years)
 
 
+def _archive_class(school, year, class_id: int):
+    return next((c for c in archive.classes_of_year(school.id, year) if c.id == class_id), None) if year else None
+
+
 @bp.route("/journal/archive/class/<int:class_id>")
 @roles_required("deputy", "school_admin")
 def journal_archive_class(class_id: int):
+    """A class's journal of a year as XLSX: a job (``gradebook.journal_archive``) whose page offers the file."""
     school = _school_of_manager()
     require(current_actor(), "journal.archive", school, object_type="school", object_id=school.id)
     year = _archive_year(queries.years_of_school(school.id))
-    school_class = next((c for c in archive.classes_of_year(school.id, year) if c.id == class_id), None) \
-        if year else None
-    if school_class is None:
+    if _archive_class(school, year, class_id) is None:
         abort(404)
-    data, student_ids = archive.class_journal_xlsx(school_class, year)
+    return follow_job(start_job("gradebook.journal_archive", {"class_id": class_id, "year_id": year.id}))
+
+
+def run_journal_archive(ctx: JobContext) -> JobResult:
+    """The ``gradebook.journal_archive`` job: the workbook, one sheet per subject, with progress per sheet."""
+    school = _school_of_manager()
+    require(ctx.actor, "journal.archive", school, object_type="school", object_id=school.id)
+    year = next((y for y in queries.years_of_school(school.id) if y.id == ctx.params["year_id"]), None)
+    school_class = _archive_class(school, year, ctx.params["class_id"])
+    if school_class is None:
+        raise JobError(_("Этого класса больше нет в архиве выбранного учебного года."))
+    stage = _("Сборка листов журнала")
+    data, student_ids = archive.class_journal_xlsx(school_class, year,
+                                                   progress=lambda done, total: ctx.progress(done, total, stage))
     audit("journal.archive", "school_class", school_class.id, details={"year": year.id, "students": student_ids})
-    return _xlsx(data, f"journal-{school.code}-{year.start_year}-{school_class.grade}{school_class.letter}.xlsx")
+    return JobResult(data, f"journal-{school.code}-{year.start_year}-{school_class.grade}{school_class.letter}.xlsx",
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
 
 # --- the attainment report («отчёт об успеваемости») -----------------------------------------

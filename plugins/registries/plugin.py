@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from core.api import (
     AuditRecord,
+    JobKind,
     LoginRefused,
     NavItem,
     Relation,
@@ -220,3 +221,12 @@ def demo_data(demo):
     from plugins.registries.demo import generate
 
     generate(demo)
+
+
+@hookimpl
+def job_kinds():
+    """A registries import: a file of thousands of rows is checked and written outside the request."""
+    from plugins.registries.import_views import run_import, show_import
+
+    return [JobKind("registries.import", lazy_gettext("Загрузка реестров"), run_import, personal=True,
+                    back=lambda params: ("registries.import_page", {}), show=show_import)]

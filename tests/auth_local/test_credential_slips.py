@@ -19,6 +19,7 @@ from tests.age_policy.support import (
     region_today,
     years_ago,
 )
+from tests.support import finish_job
 
 SURNAMES = ["Иванов", "Петрова", "Сидоров", "Кузнецова", "Смирнов", "Попова"]
 FIRST_NAMES = ["Пётр", "Анна", "Илья", "Мария", "Олег"]
@@ -50,6 +51,11 @@ def slips_of(html: str) -> list[dict]:
     return [{"name": n, "login": login, "password": p} for n, login, p in found]
 
 
+def issue(client, school_class, **form):
+    """Issue a class's slips: the page starts a job and sends the admin to it; its result is the slips page."""
+    return finish_job(client, client.post(f"/local/classes/{school_class.id}/issue", data=form))
+
+
 @pytest.fixture
 def admin_client(app, school, login):
     client = app.test_client()
@@ -61,8 +67,8 @@ def test_slips_for_a_class_of_30_show_every_child_once_and_nothing_of_another_cl
     class_a, class_b = school.school_class(5, "А"), school.school_class(5, "Б")
     students_a = fill_class(app, school, class_a, 30, "А")
     students_b = fill_class(app, school, class_b, 30, "Б")
-    page_b = admin_client.post(f"/local/classes/{class_b.id}/issue", data={"mode": "new"}).get_data(as_text=True)
-    response = admin_client.post(f"/local/classes/{class_a.id}/issue", data={"mode": "new"})
+    page_b = issue(admin_client, class_b, mode="new").get_data(as_text=True)
+    response = issue(admin_client, class_a, mode="new")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     slips = slips_of(html)
@@ -87,17 +93,17 @@ def test_slips_for_a_class_of_30_show_every_child_once_and_nothing_of_another_cl
         assert local_login(app.test_client(), slip["login"], slip["password"]).status_code == 302
 
 
-def test_issued_passwords_are_never_stored_and_a_second_issue_skips_children_with_logins(app, school, admin_client):
+def test_issued_passwords_are_never_stored_in_the_clear_and_a_second_issue_skips_children_with_logins(
+        app, school, admin_client):
     school_class = school.school_class()
     fill_class(app, school, school_class, 4, "В")
-    first = slips_of(admin_client.post(f"/local/classes/{school_class.id}/issue", data={"mode": "new"})
-                     .get_data(as_text=True))
+    first = slips_of(issue(admin_client, school_class, mode="new").get_data(as_text=True))
     with app.app_context():
         db = app.extensions["eschool_db"]
         dump = repr([db.execute_sql(f'SELECT * FROM "{table}"').fetchall() for table in db.get_tables()])
     assert first and first[0]["login"] in dump  # the dump does hold the data...
     for slip in first:
-        assert slip["password"] not in dump  # ...but no temporary password, in any table
+        assert slip["password"] not in dump  # ...but no temporary password, in any table (the kept slips are sealed)
     again = admin_client.post(f"/local/classes/{school_class.id}/issue", data={"mode": "new"})
     assert again.status_code == 302  # nobody left without a login: no slips, no new passwords
     class_page = admin_client.get(again.headers["Location"]).get_data(as_text=True)
@@ -108,10 +114,8 @@ def test_issued_passwords_are_never_stored_and_a_second_issue_skips_children_wit
 def test_reissuing_for_the_whole_class_replaces_every_password(app, school, admin_client):
     school_class = school.school_class()
     fill_class(app, school, school_class, 3, "Г")
-    first = slips_of(admin_client.post(f"/local/classes/{school_class.id}/issue", data={"mode": "new"})
-                     .get_data(as_text=True))
-    second = slips_of(admin_client.post(f"/local/classes/{school_class.id}/issue", data={"mode": "all"})
-                      .get_data(as_text=True))
+    first = slips_of(issue(admin_client, school_class, mode="new").get_data(as_text=True))
+    second = slips_of(issue(admin_client, school_class, mode="all").get_data(as_text=True))
     assert [s["login"] for s in first] == [s["login"] for s in second]
     assert local_login(app.test_client(), first[0]["login"], first[0]["password"]).status_code == 401
     assert local_login(app.test_client(), second[0]["login"], second[0]["password"]).status_code == 302
@@ -120,7 +124,7 @@ def test_reissuing_for_the_whole_class_replaces_every_password(app, school, admi
 def test_a_reset_gives_a_new_random_password_and_ends_every_session(app, school, admin_client):
     school_class = school.school_class()
     [kid] = fill_class(app, school, school_class, 1, "Д")
-    [slip] = slips_of(admin_client.post(f"/local/classes/{school_class.id}/issue").get_data(as_text=True))
+    [slip] = slips_of(issue(admin_client, school_class).get_data(as_text=True))
     child = app.test_client()
     local_login(child, slip["login"], slip["password"])
     child.post("/local/password", data={"current_password": slip["password"], "new_password": "синий кот ест суп",
@@ -167,7 +171,7 @@ def test_the_class_page_lists_students_with_their_login_state(app, school, admin
     fill_class(app, school, school_class, 2, "Ж")
     page = admin_client.get(f"/local/classes/{school_class.id}").get_data(as_text=True)
     assert page.count("логин не выдан") == 2
-    admin_client.post(f"/local/classes/{school_class.id}/issue")
+    issue(admin_client, school_class)
     page = admin_client.get(f"/local/classes/{school_class.id}").get_data(as_text=True)
     assert page.count("временный пароль до") == 2
     assert "5А" in admin_client.get("/local/classes").get_data(as_text=True)

@@ -68,7 +68,8 @@ def upload(page, folder, name: str, data: bytes):
     path = folder / name
     path.write_bytes(data)
     page.locator("#file").set_input_files(path)
-    with page.expect_navigation() as sent:
+    # the file is checked by a job: its page follows the progress, then opens the report
+    with page.expect_navigation(url="**/jobs/*/result") as sent:
         page.get_by_role("button", name="Проверить и загрузить").click()
     return sent.value
 
@@ -132,7 +133,7 @@ def test_school_admin_imports_a_class_issues_logins_prints_slips_and_readiness_m
     page.wait_for_url("**/local/classes/*")
     assert page.locator("tbody tr").count() == len(PUPILS)
     cam.look("credential-class")
-    with page.expect_navigation():
+    with page.expect_navigation(url="**/jobs/*/result"):  # a job: its progress page, then the slips
         page.get_by_role("button", name="Выдать и показать листки").click()
     names = page.locator(".slip .slip-name").all_inner_texts()
     assert sorted(names) == PUPILS  # every child, once

@@ -10,6 +10,7 @@ import pytest
 from core.models import AuditRecord
 from plugins.registries import models as m
 from plugins.registries.snils import format_snils, make_valid
+from tests.support import finish_job
 
 pytestmark = pytest.mark.plugins("registries")
 
@@ -44,7 +45,8 @@ def upload(client, data, name="file.csv", valid_only=False):
     form = {"file": (io.BytesIO(data), name)}
     if valid_only:
         form["valid_only"] = "1"
-    return client.post("/registries/import", data=form, content_type="multipart/form-data")
+    # the form starts a job and sends the admin to it; its result is the report page
+    return finish_job(client, client.post("/registries/import", data=form, content_type="multipart/form-data"))
 
 
 def report_text(page):

@@ -10,6 +10,7 @@ from core.models import AuditRecord, User
 from plugins.registries import models as m
 from plugins.registries import people
 from plugins.registries.snils import format_snils
+from tests.support import finish_job
 
 pytestmark = pytest.mark.plugins("registries")
 
@@ -85,8 +86,8 @@ def test_an_import_row_of_a_child_from_another_school_says_what_to_do(app, world
     rows = [f"Орлова;Анна;;03.04.2013;Ж;{format_snils(released.snils)};6Б;обучается",
             f"Сомов;Пётр;;01.05.2012;М;{format_snils(studying.snils)};6Б;обучается"]
     login(client, world.admin)
-    page = client.post("/registries/import", content_type="multipart/form-data", data={
-        "file": (io.BytesIO(("\n".join([header, *rows]) + "\n").encode()), "students.csv")})
+    page = finish_job(client, client.post("/registries/import", content_type="multipart/form-data", data={
+        "file": (io.BytesIO(("\n".join([header, *rows]) + "\n").encode()), "students.csv")}))
     text = page.get_data(as_text=True)
     assert page.status_code == 422
     assert "выбыл из другой школы (код 0102): зачислите его переводом" in text
