@@ -39,7 +39,8 @@ from core.auth import (
 from core.auth import resolve as resolve_login
 from core.config import ConfigError, SecretRef
 from core.db import BaseModel, apply_schema, database, migrations_from_package, model_dict, utcnow
-from core.inputs import RecordId, Text, check_text
+from core.formatting import format_average, format_day, format_percent
+from core.inputs import DecimalText, RecordId, Text, check_text
 from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
@@ -76,6 +77,7 @@ __all__ = [
     "BaseModel",
     "Change",
     "ConfigError",
+    "DecimalText",
     "Decision",
     "Demo",
     "DemoLogin",
@@ -114,6 +116,9 @@ __all__ = [
     "deny",
     "enabled",
     "explain",
+    "format_average",
+    "format_day",
+    "format_percent",
     "get_or_deny",
     "hookimpl",
     "inert",

@@ -333,6 +333,8 @@ def form_action_sources() -> list[str]:
     provider's logout endpoint (see ``logout_url``) is blocked unless that
     provider's origin is named here.
 
+    Arguments: none.
+
     Returns: origins such as ``"https://esia.gosuslugi.ru"`` (scheme, host and
     port; no path), taken from the plugin's configuration; ``[]`` or ``None`` for none.
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
-from zoneinfo import ZoneInfo
 
 import peewee
 from flask import (
@@ -29,7 +28,7 @@ from markupsafe import Markup
 from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import HTTPException
 
-from core import access_log, audit, auth, policy
+from core import access_log, audit, auth, formatting, policy
 from core.auth import login_required, public
 from core.inputs import CONTROL_RE
 from core.models import AuditRecord, User
@@ -287,22 +286,13 @@ def nav_for(actor):
     return items
 
 
-def local_time(moment: dt.datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
-    """A stored naive-UTC moment in the region's time zone, as people read it (template filter ``local_time``)."""
-    if moment is None:
-        return ""
-    zone = ZoneInfo(current_app.extensions["eschool"].core_settings["timezone"])
-    return moment.replace(tzinfo=dt.UTC).astimezone(zone).strftime(fmt)
-
-
 def region_today() -> dt.date:
     """Today's date in the region's time zone (``[eschool] timezone``), not the server's.
 
     Everything about school days — a lesson's date, an age on the login day, a file's date — uses it, so a
     region far east of its server does not live in yesterday until morning.
     """
-    zone = ZoneInfo(current_app.extensions["eschool"].core_settings["timezone"])
-    return dt.datetime.now(zone).date()
+    return dt.datetime.now(formatting.region_zone()).date()
 
 
 def printable(value):
@@ -329,7 +319,7 @@ def account_marker(actor) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.finalize = printable  # set before any template is compiled
     app.register_blueprint(bp)
-    app.add_template_filter(local_time)
+    formatting.init_app(app)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(Exception, internal_error)
     app.register_error_handler(peewee.OperationalError, database_busy)

@@ -18,6 +18,7 @@ from core.api import (
     _,
     audit,
     current_actor,
+    format_average,
     get_or_deny,
     last_audited,
     login_required,
@@ -30,7 +31,7 @@ from core.api import (
 from plugins.gradebook import charts, journal, queries
 from plugins.gradebook.models import Lesson, Period, TeachingAssignment, WorkType
 from plugins.gradebook.rules import GradeRule
-from plugins.gradebook.views import bp, int_arg, reg, ru_average, send_attachment, today
+from plugins.gradebook.views import bp, int_arg, reg, send_attachment, today
 
 
 @bp.app_context_processor
@@ -164,7 +165,7 @@ def calculator(student_id: int):
 
 def calculator_sentence(result: queries.WhatIf, hoped: bool) -> str:
     """The calculator's answer in one sentence: what comes out and how many 5s (or 4s) the next grade takes."""
-    grade, average = result.suggested, ru_average(result.average)
+    grade, average = result.suggested, format_average(result.average)
     if grade == "5":
         if hoped:
             return _("С этими отметками выйдет «5» (средний балл %(avg)s).", avg=average)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import urllib.request
 
+import pytest
+
 from tests.journeys.conftest import MOTHER_OID, PHONE, login_with_gosuslugi, login_with_password
 
 # Every element of the header that sticks out of the viewport or scrolls/clips its content sideways,
@@ -70,6 +72,7 @@ def emulator_logouts(region) -> list[dict]:
         return json.load(answer)
 
 
+@pytest.mark.covers_hook("form_action_sources")
 def test_logging_out_of_an_esia_session_reaches_gosuslugi_logout(region, camera):
     cam = camera("logout")
     page = cam.page
