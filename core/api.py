@@ -39,7 +39,8 @@ from core.auth import (
 from core.auth import resolve as resolve_login
 from core.config import ConfigError, SecretRef
 from core.db import BaseModel, apply_schema, database, migrations_from_package, model_dict, utcnow
-from core.inputs import RecordId, Text, check_text
+from core.formatting import format_average, format_day, format_percent
+from core.inputs import DecimalText, RecordId, Text, check_text
 from core.jobs import JobContext, JobError, JobKind, JobResult, follow_job, start_job
 from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
@@ -77,6 +78,7 @@ __all__ = [
     "BaseModel",
     "Change",
     "ConfigError",
+    "DecimalText",
     "Decision",
     "Demo",
     "DemoLogin",
@@ -120,6 +122,9 @@ __all__ = [
     "enabled",
     "explain",
     "follow_job",
+    "format_average",
+    "format_day",
+    "format_percent",
     "get_or_deny",
     "hookimpl",
     "inert",

@@ -326,7 +326,7 @@ def complete_login(identity: Identity, provider_data: dict[str, Any] | None = No
 
 def announce_previous_login(previous: UserSession) -> None:
     """Tell the person when and from where their account was last entered, so a stranger's login shows."""
-    from core.web import local_time  # the web module imports this one
+    from core.formatting import local_time
 
     flash(_("Предыдущий вход в вашу учётную запись: %(at)s, с адреса %(ip)s. Если это были не вы, смените "
             "пароль и завершите чужие сеансы в разделе «Мои сеансы».", at=local_time(previous.created_at),

@@ -346,6 +346,25 @@ def logout_url(actor: Actor, provider: str) -> str | None:
     """
 
 
+@hookspec
+def form_action_sources() -> list[str]:
+    """Name the other origins a form of the platform may lead the browser to.
+
+    Called by: the core, once per app, when it writes the Content-Security-Policy
+    header of the first response. ``form-action`` also covers the redirects that
+    follow a form's submission, so the logout form's redirect to an identity
+    provider's logout endpoint (see ``logout_url``) is blocked unless that
+    provider's origin is named here.
+
+    Arguments: none.
+
+    Returns: origins such as ``"https://esia.gosuslugi.ru"`` (scheme, host and
+    port; no path), taken from the plugin's configuration; ``[]`` or ``None`` for none.
+
+    Combined: all collected, added after ``'self'`` in the ``form-action`` directive.
+    """
+
+
 # --- registries -----------------------------------------------------------
 
 

@@ -26,6 +26,8 @@ from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, Multi
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
+from core.formatting import parse_decimal
+
 # PostgreSQL's ``integer`` (ids, foreign keys, counts); SQLite's limit is wider.
 DB_INT_MAX = 2**31 - 1
 DB_INT_MIN = -(2**31)
@@ -134,6 +136,18 @@ class Text(fields.String):
             value = str(value)  # a spreadsheet cell holding a number (a phone)
         text = super()._deserialize(value, attr, data, **kwargs)
         return check_text(text, self.max_length, multiline=self.multiline)
+
+
+class DecimalText(fields.Decimal):
+    """A decimal a person types in a form: «1,5» as well as «1.5» (``core.formatting.parse_decimal``)."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, str):
+            try:
+                value = str(parse_decimal(value))
+            except ValueError as exc:
+                raise self.make_error("invalid") from exc
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 def check_text(text: str, max_length: int, *, multiline: bool = False) -> str:

@@ -10,6 +10,10 @@ so it is kept inert wherever it ends up:
 - control characters already stored are dropped, so openpyxl cannot refuse the
   whole file (``IllegalCharacterError``) because of one pasted character.
 
+Figures stay figures: a ``Decimal`` (an average, a share in per cent) is a numeric XLSX cell with a number
+format of its places (``0.00``), which Excel shows with the reader's decimal comma; in a CSV for Russian
+Excel it is written with a decimal comma («3,82», ``core.formatting``), which Excel reads as a number.
+
 Plugins use it through ``core.api``: ``Workbook``, ``csv_bytes``, ``inert``.
 """
 
@@ -20,8 +24,10 @@ import datetime as dt
 import io
 import re
 from collections.abc import Iterable
+from decimal import Decimal
 from typing import Any
 
+from core.formatting import format_number
 from core.inputs import without_controls
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\0")
@@ -55,13 +61,28 @@ def inert(value: Any) -> Any:
     return neutralise_cell(without_controls(str(value)))  # Decimal, lazy strings, anything else as text
 
 
+def places(value: Decimal) -> int:
+    """How many decimal places a stored ``Decimal`` has (``Decimal("3.80")`` → 2)."""
+    exponent = value.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+def csv_cell(value: Any) -> Any:
+    """A CSV cell: a fractional figure with the decimal comma Russian Excel reads as a number; else ``inert``."""
+    if isinstance(value, Decimal) and value.is_finite():
+        return format_number(value, digits=places(value), grouping=False)
+    if isinstance(value, float):
+        return format_number(value, digits=6, grouping=False)
+    return inert(value)
+
+
 def csv_bytes(header: Iterable[Any], rows: Iterable[Iterable[Any]]) -> bytes:
-    """A CSV for Russian Excel: UTF-8 with BOM, ``;`` separated, CRLF, every cell ``inert``."""
+    """A CSV for Russian Excel: UTF-8 with BOM, ``;`` separated, CRLF, every cell ``inert``, decimal commas."""
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
     writer.writerow([inert(str(h)) for h in header])
     for row in rows:
-        writer.writerow([inert(v) for v in row])
+        writer.writerow([csv_cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
@@ -105,8 +126,14 @@ class Sheet:
 
     @staticmethod
     def _fill(cell: Any, value: Any, bold: bool) -> None:
-        value = None if value is None else inert(value)  # an empty cell stays empty
-        cell.value = value
+        if isinstance(value, Decimal) and value.is_finite():  # a figure, shown with its places
+            digits = places(value)
+            cell.value = float(value)
+            cell.number_format = "0." + "0" * digits if digits else "0"
+            value = cell.value
+        else:
+            value = None if value is None else inert(value)  # an empty cell stays empty
+            cell.value = value
         if isinstance(value, str):
             cell.data_type = "s"  # openpyxl would make «=…» a formula
         if bold:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import sqlite3
-from zoneinfo import ZoneInfo
 
 import peewee
 from flask import (
@@ -28,7 +28,7 @@ from markupsafe import Markup
 from playhouse.pool import MaxConnectionsExceeded
 from werkzeug.exceptions import HTTPException
 
-from core import access_log, audit, auth, policy
+from core import access_log, audit, auth, formatting, policy
 from core.auth import login_required, public
 from core.inputs import CONTROL_RE
 from core.models import AuditRecord, User
@@ -350,13 +350,27 @@ def internal_error(exc: Exception):
     return render_error(InternalServerError())
 
 
+def content_security_policy() -> str:
+    """The platform's CSP, with the ``form-action`` origins the plugins name (hook ``form_action_sources``).
+
+    Written once per app: the origins come from the region's configuration, which does not change while it runs.
+    """
+    found = current_app.extensions.get("eschool_csp")
+    if found is None:
+        pm = current_app.extensions["eschool"].pm
+        origins = sorted({o for group in pm.hook.form_action_sources() for o in (group or [])})
+        form_action = " ".join(["'self'", *origins])
+        found = current_app.extensions["eschool_csp"] = (
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            f"object-src 'none'; base-uri 'self'; form-action {form_action}; "
+            "frame-ancestors 'none'"
+        )
+    return found
+
+
 def security_headers(response):
     headers = response.headers
-    headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-        "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'",
-    )
+    headers.setdefault("Content-Security-Policy", content_security_policy())
     headers.setdefault("X-Content-Type-Options", "nosniff")
     headers.setdefault("Referrer-Policy", "same-origin")
     if "frame-ancestors 'none'" in headers["Content-Security-Policy"]:
@@ -378,22 +392,13 @@ def nav_for(actor):
     return items
 
 
-def local_time(moment: dt.datetime | None, fmt: str = "%d.%m.%Y %H:%M") -> str:
-    """A stored naive-UTC moment in the region's time zone, as people read it (template filter ``local_time``)."""
-    if moment is None:
-        return ""
-    zone = ZoneInfo(current_app.extensions["eschool"].core_settings["timezone"])
-    return moment.replace(tzinfo=dt.UTC).astimezone(zone).strftime(fmt)
-
-
 def region_today() -> dt.date:
     """Today's date in the region's time zone (``[eschool] timezone``), not the server's.
 
     Everything about school days — a lesson's date, an age on the login day, a file's date — uses it, so a
     region far east of its server does not live in yesterday until morning.
     """
-    zone = ZoneInfo(current_app.extensions["eschool"].core_settings["timezone"])
-    return dt.datetime.now(zone).date()
+    return dt.datetime.now(formatting.region_zone()).date()
 
 
 def printable(value):
@@ -405,10 +410,22 @@ def printable(value):
     return value
 
 
+def account_marker(actor) -> str:
+    """Who this page was rendered for, as a per-user marker (not the id itself); ``""`` when nobody is logged in.
+
+    The page's script (``logout.js``) compares it with the one it saw last and drops the browser's cached
+    family pages on any change of user — a logout, a session that ended, another person logging in.
+    """
+    if not actor.is_authenticated:
+        return ""
+    secret = current_app.config["SECRET_KEY"]
+    return hashlib.sha256(f"{secret}:{actor.id}".encode()).hexdigest()[:16]
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.finalize = printable  # set before any template is compiled
     app.register_blueprint(bp)
-    app.add_template_filter(local_time)
+    formatting.init_app(app)
     app.register_error_handler(HTTPException, render_error)
     app.register_error_handler(Exception, internal_error)
     app.register_error_handler(peewee.OperationalError, database_busy)
@@ -424,4 +441,5 @@ def init_app(app: Flask) -> None:
             "region_name": ext.core_settings["region_name"] or _("Регион"),
             "language": ext.core_settings["language"],
             "actor": current_user,
+            "account_marker": account_marker(current_user),
         }

@@ -19,7 +19,7 @@ GROUPS = [
     ("Wiring", ["plugin_requires", "config_schema", "models", "migrations", "blueprints", "template_dirs",
                 "cli_commands", "nav_items", "services", "app_ready", "health_checks", "job_kinds",
                 "demo_data"]),
-    ("Authentication", ["login_methods", "resolve_identity", "login_rules", "logout_url"]),
+    ("Authentication", ["login_methods", "resolve_identity", "login_rules", "logout_url", "form_action_sources"]),
     ("Registries", ["actor_relations"]),
     ("Data-access policy", ["permission", "policy_scope"]),
     ("Audit", ["audit_vocabulary", "audit_names", "audit_about"]),

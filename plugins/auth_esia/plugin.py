@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from urllib.parse import quote_plus, urlencode
+from urllib.parse import quote_plus, urlencode, urlsplit
 
 from flask import url_for
 
@@ -117,6 +117,15 @@ def logout_url(actor, provider):
     query = urlencode({"client_id": cfg["client_id"], "redirect_url": url_for("core.login", _external=True)},
                       quote_via=quote_plus)
     return f"{base_url(cfg)}/idp/ext/Logout?{query}"
+
+
+@hookimpl
+def form_action_sources():
+    """The logout form ends on ESIA's logout endpoint (``logout_url``): the browser may follow it there."""
+    from plugins.auth_esia.runtime import base_url
+
+    parts = urlsplit(base_url(settings("auth_esia")))
+    return [f"{parts.scheme}://{parts.netloc}"]
 
 
 @hookimpl

@@ -12,10 +12,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
-from flask_babel import format_date, format_decimal
 from markupsafe import Markup, escape
 
-from core.api import _
+from core.api import _, format_average, format_day
 
 WIDTH, HEIGHT = 320, 150
 LEFT, RIGHT, TOP, BOTTOM = 34, 10, 8, 24
@@ -25,7 +24,7 @@ FONT = 'font-size="12" fill="#3a4250"'
 
 
 def _number(value: Decimal) -> str:
-    return format_decimal(value, format="#,##0.00")
+    return format_average(value)
 
 
 def trend_svg(points: list[tuple[dt.date, Decimal]], label: str, rule=None) -> Markup:
@@ -63,11 +62,11 @@ def trend_svg(points: list[tuple[dt.date, Decimal]], label: str, rule=None) -> M
     for index, day in enumerate(ticks):
         anchor = "start" if index == 0 else ("end" if day == last else "middle")
         parts.append(f'<text class="date" x="{x_of(day):.1f}" y="{HEIGHT - 6}" text-anchor="{anchor}" {FONT}>'
-                     f'{escape(format_date(day, "d MMM"))}</text>')
+                     f'{escape(format_day(day, "d MMM"))}</text>')
     line = " ".join(f"{x_of(d):.1f},{y_of(v):.1f}" for d, v in points)
     parts.append(f'<polyline points="{line}" fill="none" stroke="#0d4cd3" stroke-width="2.5"/>')
     parts.extend(f'<circle cx="{x_of(d):.1f}" cy="{y_of(v):.1f}" r="3.5" fill="#0d4cd3"/>' for d, v in points)
-    described = "; ".join(_("%(day)s — %(avg)s", day=format_date(d, "d MMMM"), avg=_number(v)) for d, v in points)
+    described = "; ".join(_("%(day)s — %(avg)s", day=format_day(d, "d MMMM"), avg=_number(v)) for d, v in points)
     if rule is not None:
         bands = _("«5» — от %(t5)s, «4» — от %(t4)s, «3» — от %(t3)s", t5=_number(rule.threshold_5),
                   t4=_number(rule.threshold_4), t3=_number(rule.threshold_3))

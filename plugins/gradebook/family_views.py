@@ -9,7 +9,6 @@ writes an audit record.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from core.api import (
     _,
     audit,
     current_actor,
+    format_average,
     get_or_deny,
     last_audited,
     login_required,
@@ -31,18 +31,13 @@ from core.api import (
 from plugins.gradebook import charts, journal, queries
 from plugins.gradebook.models import Lesson, Period, TeachingAssignment, WorkType
 from plugins.gradebook.rules import GradeRule
-from plugins.gradebook.views import bp, int_arg, reg, ru_average, send_attachment, today
+from plugins.gradebook.views import bp, int_arg, reg, send_attachment, today
 
 
 @bp.app_context_processor
 def _family_app():
-    """What the family pages' head needs for the installable app: who is reading, and when it was rendered."""
-    actor = current_actor()
-    user = ""
-    if actor.is_authenticated:  # a per-user marker (not the id itself) so the cache is dropped on a change
-        secret = current_app.config["SECRET_KEY"]
-        user = hashlib.sha256(f"{secret}:{actor.id}".encode()).hexdigest()[:16]
-    return {"app_user": user, "rendered_at": utcnow()}
+    """What the family pages' head needs for the installable app: when the page was rendered."""
+    return {"rendered_at": utcnow()}
 
 
 @bp.route("/progress/manifest.webmanifest")
@@ -170,7 +165,7 @@ def calculator(student_id: int):
 
 def calculator_sentence(result: queries.WhatIf, hoped: bool) -> str:
     """The calculator's answer in one sentence: what comes out and how many 5s (or 4s) the next grade takes."""
-    grade, average = result.suggested, ru_average(result.average)
+    grade, average = result.suggested, format_average(result.average)
     if grade == "5":
         if hoped:
             return _("С этими отметками выйдет «5» (средний балл %(avg)s).", avg=average)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates_schema
 
-from core.api import RecordId
+from core.api import DecimalText, RecordId
 from core.api import lazy_gettext as _l
 from plugins.gradebook.models import PERIOD_KINDS, SCALES
 
@@ -204,7 +204,7 @@ class WorkTypeForm(FormSchema):
     name = fields.String(required=True, error_messages=REQUIRED,
                          validate=validate.Length(min=1, max=100, error=_l("Заполните это поле.")))
     short_name = fields.String(load_default="", validate=validate.Length(max=20))
-    weight = fields.Decimal(required=True, error_messages=BAD_NUMBER,
+    weight = DecimalText(required=True, error_messages=BAD_NUMBER,
                             validate=validate.Range(min=0.1, max=10, error=_l("Вес от 0,1 до 10.")))
     is_written = fields.Boolean(load_default=False)
 
@@ -263,11 +263,11 @@ class LessonForm(FormSchema):
 
 
 class LocalActForm(FormSchema):
-    threshold_5 = fields.Decimal(required=True, error_messages=BAD_NUMBER,
+    threshold_5 = DecimalText(required=True, error_messages=BAD_NUMBER,
                                  validate=validate.Range(min=2, max=5, error=_l("Порог от 2 до 5.")))
-    threshold_4 = fields.Decimal(required=True, error_messages=BAD_NUMBER,
+    threshold_4 = DecimalText(required=True, error_messages=BAD_NUMBER,
                                  validate=validate.Range(min=2, max=5, error=_l("Порог от 2 до 5.")))
-    threshold_3 = fields.Decimal(required=True, error_messages=BAD_NUMBER,
+    threshold_3 = DecimalText(required=True, error_messages=BAD_NUMBER,
                                  validate=validate.Range(min=2, max=5, error=_l("Порог от 2 до 5.")))
     min_marks = fields.Integer(required=True, error_messages=BAD_NUMBER,
                                validate=validate.Range(min=0, max=20, error=_l("От 0 до 20.")))

@@ -14,7 +14,7 @@ from typing import Any
 from flask import current_app, url_for
 from werkzeug.routing import BuildError
 
-from core.api import _
+from core.api import _, format_percent
 
 # Which of the letter's steps each readiness figure measures.
 STEP_OF_KEY = {
@@ -38,6 +38,10 @@ class Figure:
     @property
     def complete(self) -> bool:
         return self.total > 0 and self.done >= self.total
+
+    @property
+    def percent_text(self) -> str:
+        return format_percent(self.percent, digits=0)  # «60 %»
 
 
 @dataclass

@@ -13,9 +13,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from babel.dates import format_date
-
-from core.api import _, core_settings
+from core.api import _, format_day
 from plugins.notifications.models import NotificationEvent
 
 # which preference ("what to tell") an outbox event belongs to
@@ -37,7 +35,7 @@ class Line:
 def _day(value: str | None) -> str:
     if not value:
         return ""
-    return format_date(dt.date.fromisoformat(value), "d MMMM", locale=core_settings()["language"])
+    return format_day(dt.date.fromisoformat(value))
 
 
 def describe(event: NotificationEvent) -> str:

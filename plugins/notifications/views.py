@@ -10,18 +10,19 @@ page's button) switches the e-mails off at once.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_from_directory,
     url_for,
 )
 from marshmallow import ValidationError
@@ -164,8 +165,9 @@ def push_unsubscribe(subscription_id: int):
 @public
 def service_worker():
     """The push service worker, from the same origin; it shows the notification and opens the child's page."""
-    response = send_from_directory(STATIC, "sw.js", max_age=0)
-    response.headers["Content-Type"] = "text/javascript; charset=utf-8"
+    text = (STATIC / "sw.js").read_text(encoding="utf-8")
+    text = text.replace("self.DEFAULT_TITLE", json.dumps(_("Электронная школа"), ensure_ascii=False))
+    response = current_app.response_class(text, mimetype="text/javascript")
     response.headers["Cache-Control"] = "no-cache"
     return response
 

@@ -241,7 +241,7 @@ def test_the_filtered_view_exports_to_xlsx_in_russian_with_names_and_local_time_
     with app.app_context():
         ids = {str(r.user_id) for r in AuditRecord.select() if r.user_id} | {
             r.object_id for r in AuditRecord.select() if r.object_id}
-        from core.web import local_time
+        from core.formatting import local_time
 
         newest = (AuditRecord.select().where(AuditRecord.action == "progress.read")
                   .order_by(AuditRecord.id.desc()).first())

@@ -201,3 +201,22 @@ def test_the_shipped_catalogue_is_compiled_from_its_source():
                 tuple(m.string) if isinstance(m.string, (list, tuple)) else m.string for m in catalog if m.id}
 
     assert entries(source) == entries(compiled)
+
+
+JS_COMMENT = re.compile(r"/\*.*?\*/|(?<![:\"'\\w])//[^\n]*", re.S)
+
+
+def test_no_russian_text_in_scripts():
+    """A script's words come from the page (``data-*`` attributes written with ``_()``) or are put in by its
+    view (``self.OFFLINE_TEXT``, ``self.DEFAULT_TITLE``): Russian only in its comments."""
+    stray = [f"{p.relative_to(ROOT)}:{n}: {line.strip()[:80]!r}"
+             for p in files(SOURCES, ".js")
+             for n, line in enumerate(JS_COMMENT.sub(lambda m: "\n" * m.group(0).count("\n"),
+                                                     p.read_text(encoding="utf-8")).splitlines(), start=1)
+             if CYRILLIC.search(line)]
+    assert stray == [], "take these from the page or the view, through gettext:\n" + "\n".join(stray)
+
+
+def test_the_script_check_finds_a_stray_word(tmp_path):
+    sample = 'const title = data.title || "Электронная школа"; // «Уведомления»\n/* Пояснение */\n'
+    assert CYRILLIC.search(JS_COMMENT.sub("", sample)) and not CYRILLIC.search(JS_COMMENT.sub("", sample.split(";")[1]))

@@ -170,8 +170,8 @@ def test_a_login_tells_when_and_from_where_the_account_was_entered_before(app, m
     first.environ_base["REMOTE_ADDR"] = "198.51.100.23"
     assert "Предыдущий вход" not in first.get(_login(first, "Осторожная").headers["Location"]).get_data(as_text=True)
     with app.app_context():
+        from core.formatting import local_time
         from core.models import UserSession
-        from core.web import local_time
 
         with app.test_request_context():
             when = local_time(UserSession.get().created_at)

@@ -66,11 +66,11 @@ def test_checklist_shows_the_schools_live_progress_under_the_four_steps_with_lin
     html = html_lib.unescape(page.get_data(as_text=True))
     for n, title in enumerate(("Обучающиеся", "Родители", "Пользователи", "Госуслуги"), start=1):
         assert f"Шаг {n}. {title}" in html
-    assert "3 из 4 · 75 %" in html            # students with consent
-    assert "2 из 4 · 50 %" in html            # children with at least one parent with SNILS
-    assert "1 из 4 · 25 %" in html            # children with both parents
-    assert "2 из 3 · 67 %" in html            # parents with a user
-    assert "1 из 2 · 50 %" in html            # parents who logged in through Gosuslugi
+    assert "3 из 4 · 75\u00a0%" in html            # students with consent
+    assert "2 из 4 · 50\u00a0%" in html            # children with at least one parent with SNILS
+    assert "1 из 4 · 25\u00a0%" in html            # children with both parents
+    assert "2 из 3 · 67\u00a0%" in html            # parents with a user
+    assert "1 из 2 · 50\u00a0%" in html            # parents who logged in through Gosuslugi
     assert html.index("Шаг 1.") < html.index("3 из 4") < html.index("Шаг 2.") < html.index("1 из 4") \
         < html.index("Шаг 3.") < html.index("2 из 3") < html.index("Шаг 4.") < html.index("1 из 2")
     for href in fix_links.values():
@@ -99,7 +99,7 @@ def test_a_complete_step_is_marked_done(make_app, login):
     client = app.test_client()
     login(client, admin)
     html = client.get("/service/checklist").get_data(as_text=True)
-    assert html.count("Готово") == 1 and "1 из 1 · 100 %" in html
+    assert html.count("Готово") == 1 and "1 из 1 · 100\u00a0%" in html
 
 
 def test_an_admin_without_a_school_is_told_so(make_app, make_user, login):

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.journeys.conftest import MOTHER_OID, PHONE, Camera, login_with_gosuslugi
+from tests.journeys.conftest import MOTHER_OID, PHONE, Camera, login_with_gosuslugi, login_with_password
 from tests.support import CHROMIUM, CHROMIUM_ARGS
 
 CONTROLLED = "async () => { await navigator.serviceWorker.ready; return !!navigator.serviceWorker.controller; }"
+CACHED_PAGES = ("async () => (await caches.keys()).includes('eschool-pages') ? "
+                "(await (await caches.open('eschool-pages')).keys()).length : 0")
 
 
 class Profile:
@@ -68,17 +70,39 @@ def test_family_pages_install_open_offline_and_are_gone_after_logout(region, pro
     page.context.set_offline(False)
 
     page.goto(url)
-    page.get_by_role("button", name="Выйти").click()
-    # the server ends the session; Chromium then refuses to follow the redirect to Gosuslugi's logout
-    # (CSP form-action 'self' also covers redirects: a problem of the core's logout, outside this test)
-    page.wait_for_function("() => !!document.querySelector('form.logout[data-cleared]')")
+    with page.expect_navigation(url=region.url + "/login"):  # by way of Gosuslugi's logout
+        page.get_by_role("button", name="Выйти").click()
     page.goto(url)
     assert "/login" in page.url, page.url  # logged out
     cam.problems.clear()
-    assert page.evaluate("async () => (await caches.keys()).includes('eschool-pages') ? "
-                         "(await (await caches.open('eschool-pages')).keys()).length : 0") == 0
+    assert page.evaluate(CACHED_PAGES) == 0
     page.context.set_offline(True)
     page.goto(url)
     assert child.full_name not in page.content()  # nothing of the child survives the logout
+    assert "Нет связи" in page.content()
+    page.context.set_offline(False)
+
+
+def test_a_page_cached_for_one_user_is_not_served_to_the_next(region, profile, tmp_path):
+    """The mother's session ends without a logout (her cookie is gone, as when it expires); a teacher logs in
+    on the same browser, goes offline and opens the child's page: the worker has nothing of the mother's."""
+    child = region.world.a1
+    cam = Camera(profile, tmp_path, "switch")
+    page = cam.page
+    login_with_gosuslugi(cam, region, MOTHER_OID)
+    url = f"{region.url}/progress/{child.id}"
+    page.goto(url)
+    page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    page.reload()
+    assert page.evaluate(CONTROLLED) is True
+    page.wait_for_function("async () => !!(await (await caches.open('eschool-pages')).match(location.href))")
+
+    page.context.clear_cookies()  # no «Выйти»: logout.js never ran
+    login_with_password(cam, region, region.logins["teacher"])
+    page.wait_for_function("() => document.documentElement.dataset.cacheCleared === '1'")
+    assert page.evaluate(CACHED_PAGES) == 0
+    page.context.set_offline(True)
+    page.goto(url)
+    assert child.full_name not in page.content()  # the worker has no copy of the mother's page
     assert "Нет связи" in page.content()
     page.context.set_offline(False)

@@ -14,7 +14,7 @@ from tests.journeys.conftest import MOTHER_OID, login_with_gosuslugi
 WIDTHS = ({"width": 360, "height": 740}, {"width": 1366, "height": 900})
 
 # Every element of the page's content that sticks out of the viewport or scrolls/clips its content sideways
-# (the core's main menu above it is a deliberate swipe strip of its own), and the document itself.
+# (the core's header and menu above it are checked by test_header_and_logout.py), and the document itself.
 OVERFLOWING = """() => {
   const limit = window.innerWidth + 0.5, found = [];
   for (const el of document.querySelectorAll('main, main *')) {

@@ -62,7 +62,7 @@ def test_readiness_of_no_schools_is_all_zero(app, world):
 def test_school_admin_drills_down_to_who_lacks_a_step(app, school_in_progress, client, login):
     login(client, school_in_progress.admin)
     report = client.get("/registries/readiness").get_data(as_text=True)
-    assert "3 из 4 (75.0%)" in report and "/registries/readiness/students_consent" in report
+    assert "3 из 4 (75\u00a0%)" in report and "/registries/readiness/students_consent" in report
     gaps = client.get("/registries/readiness/children_one_parent").get_data(as_text=True)
     assert "Иванов Никого" in gaps and "Иванов Без согласия" in gaps and "Иванов Оба" not in gaps
     users = client.get("/registries/readiness/parents_user").get_data(as_text=True)
