@@ -11,9 +11,7 @@ from typing import Any
 
 from core.api import Decision, Scope, User, allow, deny
 from plugins.registries import models as m
-from plugins.registries.service import RegistryService
-
-service = RegistryService()
+from plugins.registries.service import school_ids_of, staff_row
 
 AGGREGATE_ROLES = ("municipality", "operator")
 READINESS_ROLES = ("school_admin", "deputy") + AGGREGATE_ROLES
@@ -33,7 +31,7 @@ def registry_scope(actor: Any, action: str, model: type) -> Scope | None:
     """Rows of a registry model the school admin may list or open (``registry.*`` actions)."""
     if actor.role != "school_admin":
         return None
-    schools = service.school_ids_of(actor.user)
+    schools = school_ids_of(actor.user)
     if model is m.Student:
         return Scope.allow(m.Student.school.in_(schools), "the school admin keeps the school's students")
     if model is m.Parent:
@@ -53,7 +51,7 @@ def registry_scope(actor: Any, action: str, model: type) -> Scope | None:
 
 def in_school(actor: Any, resource: Any) -> bool:
     """Whether a registry object belongs to the actor's school."""
-    schools = service.school_ids_of(actor.user)
+    schools = school_ids_of(actor.user)
     if isinstance(resource, m.Student):
         return resource.school_id in schools
     if isinstance(resource, m.Parent):
@@ -83,7 +81,7 @@ def registry_permission(actor: Any, action: str, resource: Any) -> Decision | No
         if resource is None or role == "operator":
             return allow("readiness of the region's schools")
         school_id = resource.id if isinstance(resource, m.School) else getattr(resource, "school_id", None)
-        if school_id in service.school_ids_of(actor.user):
+        if school_id in school_ids_of(actor.user):
             return allow("readiness of one of the actor's schools")
         return deny("the school is not one of the actor's schools")
     if action.startswith("registry."):
@@ -110,7 +108,7 @@ MANAGED_ROLES = ("teacher", "deputy")
 
 
 def own_staff(actor: Any) -> m.Staff | None:
-    return service.staff_of(actor.user)
+    return staff_row(actor.user)
 
 
 def _admins_kept_by(actor: Any) -> Any:
