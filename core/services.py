@@ -217,6 +217,9 @@ class RegistriesService(Protocol):
     def parents_with_accounts(self, limit: int, exclude: Iterable[int] = ()) -> list[ParentInfo]:
         """Parents who have a user account, by id (the demo data's pick)."""
 
+    def attach_student_user(self, student_id: int, user_id: int) -> None:
+        """Record that the student logs in as this user account (the school issued them a login)."""
+
     # families
     def is_linked_parent(self, user: Any, student_id: int) -> bool:
         """Whether the account is a parent with an active link to the student (consent aside)."""
@@ -263,7 +266,8 @@ class RegistriesService(Protocol):
         """A condition on student rows: an unrevoked consent covers the student's data."""
 
     def led_class_ids(self, staff_id: int) -> Any:
-        """Subquery: ids of the classes whose class teacher is the staff member."""
+        """Subquery: ids of the classes whose class teacher is the staff member (a peewee SELECT:
+        ``.in_()`` it, or ask ``.exists()``)."""
 
     # readiness for the service
     def readiness(self, school_ids: list[int]) -> list[dict]:

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.api import Decision, Scope, User, allow, deny
+from core.api import (
+    ClassInfo,
+    Decision,
+    ParentInfo,
+    SchoolInfo,
+    Scope,
+    StaffInfo,
+    StudentInfo,
+    User,
+    allow,
+    deny,
+)
 from plugins.registries import models as m
 from plugins.registries.service import school_ids_of, staff_row
 
@@ -52,13 +63,13 @@ def registry_scope(actor: Any, action: str, model: type) -> Scope | None:
 def in_school(actor: Any, resource: Any) -> bool:
     """Whether a registry object belongs to the actor's school."""
     schools = school_ids_of(actor.user)
-    if isinstance(resource, m.Student):
+    if isinstance(resource, (m.Student, StudentInfo)):
         return resource.school_id in schools
-    if isinstance(resource, m.Parent):
+    if isinstance(resource, (m.Parent, ParentInfo)):
         return m.Parent.select().where((m.Parent.id == resource.id) & parent_condition(schools)).exists()
-    if isinstance(resource, m.School):
+    if isinstance(resource, (m.School, SchoolInfo)):
         return resource.id in schools
-    if isinstance(resource, m.SchoolClass):
+    if isinstance(resource, (m.SchoolClass, ClassInfo)):
         return resource.school_id in schools
     return False
 
@@ -80,7 +91,8 @@ def registry_permission(actor: Any, action: str, resource: Any) -> Decision | No
             return deny("readiness figures are for school and municipal staff")
         if resource is None or role == "operator":
             return allow("readiness of the region's schools")
-        school_id = resource.id if isinstance(resource, m.School) else getattr(resource, "school_id", None)
+        is_school = isinstance(resource, (m.School, SchoolInfo))
+        school_id = resource.id if is_school else getattr(resource, "school_id", None)
         if school_id in school_ids_of(actor.user):
             return allow("readiness of one of the actor's schools")
         return deny("the school is not one of the actor's schools")
@@ -175,7 +187,7 @@ def _org_read(actor: Any, resource: Any) -> Decision:
     mine = staff.municipality_id if staff is not None else None
     if resource is None and mine is not None:
         return allow("the municipality sees its schools")
-    if isinstance(resource, m.School) and mine is not None and resource.municipality_id == mine:
+    if isinstance(resource, (m.School, SchoolInfo)) and mine is not None and resource.municipality_id == mine:
         return allow("a school of the actor's municipality")
     return deny("the school is not in the actor's municipality")
 
@@ -190,16 +202,16 @@ def _staff_create(actor: Any, resource: Any, wanted: str) -> Decision:
     if staff is None:
         return deny("the actor has no staff record")
     if role == "municipality":
-        if isinstance(resource, m.School) and resource.municipality_id == staff.municipality_id:
+        if isinstance(resource, (m.School, SchoolInfo)) and resource.municipality_id == staff.municipality_id:
             return allow("a school admin for a school of the actor's municipality")
         return deny("the school is not in the actor's municipality")
-    if isinstance(resource, m.School) and resource.id == staff.school_id:
+    if isinstance(resource, (m.School, SchoolInfo)) and resource.id == staff.school_id:
         return allow("teachers and deputies of the school admin's own school")
     return deny("the school is not the school admin's school")
 
 
 def _admins_write(actor: Any, resource: Any) -> Decision:
-    if isinstance(resource, m.Staff) and m.Staff.select().where(
+    if isinstance(resource, (m.Staff, StaffInfo)) and m.Staff.select().where(
             (m.Staff.id == resource.id) & _admins_kept_by(actor)).exists():
         return allow("the school admins of the actor's schools (and municipality specialists for the operator)")
     return deny("the municipality keeps the school admins of its schools; the operator also its specialists")
@@ -213,7 +225,7 @@ def _school_staff(actor: Any, resource: Any, write: bool) -> Decision:
         return deny("the actor has no school")
     if resource is None:
         return allow("the school admin's staff list")
-    if isinstance(resource, m.Staff) and resource.school_id == staff.school_id:
+    if isinstance(resource, (m.Staff, StaffInfo)) and resource.school_id == staff.school_id:
         if not write or (resource.user_id is not None and User.get_by_id(resource.user_id).role in MANAGED_ROLES):
             return allow("a teacher or deputy of the school admin's school")
     return deny("not a teacher or deputy of the school admin's school")

@@ -25,6 +25,7 @@ from core.api import (
     get_or_deny,
     lazy_gettext,
     scope,
+    utcnow,
 )
 from plugins.registries import models as m
 
@@ -341,6 +342,9 @@ class RegistryService:
         return [parent_info(p) for p in m.Parent.select().where(
             m.Parent.user.is_null(False) & m.Parent.id.not_in(_ids(exclude) or [0]))
             .order_by(m.Parent.id).limit(limit)]
+
+    def attach_student_user(self, student_id: int, user_id: int) -> None:
+        m.Student.update(user=user_id, updated_at=utcnow()).where(m.Student.id == student_id).execute()
 
     # families
 
