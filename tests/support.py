@@ -37,3 +37,10 @@ def live_server(wsgi_app) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+def registry_tables() -> Any:
+    """The registries plugin's tables, for making test data (plugins use the typed ``service("registries")``)."""
+    from plugins.registries import models
+
+    return models

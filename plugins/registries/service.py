@@ -220,16 +220,6 @@ _KINDS = {m.Student: "student", m.SchoolClass: "class", m.School: "school", m.St
 class RegistryService:
     """People and organisations, for other plugins: implements ``core.api.RegistriesService``."""
 
-    # TRANSITIONAL: the tables, until every consumer uses the typed interface (then removed).
-    Municipality = m.Municipality
-    School = m.School
-    Staff = m.Staff
-    SchoolClass = m.SchoolClass
-    Student = m.Student
-    Parent = m.Parent
-    ParentLink = m.ParentLink
-    Consent = m.Consent
-
     # accounts → people
 
     def person_of(self, user: Any) -> PersonInfo | None:

@@ -65,7 +65,7 @@ def test_no_plugin_outside_registries_reaches_past_its_protocol():
 
 
 def test_no_plugin_outside_registries_names_a_registries_table():
-    pattern = re.compile(r"\.(%s)\b" % "|".join(REGISTRY_TABLES))
+    pattern = re.compile(r"\.(" + "|".join(REGISTRY_TABLES) + r")\b")
     offences = [f"{path.relative_to(ROOT)}:{n}: {line.strip()}" for path, source in other_plugins_sources()
                 for n, line in enumerate(source.splitlines(), 1)
                 if pattern.search(line) and not line.lstrip().startswith("#")]
