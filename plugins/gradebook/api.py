@@ -1,8 +1,8 @@
 """The JSON API ``/api/v1`` for mobile apps and integrations (issue 6, item 8).
 
-Same policy and audit as the pages: lists come from
-``scope(actor, "progress.read", Student)``, one student is opened through
-``get_or_deny`` (404 unknown, 403 out of scope), and every read of a child's
+Same policy and audit as the pages: lists come from the registries service's
+``visible_students(actor, "progress.read")``, one student is opened through its
+``student_or_deny`` (404 unknown, 403 out of scope), and every read of a child's
 data writes ``progress.read`` with ``{"via": "api"}``. The core authenticates
 ``Authorization: Bearer esk_…`` (or the session cookie) and answers an
 anonymous call with JSON 401; bad query parameters give 422 with Russian

@@ -1,8 +1,8 @@
 """The family's pages: progress, the «что если» calculator, the diary, the report card, homework files,
 and the installable app (manifest and service worker) under /progress.
 
-Family pages list children through ``scope(actor, "progress.read", Student)``
-and open one through ``get_or_deny``; every page that shows a child's data
+Family pages list children through the registries service's ``visible_students(actor, "progress.read")``
+and open one through its ``student_or_deny``; every page that shows a child's data
 writes an audit record.
 """
 

@@ -4,8 +4,8 @@ The applicant, already identified by Gosuslugi on the portal, goes through the
 same identity path as a Gosuslugi login (``core.api.resolve_login``: the
 ``resolve_identity`` and ``login_rules`` hooks — SNILS/OID → person → user, the
 age rules), then through the same policy scope as the cabinet
-(``scope(actor, "progress.read", Student)``: a parent with an active link and
-consent, or the student themself). The answer is what the cabinet's
+(``progress.read`` on the student, asked through the registries service: a parent
+with an active link and consent, or the student themself). The answer is what the cabinet's
 ``/progress`` shows that person, read through the gradebook's service. Each
 decision is audited with the applicant as the actor.
 """
