@@ -134,7 +134,7 @@ def test_every_printed_login_lands_where_it_should(region):
                 page = html.unescape(browser.get(url + "/progress").text)
                 kids = children_of(item["login"])
                 assert len(kids) == 2 and all(k in page for k in kids)
-                child = reg.Student.get(reg.Student.id == reg.children_of(person(item["login"])).first().id)
+                child = reg.children_of(person(item["login"]))[0]
                 report = browser.get(f"{url}/progress/{child.id}/report-card")
                 assert report.status_code == 200
             elif who == "Учащийся 15 лет":
