@@ -201,10 +201,11 @@ def _student_select() -> peewee.ModelSelect:
             .join(m.SchoolClass, peewee.JOIN.LEFT_OUTER, on=(m.Student.school_class == m.SchoolClass.id)))
 
 
-def _student_values(query: peewee.ModelSelect) -> list[StudentInfo]:
+def _student_values(query: Any) -> list[StudentInfo]:
+    """Values of ``_student_select()`` rows: the query itself, or tuples it has already given."""
     out = []
     for (sid, last, first, middle, born, gender, school_id, class_id, status, user_id,
-         school_name, school_short, grade, letter) in query.tuples():
+         school_name, school_short, grade, letter) in (query.tuples() if hasattr(query, "tuples") else query):
         out.append(StudentInfo(id=sid, last_name=last, first_name=first, middle_name=middle or "",
                                birth_date=born, gender=gender, school_id=school_id, school_class_id=class_id,
                                status=status, user_id=user_id, school_name=school_name,
@@ -353,8 +354,9 @@ class RegistryService:
     # policy-checked reads
 
     def student_or_deny(self, actor: Any, action: str, student_id: int) -> StudentInfo:
-        row = get_or_deny(actor, action, m.Student, student_id, query=m.Student.select(m.Student.id))
-        return self.students([row.id])[row.id]
+        # one query: the scope and the names together (get_or_deny adds the id and the scope)
+        row = get_or_deny(actor, action, m.Student, student_id, query=_student_select().tuples())
+        return _student_values([row])[0]
 
     def may_act_on_students(self, actor: Any, action: str, student_ids: Iterable[int]) -> set[int]:
         wanted = _ids(student_ids)
