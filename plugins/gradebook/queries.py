@@ -106,9 +106,12 @@ def years_of_student(student: Any) -> list[AcademicYear]:
     and the years of earlier schools in which the student has marks or grades (after a transfer the
     child's record comes along, as the paper «личное дело» does). Each year carries ``school_name``."""
     years = list(_years_of_student(student=student.id, school=student.school_id))
-    schools = registries().schools({y.school_id for y in years})
+    known = getattr(student, "school_short_name", None)  # a StudentInfo has its school's name
+    names = {student.school_id: known} if known is not None else {}
+    others = {y.school_id for y in years} - set(names)  # earlier schools: asked only after a transfer
+    names.update({i: school.short_name for i, school in registries().schools(others).items()})
     for year in years:
-        year.school_name = schools[year.school_id].short_name if year.school_id in schools else ""
+        year.school_name = names.get(year.school_id, "")
     return years
 
 
