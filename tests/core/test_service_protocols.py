@@ -6,12 +6,14 @@ one-line helper such as ``def reg(): return service("registries")``) and allows 
 """
 
 import ast
+import dataclasses
 import inspect
 import re
 from pathlib import Path
 
 import pytest
 
+import core.services
 from core.api import service
 from core.services import PROTOCOLS, RegistriesService
 
@@ -101,13 +103,11 @@ def test_every_service_implements_its_protocol(app, name):
 
 
 def test_the_registries_service_hands_out_values_not_rows(app):
-    import dataclasses
-
     with app.app_context():
         registries = service("registries")
         assert isinstance(registries, RegistriesService)
         assert not [attr for attr in dir(registries) if attr in REGISTRY_TABLES]
         assert registries.students([]) == {} and registries.schools([]) == {}
     for kind in ("SchoolInfo", "ClassInfo", "StaffInfo", "StudentInfo", "ParentInfo", "PersonInfo"):
-        value_type = getattr(__import__("core.services", fromlist=[kind]), kind)
+        value_type = getattr(core.services, kind)
         assert dataclasses.is_dataclass(value_type) and value_type.__dataclass_params__.frozen
