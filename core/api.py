@@ -7,7 +7,7 @@ is the stable contract documented in ``docs/plugin-api.md``.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal, overload
 
 from flask import current_app
 from flask_babel import gettext, lazy_gettext, ngettext
@@ -46,6 +46,20 @@ from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
 from core.policy import can, explain, get_or_deny, require, scope
 from core.prepared import Param, prepared
+from core.services import (
+    AgePolicyService,
+    ChangeDetails,
+    ClassInfo,
+    EsiaSignersService,
+    GradebookService,
+    ParentInfo,
+    PersonInfo,
+    RegistriesService,
+    SchoolInfo,
+    StaffInfo,
+    StudentInfo,
+    StudentLesson,
+)
 from core.spreadsheets import Workbook, csv_bytes, inert, unquote_cell
 from core.types import (
     Actor,
@@ -72,16 +86,21 @@ _ = gettext
 
 __all__ = [
     "Actor",
+    "AgePolicyService",
     "AnonymousActor",
     "AuditRecord",
     "AuditVocabulary",
     "BaseModel",
     "Change",
+    "ChangeDetails",
+    "ClassInfo",
     "ConfigError",
     "DecimalText",
     "Decision",
     "Demo",
     "DemoLogin",
+    "EsiaSignersService",
+    "GradebookService",
     "Identity",
     "JobContext",
     "JobError",
@@ -93,11 +112,18 @@ __all__ = [
     "Migration",
     "NavItem",
     "Param",
+    "ParentInfo",
+    "PersonInfo",
     "RecordId",
     "Refusal",
+    "RegistriesService",
     "Relation",
+    "SchoolInfo",
     "Scope",
     "SecretRef",
+    "StaffInfo",
+    "StudentInfo",
+    "StudentLesson",
     "Text",
     "User",
     "Workbook",
@@ -175,8 +201,23 @@ def core_settings() -> dict[str, Any]:
     return current_app.extensions["eschool"].core_settings
 
 
+@overload
+def service(name: Literal["registries"], default: None = None) -> RegistriesService | None: ...
+@overload
+def service(name: Literal["age_policy"], default: None = None) -> AgePolicyService | None: ...
+@overload
+def service(name: Literal["gradebook"], default: None = None) -> GradebookService | None: ...
+@overload
+def service(name: Literal["esia_signers"], default: None = None) -> EsiaSignersService | None: ...
+@overload
+def service(name: str, default: Any = None) -> Any: ...
+
+
 def service(name: str, default: Any = None) -> Any:
-    """A service another plugin registered (``services`` hook); ``default`` if that plugin is off."""
+    """A service another plugin registered (``services`` hook); ``default`` if that plugin is off.
+
+    The built-in services are typed by their Protocols in ``core.services`` (``RegistriesService`` …).
+    """
     return current_app.extensions["eschool"].services.get(name, default)
 
 

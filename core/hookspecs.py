@@ -188,7 +188,9 @@ def services() -> dict[str, Any]:
     Arguments: none.
 
     Returns: a mapping of service name to object (for example
-    ``{"registries": RegistryService()}``); ``None`` means none.
+    ``{"registries": RegistryService()}``); ``None`` means none. A built-in
+    service's object implements its Protocol in ``core.services``
+    (``RegistriesService`` …) and hands out values, never table classes.
 
     Combined: merged into one mapping (``core.api.service(name)``); two plugins
     registering the same name stop start-up.

@@ -58,3 +58,10 @@ def finish_job(client, response):
     if state != "done":
         return client.get(f"/jobs/{job_id}")
     return client.get(f"/jobs/{job_id}/result")
+
+
+def registry_tables() -> Any:
+    """The registries plugin's tables, for making test data (plugins use the typed ``service("registries")``)."""
+    from plugins.registries import models
+
+    return models

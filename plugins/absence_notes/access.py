@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.api import Decision, Scope, allow, deny, explain, scope, service
+from core.api import Decision, Scope, allow, deny, explain, service
 from plugins.absence_notes.models import AbsenceNote
 
 READERS = ("deputy", "school_admin")
@@ -26,10 +26,14 @@ def reg() -> Any:
 def own_class_ids(actor: Any) -> Any:
     """Subquery: ids of the classes whose class teacher the actor is."""
     staff = reg().staff_of(actor.user)
-    SchoolClass = reg().SchoolClass
-    if staff is None:  # not "class_teacher IS NULL": an account without a staff record leads no class
-        return SchoolClass.select(SchoolClass.id).where(SchoolClass.id.is_null())
-    return SchoolClass.select(SchoolClass.id).where(SchoolClass.class_teacher == staff.id)
+    # not "class_teacher IS NULL": an account without a staff record leads no class
+    return reg().led_class_ids(staff.id if staff is not None else 0)
+
+
+def leads_class(actor: Any, class_id: int) -> bool:
+    staff = reg().staff_of(actor.user)
+    school_class = reg().classes([class_id]).get(class_id)
+    return staff is not None and school_class is not None and school_class.class_teacher_id == staff.id
 
 
 def is_class_teacher(actor: Any) -> bool:
@@ -38,15 +42,12 @@ def is_class_teacher(actor: Any) -> bool:
 
 def readable_children(actor: Any) -> Any:
     """Subquery: ids of students whose progress the actor may read now."""
-    Student = reg().Student
-    return Student.select(Student.id).where(scope(actor, "progress.read", Student))
+    return reg().visible_student_ids(actor, "progress.read")
 
 
 def may_follow(actor: Any, student: Any) -> bool:
     """Whether the actor may read this child's progress: in the scope, and no plugin says no."""
-    Student = reg().Student
-    if student is None or not Student.select().where(
-            (Student.id == student.id) & scope(actor, "progress.read", Student)).exists():
+    if student is None or not reg().may_act_on_students(actor, "progress.read", [student.id]):
         return False
     return not any(vote.allowed is False for vote in explain(actor, "progress.read", student).votes)
 
@@ -91,7 +92,7 @@ def decide(actor: Any, action: str, resource: Any) -> Decision | None:
         return deny("the notice is not the actor's to see")
     if action == "absence_note.decide":
         if role == "teacher" and resource.class_id is not None \
-                and own_class_ids(actor).where(reg().SchoolClass.id == resource.class_id).exists():
+                and leads_class(actor, resource.class_id):
             return allow("the class teacher of the child's class")
         return deny("only the class teacher of the child's class decides a notice")
     if action == "absence_note.withdraw":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from core.api import service
+from core.api import User, service
 from plugins.absence_notes.models import AbsenceNote
 
 
@@ -35,10 +35,11 @@ def note_for(student: Any, parent_user_id: int, starts: dt.date, ends: dt.date, 
 def generate(demo) -> None:
     """Add the pending notices described in the module docstring."""
     reg = service("registries")
-    parent = reg.Parent.get_by_id(demo.shared["registries.featured"]["parent"])
+    featured = demo.shared["registries.featured"]["parent"]
+    parent = reg.parents([featured])[featured]
     if parent.user_id is None:
         return
-    children = [c for c in reg.children_of(parent.user) if c.school_class_id is not None]
+    children = [c for c in reg.children_of(User.get_by_id(parent.user_id)) if c.school_class_id is not None]
     last_two = school_days_before(demo.today, 2)
     next_monday = demo.today + dt.timedelta(days=7 - demo.today.weekday())
     if children:
@@ -49,14 +50,14 @@ def generate(demo) -> None:
                  "Семейные обстоятельства: выезжаем к бабушке, вернёмся вечером.")
     if not children:
         return
-    Student, ParentLink, Parent = reg.Student, reg.ParentLink, reg.Parent
-    others = list(Student.select().join(ParentLink).join(Parent).where(
-        (Student.school == children[0].school_id) & Student.school_class.is_null(False)
-        & Parent.user.is_null(False) & (Parent.id != parent.id) & ParentLink.ended_at.is_null()
-        & reg.active_consent_condition()).order_by(Student.id).limit(50))
+    schoolmates = [s for s in reg.find_students(reg.student_condition(school_ids=[children[0].school_id])
+                                                & reg.active_consent_condition()) if s.school_class_id is not None]
+    parents = reg.parents_of(s.id for s in schoolmates)
+    # one entry per other parent with an account, as the notice's sender is drawn from them
+    others = [s for s in sorted(schoolmates, key=lambda s: s.id)
+              for p in parents.get(s.id, []) if p.user_id is not None and p.id != parent.id][:50]
     if others:
         student = demo.random.choice(others)
-        sender = (Parent.select().join(ParentLink).where((ParentLink.student == student.id)
-                  & Parent.user.is_null(False)).order_by(Parent.id).first())
+        sender = min((p for p in parents[student.id] if p.user_id is not None), key=lambda p: p.id)
         note_for(student, sender.user_id, last_two[1], last_two[1], "other",
                  "Был на соревнованиях по лыжным гонкам, приказ спортшколы приложить не успели.")

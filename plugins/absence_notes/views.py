@@ -71,12 +71,9 @@ def sendable_children(actor: Any) -> list[Any]:
 
 def people_of(notes: list[AbsenceNote]) -> dict[str, dict[int, Any]]:
     """Students and classes named by ``notes``, by id, for the templates."""
-    Student, SchoolClass = reg().Student, reg().SchoolClass
-    student_ids = {n.student_id for n in notes} or {0}
-    class_ids = {n.class_id for n in notes if n.class_id} or {0}
     return {
-        "students": {s.id: s for s in Student.select().where(Student.id.in_(list(student_ids)))},
-        "classes": {c.id: c for c in SchoolClass.select().where(SchoolClass.id.in_(list(class_ids)))},
+        "students": reg().students(n.student_id for n in notes),
+        "classes": reg().classes(n.class_id for n in notes if n.class_id),
     }
 
 
@@ -116,7 +113,7 @@ def new():
     if request.method == "POST":
         student_id, student = request.form.get("student_id", type=int), None
         if student_id is not None:
-            student = reg().Student.get_or_none(reg().Student.id == student_id)
+            student = reg().students([student_id]).get(student_id)
             require(actor, "absence_note.create", student, object_type="student", object_id=student_id)
         note_data, errors = _check_form(values, student)
         upload, file_error = _check_upload()
@@ -199,14 +196,14 @@ def detail(note_id: int):
 
 def _render_detail(note: AbsenceNote, errors: dict[str, str] | None = None, values: dict[str, str] | None = None):
     actor = current_actor()
-    student = reg().Student.get_by_id(note.student_id)
+    student = reg().students([note.student_id])[note.student_id]
     gradebook = service("gradebook")
     lessons = gradebook.lessons_of_student(student, note.starts_on, note.ends_on)
     audit("absence_note.read", "absence_note", note.id, details={"student_id": note.student_id})
     return render_template(
         "absence_notes/detail.html", note=note, student=student, lessons=lessons,
         codes=gradebook.attendance_codes(note.school_id), errors=errors or {}, values=values or {},
-        school_class=reg().SchoolClass.get_or_none(reg().SchoolClass.id == note.class_id),
+        school_class=reg().classes([note.class_id]).get(note.class_id) if note.class_id else None,
         sender=_user_name(note.parent_user_id), decider=_user_name(note.decided_by),
         may_decide=note.status == "pending" and can(actor, "absence_note.decide", note),
         may_withdraw=note.status == "pending" and can(actor, "absence_note.withdraw", note))
@@ -280,7 +277,7 @@ def accept(note_id: int):
         flash(_("Сообщение не принято: в журнале школы нет кода посещаемости «%(c)s». Попросите администратора "
                 "школы добавить этот код в настройках журнала.", c=code), "error")
         return redirect(url_for(".detail", note_id=note.id))
-    student = reg().Student.get_by_id(note.student_id)
+    student = reg().students([note.student_id])[note.student_id]
     changed, closed = 0, 0
     with database.atomic():
         claimed = _claim(note, status="accepted", decided_by=actor.id, decided_at=utcnow())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.api import Refusal, _, hookimpl, region_today, service, settings
 from plugins.age_policy import rules
 from plugins.age_policy.schemas import Settings
-from plugins.age_policy.service import AgeRulesService
+from plugins.age_policy.service import make_service
 
 PLUGIN = "age_policy"
 
@@ -17,7 +17,7 @@ def config_schema():
 
 @hookimpl
 def services():
-    return {"age_policy": AgeRulesService()}
+    return {"age_policy": make_service()}
 
 
 @hookimpl

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.api import region_today, settings
+from core.api import AgePolicyService, region_today, settings
 
 YOUNGER_WAYS = ("school_login", "child_account", "school_login_or_child_account", "parents_only")
 
 
 class AgeRulesService:
-    """Queries about who may use which login by age; every answer is the current region's."""
+    """Implements ``core.api.AgePolicyService``: who may use which login by age, in the current region."""
 
     def min_age_esia(self) -> float:
         """The age (in years, a whole number of months: 14, 14.5) from which a student may use Gosuslugi."""
@@ -50,3 +50,8 @@ class AgeRulesService:
         if rules.decide(section, "school", None, birth_date, today) is not None:
             return "refused"
         return "allowed" if rules.is_below(birth_date, section["min_age_esia"], today) else "prefer_gosuslugi"
+
+
+def make_service() -> AgePolicyService:
+    """The one ``service("age_policy")`` object, typed by its Protocol."""
+    return AgeRulesService()

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote_plus, urlencode, urlsplit
 
 from flask import url_for
 
 from core.api import (
+    EsiaSignersService,
     LoginIdentity,
     LoginMethod,
     Refusal,
@@ -52,7 +52,8 @@ def blueprints():
 
 @hookimpl
 def services():
-    return {"esia_signers": SignerRegistry()}
+    signers: EsiaSignersService = SignerRegistry()
+    return {"esia_signers": signers}
 
 
 @hookimpl
@@ -73,10 +74,6 @@ def login_methods():
     )]
 
 
-def _digits(value: str | None) -> str:
-    return re.sub(r"\D", "", value or "")
-
-
 @hookimpl
 def login_rules(identity, user):
     """Refuse unconfirmed accounts, a SNILS that contradicts the registry, and a second ESIA account.
@@ -88,9 +85,7 @@ def login_rules(identity, user):
     if identity.level != "child" and not identity.confirmed:
         return Refusal(str(messages.UNCONFIRMED), "esia_unconfirmed")
     registries = service("registries")
-    person = registries.person_of(user) if registries is not None else None
-    registered = _digits(getattr(person, "snils", None))
-    if registered and identity.snils and registered != _digits(identity.snils):
+    if identity.snils and registries is not None and registries.snils_matches(user, identity.snils) is False:
         return Refusal(str(messages.SNILS_MISMATCH), "esia_snils_mismatch")
     first = (
         LoginIdentity.select()

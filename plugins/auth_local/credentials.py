@@ -23,6 +23,7 @@ from core.api import (
     database,
     link_identity,
     revoke_sessions,
+    service,
     settings,
     utcnow,
 )
@@ -77,10 +78,9 @@ class Slip:
 def _student_user(student: Any) -> User:
     """The student's account, created (role ``student``) if the school has not made one yet."""
     if student.user_id is not None:
-        return student.user
+        return User.get_by_id(student.user_id)
     user = User.create(display_name=student.full_name, role="student")
-    student.user = user
-    student.save(only=[type(student).user])
+    service("registries").attach_student_user(student.id, user.id)
     return user
 
 

@@ -95,11 +95,12 @@ def nav_items(actor):
 
 def _staff_issuer(actor, staff):
     role = User.get_by_id(staff.user_id).role if staff.user_id else None
-    reg = service("registries")
     if actor.role == "school_admin" and role in ("teacher", "deputy") and _manages_school(actor, staff.school_id):
         return allow("the school admin issues logins to the teachers of their school")
     if actor.role == "municipality" and role == "school_admin" and staff.school_id is not None:
-        if staff.school.municipality_id == reg.municipality_id_of(actor.user):
+        reg = service("registries")
+        school = reg.school(staff.school_id)
+        if school is not None and school.municipality_id == reg.municipality_id_of(actor.user):
             return allow("the municipality issues logins to the school admins of its schools")
     if actor.role == "operator" and role in ("school_admin", "municipality"):
         return allow("the region operator issues logins to school admins and municipality staff")
@@ -131,11 +132,11 @@ def permission(actor, action, resource):
 @hookimpl
 def policy_scope(actor, action, model):
     reg = service("registries")
-    if action != MANAGE or reg is None or model is not reg.SchoolClass or not actor.is_authenticated:
+    if action != MANAGE or reg is None or reg.kind_of(model) != "class" or not actor.is_authenticated:
         return None
     if actor.role != "school_admin":
         return None
-    return Scope.allow(reg.SchoolClass.school.in_(reg.school_ids_of(actor.user)),
+    return Scope.allow(reg.class_condition(school_ids=reg.school_ids_of(actor.user)),
                        "the school admin issues logins for the classes of their own school")
 
 

@@ -18,7 +18,6 @@ from core.api import (
     complete_login,
     current_actor,
     follow_job,
-    get_or_deny,
     login_required,
     ngettext,
     public,
@@ -27,7 +26,6 @@ from core.api import (
     roles_required,
     rotate_session,
     safe_next,
-    scope,
     service,
     settings,
     start_job,
@@ -164,25 +162,10 @@ def _finish_change(credential: LocalCredential, new_password: str, next_url: str
 # --- the school admin's pages ------------------------------------------------
 
 
-def _classes_query(actor):
-    reg = service("registries")
-    return (
-        reg.SchoolClass.select(reg.SchoolClass, reg.School)
-        .join(reg.School)
-        .where(scope(actor, MANAGE, reg.SchoolClass))
-        .order_by(reg.School.short_name, reg.SchoolClass.year.desc(), reg.SchoolClass.grade,
-                  reg.SchoolClass.letter)
-    )
-
-
 def _class_students(actor, school_class):
     reg = service("registries")
-    return list(
-        reg.Student.select()
-        .where(scope(actor, "student.read", reg.Student)
-               & (reg.Student.school_class == school_class.id) & (reg.Student.status == "enrolled"))
-        .order_by(reg.Student.last_name, reg.Student.first_name, reg.Student.middle_name, reg.Student.id)
-    )
+    return reg.visible_students(actor, "student.read",
+                                reg.student_condition(class_ids=[school_class.id], enrolled=True))
 
 
 # What the region's age rules (service "age_policy") make of a school login, per student.
@@ -213,14 +196,15 @@ def verdict_text(verdict: str) -> str:
 @bp.route("/classes")
 @roles_required("school_admin")
 def classes():
-    return render_template("auth_local/classes.html", classes=list(_classes_query(current_actor())))
+    classes = service("registries").visible_classes(current_actor(), MANAGE)
+    return render_template("auth_local/classes.html", classes=classes)
 
 
 @bp.route("/classes/<int:class_id>")
 @roles_required("school_admin")
 def class_credentials(class_id):
     actor = current_actor()
-    school_class = get_or_deny(actor, MANAGE, service("registries").SchoolClass, class_id)
+    school_class = service("registries").class_or_deny(actor, MANAGE, class_id)
     students = _class_students(actor, school_class)
     user_ids = [s.user_id for s in students if s.user_id]
     by_user = {c.user_id: c for c in LocalCredential.select().where(LocalCredential.user.in_(user_ids))}
@@ -271,7 +255,7 @@ def _class_plan(actor, school_class, reissue: bool, despite_rules: bool):
 def issue_class(class_id):
     """Issue credentials for a class: a job (``auth_local.class_slips``) whose result is the slips page."""
     actor = current_actor()
-    school_class = get_or_deny(actor, MANAGE, service("registries").SchoolClass, class_id)
+    school_class = service("registries").class_or_deny(actor, MANAGE, class_id)
     reissue = request.form.get("mode") == "all"
     # only what the region's age rules allow, unless the admin deliberately ticks «выдать и им»
     despite_rules = request.form.get("despite_age_rules") == "1"
@@ -295,7 +279,7 @@ def run_class_slips(ctx: JobContext) -> JobResult:
     actor = ctx.actor
     reissue, despite_rules = bool(ctx.params.get("reissue")), bool(ctx.params.get("despite_age_rules"))
     ctx.progress(0, 0, _("Чтение списка класса"))
-    school_class = get_or_deny(actor, MANAGE, service("registries").SchoolClass, ctx.params["class_id"])
+    school_class = service("registries").class_or_deny(actor, MANAGE, ctx.params["class_id"])
     _students, verdicts, allowed, held_back = _class_plan(actor, school_class, reissue, despite_rules)
     stage = _("Создание временных паролей")
     slips = credentials.issue_for_students(allowed, actor.id, reissue=reissue,
@@ -319,8 +303,7 @@ def run_class_slips(ctx: JobContext) -> JobResult:
 
 def _student_and_credential(student_id):
     actor = current_actor()
-    reg = service("registries")
-    student = get_or_deny(actor, "student.read", reg.Student, student_id)
+    student = service("registries").student_or_deny(actor, "student.read", student_id)
     require(actor, MANAGE, student, object_type="student", object_id=student_id)
     credential = LocalCredential.get_or_none(LocalCredential.user == student.user_id) if student.user_id else None
     if credential is None:
@@ -351,7 +334,8 @@ def reset_student(student_id):
     audit("credentials.reset", "student", student.id, details=details)
     credential = LocalCredential.get_by_id(credential.id)
     slip = credentials.Slip(student, credential.login, password, credential.expires_at)
-    return render_template("auth_local/slips.html", school_class=student.school_class, slips=[slip])
+    school_class = service("registries").classes([student.school_class_id]).get(student.school_class_id)
+    return render_template("auth_local/slips.html", school_class=school_class, slips=[slip])
 
 
 @bp.route("/staff/<int:staff_id>/issue", methods=["POST"])
@@ -359,8 +343,7 @@ def reset_student(student_id):
 def issue_staff(staff_id):
     """A login (kept if there is one) and a new temporary password for an employee, shown once on a slip."""
     actor = current_actor()
-    reg = service("registries")
-    staff = reg.Staff.get_or_none(reg.Staff.id == staff_id)
+    staff = service("registries").staff_members([staff_id]).get(staff_id)
     if staff is None or staff.user_id is None:
         abort(404)
     require(actor, ISSUE_STAFF, staff, object_type="staff", object_id=staff_id)

@@ -41,17 +41,15 @@ def _my_school():
     staff = service("registries").staff_of(actor.user)
     if staff is None or staff.school_id is None:
         abort(403)
-    return staff.school
+    return service("registries").school(staff.school_id)
 
 
 def _page(school, errors=None, status=200):
     reg = service("registries")
     years = queries.years_of_school(school.id)
-    classes = list(reg.SchoolClass.select().where(reg.SchoolClass.school == school.id)
-                   .order_by(reg.SchoolClass.year.desc(), reg.SchoolClass.grade, reg.SchoolClass.letter))
-    teachers = list(reg.Staff.select().where(reg.Staff.school == school.id).order_by(reg.Staff.last_name))
-    students = list(reg.Student.select().where((reg.Student.school == school.id) & (reg.Student.status == "enrolled"))
-                    .order_by(reg.Student.last_name))
+    classes = reg.classes_of_school(school.id)
+    teachers = reg.staff_of_school(school.id)
+    students = reg.find_students(reg.student_condition(school_ids=[school.id], enrolled=True))
     assignments = list(TeachingAssignment.select().where(TeachingAssignment.school_id == school.id)
                        .order_by(TeachingAssignment.id.desc()))
     class_ids = [c.id for c in classes] or [0]
@@ -121,6 +119,18 @@ def _own(model, object_id, condition, field_name: str):
     return found
 
 
+def _listed(found, field_name: str):
+    """A registry value the form named, if it passed its check; else the form's error."""
+    if found is None:
+        raise ValidationError(_("Выберите значение из списка."), field_name)
+    return found
+
+
+def _class_of(reg, class_id, school_id: int):
+    school_class = reg.classes([class_id]).get(class_id) if class_id else None
+    return school_class if school_class is not None and school_class.school_id == school_id else None
+
+
 def _apply(kind: str, school, data: dict) -> None:
     reg = service("registries")
     if kind == "year":
@@ -146,18 +156,23 @@ def _apply(kind: str, school, data: dict) -> None:
     elif kind == "code":
         AttendanceCode.create(school_id=school.id, **data)
     elif kind == "group":
-        klass = _own(reg.SchoolClass, data["class_id"], reg.SchoolClass.school == school.id, "class_id")
+        klass = _listed(_class_of(reg, data["class_id"], school.id), "class_id")
+        students = reg.students(data["student_ids"])
+        for student_id in data["student_ids"]:
+            student = students.get(student_id)
+            _listed(student if student is not None and student.school_class_id == klass.id else None,
+                    "student_ids")
         group = StudyGroup.create(class_id=klass.id, name=data["name"])
         for student_id in data["student_ids"]:
-            _own(reg.Student, student_id, reg.Student.school_class == klass.id, "student_ids")
             GroupMember.create(group=group, student_id=student_id)
     elif kind == "assignment":
         year = _own(AcademicYear, data["year_id"], AcademicYear.school_id == school.id, "year_id")
-        klass = _own(reg.SchoolClass, data["class_id"], reg.SchoolClass.school == school.id, "class_id")
+        klass = _listed(_class_of(reg, data["class_id"], school.id), "class_id")
         if data["group_id"] is not None:
             _own(StudyGroup, data["group_id"], StudyGroup.class_id == klass.id, "group_id")
         _own(Subject, data["subject_id"], Subject.school_id == school.id, "subject_id")
-        _own(reg.Staff, data["teacher_id"], reg.Staff.school == school.id, "teacher_id")
+        teacher = reg.staff_members([data["teacher_id"]]).get(data["teacher_id"]) if data["teacher_id"] else None
+        _listed(teacher if teacher is not None and teacher.school_id == school.id else None, "teacher_id")
         TeachingAssignment.create(school_id=school.id, year=year.id, class_id=klass.id, group=data["group_id"],
                                   subject=data["subject_id"], teacher_id=data["teacher_id"], scale=data["scale"])
     elif kind == "slot":

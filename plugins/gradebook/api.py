@@ -1,8 +1,8 @@
 """The JSON API ``/api/v1`` for mobile apps and integrations (issue 6, item 8).
 
-Same policy and audit as the pages: lists come from
-``scope(actor, "progress.read", Student)``, one student is opened through
-``get_or_deny`` (404 unknown, 403 out of scope), and every read of a child's
+Same policy and audit as the pages: lists come from the registries service's
+``visible_students(actor, "progress.read")``, one student is opened through its
+``student_or_deny`` (404 unknown, 403 out of scope), and every read of a child's
 data writes ``progress.read`` with ``{"via": "api"}``. The core authenticates
 ``Authorization: Bearer esk_…`` (or the session cookie) and answers an
 anonymous call with JSON 401; bad query parameters give 422 with Russian
@@ -14,12 +14,11 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-import peewee
 from flask import Blueprint, abort, current_app, jsonify, request
 from marshmallow import Schema, ValidationError
 from werkzeug.exceptions import UnprocessableEntity
 
-from core.api import audit, current_actor, get_or_deny, login_required, public, region_today, scope, service
+from core.api import audit, current_actor, login_required, public, region_today, service
 from plugins.gradebook import api_schemas as s
 from plugins.gradebook import queries
 from plugins.gradebook.models import AcademicYear, Period
@@ -56,16 +55,15 @@ def student_or_deny(student_id: int) -> Any:
     """The student through the actor's ``progress.read`` scope (403/404 otherwise, both audited)."""
     if student_id > MAX_ID:  # beyond a 32-bit key PostgreSQL would refuse the query itself
         abort(404)
-    return get_or_deny(current_actor(), "progress.read", reg().Student, student_id)
+    return reg().student_or_deny(current_actor(), "progress.read", student_id)
 
 
 def read(student: Any, resource: str, **details: Any) -> None:
     audit("progress.read", "student", student.id, details={"via": "api", "resource": resource, **details})
 
 
-def visible_students() -> peewee.ModelSelect:
-    Student = reg().Student
-    return Student.select().where(scope(current_actor(), "progress.read", Student))
+def visible_students(limit: int | None = None) -> list[Any]:
+    return reg().visible_students(current_actor(), "progress.read", limit=limit)
 
 
 @bp.route("/openapi.json")
@@ -85,8 +83,7 @@ def me():
     actor = current_actor()
     person = reg().person_of(actor.user)
     if actor.role in ("parent", "student"):
-        Student = reg().Student
-        schools = sorted({sid for (sid,) in visible_students().select(Student.school).distinct().tuples()})
+        schools = sorted({student.school_id for student in visible_students()})
     else:
         schools = reg().school_ids_of(actor.user)
     return answer(s.MeSchema, {
@@ -99,14 +96,10 @@ def me():
 @bp.route("/children")
 @login_required
 def children():
-    Student, SchoolClass, School = reg().Student, reg().SchoolClass, reg().School
-    rows = list(Student.select(Student, SchoolClass, School)
-                .join(SchoolClass, peewee.JOIN.LEFT_OUTER).switch(Student).join(School)
-                .where(scope(current_actor(), "progress.read", Student))
-                .order_by(Student.last_name, Student.first_name, Student.id).limit(MAX_CHILDREN))
+    rows = visible_students(limit=MAX_CHILDREN)
     audit("progress.list", "student", "", details={"via": "api", "shown": [r.id for r in rows]})
-    students = [{"id": r.id, "full_name": r.full_name, "school_id": r.school_id, "school": r.school.short_name,
-                 "class_name": r.school_class.name if r.school_class_id else ""} for r in rows]
+    students = [{"id": r.id, "full_name": r.full_name, "school_id": r.school_id, "school": r.school_short_name,
+                 "class_name": r.class_name} for r in rows]
     return answer(s.ChildrenSchema, {"students": students})
 
 
@@ -178,8 +171,7 @@ def mark_changes():
     if "student" in args:
         ids = [student_or_deny(args["student"]).id]
     else:
-        Student = reg().Student
-        ids = [sid for (sid,) in visible_students().select(Student.id).tuples()]
+        ids = [student.id for student in visible_students()]
     limit = args["limit"]
     found = queries.marks_changed_since(ids, args["since"], limit=limit + 1)
     has_more = len(found) > limit

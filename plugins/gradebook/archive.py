@@ -23,9 +23,7 @@ from plugins.gradebook.models import AcademicYear, Subject, TeachingAssignment
 
 
 def classes_of_year(school_id: int, year: AcademicYear) -> list[Any]:
-    SchoolClass = service("registries").SchoolClass
-    return list(SchoolClass.select().where((SchoolClass.school == school_id) & (SchoolClass.year == year.start_year))
-                .order_by(SchoolClass.grade, SchoolClass.letter))
+    return service("registries").classes_of_school(school_id, year=year.start_year)
 
 
 def class_assignments(school_class: Any, year: AcademicYear) -> list[TeachingAssignment]:

@@ -107,18 +107,15 @@ def by_class(selection: list[tuple[int, int | None]]) -> list[AttainmentRow]:
         grades[student_id].append(value)
     reg = service("registries")
     rows: dict[tuple[int, int | None], AttainmentRow] = {}
-    students = reg.Student.select(reg.Student.id, reg.Student.school, reg.Student.school_class).where(
-        reg.Student.id.in_(list(grades) or [0]))
-    for student in students:
+    for student in reg.students(grades).values():
         key = (student.school_id, student.school_class_id)
         row = rows.setdefault(key, AttainmentRow(student.school_id, class_id=student.school_class_id))
         row.students += 1
         column = classify(grades[student.id])
         if column:
             setattr(row, column, getattr(row, column) + 1)
-    classes = {c.id: c for c in reg.SchoolClass.select().where(
-        reg.SchoolClass.id.in_([k[1] for k in rows if k[1]] or [0]))}
-    schools = {s.id: s.short_name for s in reg.School.select().where(reg.School.id.in_([k[0] for k in rows] or [0]))}
+    classes = reg.classes(k[1] for k in rows if k[1])
+    schools = {i: s.short_name for i, s in reg.schools(k[0] for k in rows).items()}
     for (school_id, class_id), row in rows.items():
         row.school = schools.get(school_id, "")
         row.class_name = classes[class_id].name if class_id in classes else _("без класса")
@@ -128,8 +125,7 @@ def by_class(selection: list[tuple[int, int | None]]) -> list[AttainmentRow]:
 
 def by_school(rows: list[AttainmentRow], school_ids: list[int]) -> list[AttainmentRow]:
     """Per-school totals of per-class rows; schools without grades get an empty row."""
-    names = {s.id: s.short_name for s in service("registries").School.select().where(
-        service("registries").School.id.in_(school_ids or [0]))}
+    names = {i: s.short_name for i, s in service("registries").schools(school_ids).items()}
     totals = {sid: AttainmentRow(sid, school=names.get(sid, "")) for sid in school_ids}
     for row in rows:
         totals[row.school_id].add(row)

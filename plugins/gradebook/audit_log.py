@@ -75,8 +75,7 @@ def about(object_type: str, object_id: str) -> Any:
     """The journal pages of the child's class (and of the groups the child is in)."""
     if object_type != "student" or not object_id.isdigit():
         return None
-    students = service("registries").Student
-    student = students.get_or_none(students.id == int(object_id))
+    student = service("registries").students([int(object_id)]).get(int(object_id))
     if student is None or student.school_class_id is None:
         return None
     groups = GroupMember.select(GroupMember.group).where(GroupMember.student_id == student.id)

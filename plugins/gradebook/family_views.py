@@ -1,8 +1,8 @@
 """The family's pages: progress, the «что если» calculator, the diary, the report card, homework files,
 and the installable app (manifest and service worker) under /progress.
 
-Family pages list children through ``scope(actor, "progress.read", Student)``
-and open one through ``get_or_deny``; every page that shows a child's data
+Family pages list children through the registries service's ``visible_students(actor, "progress.read")``
+and open one through its ``student_or_deny``; every page that shows a child's data
 writes an audit record.
 """
 
@@ -19,12 +19,10 @@ from core.api import (
     audit,
     current_actor,
     format_average,
-    get_or_deny,
     last_audited,
     login_required,
     ngettext,
     public,
-    scope,
     settings,
     utcnow,
 )
@@ -72,7 +70,7 @@ def service_worker():
 
 
 def _student(student_id: int):
-    return get_or_deny(current_actor(), "progress.read", reg().Student, student_id)
+    return reg().student_or_deny(current_actor(), "progress.read", student_id)
 
 
 def _period_for(student, years=None) -> Period:
@@ -86,9 +84,7 @@ def _period_for(student, years=None) -> Period:
 @bp.route("/progress")
 @login_required
 def progress_index():
-    Student = reg().Student
-    children = list(Student.select().where(scope(current_actor(), "progress.read", Student))
-                    .order_by(Student.last_name, Student.first_name).limit(500))
+    children = reg().visible_students(current_actor(), "progress.read", limit=500)
     audit("progress.list", "student", "", details={"shown": [c.id for c in children]})
     return render_template("gradebook/progress_index.html", children=children)
 
@@ -97,7 +93,7 @@ def progress_index():
 @login_required
 def progress(student_id: int):
     student = _student(student_id)
-    years = queries.years_of_student(student)  # one query for the chooser and the asked period
+    years = queries.years_of_student(student)  # once, for the chooser and the asked period
     period = _period_for(student, years)
     seen = last_audited(current_actor().id, "progress.read", "student", student.id)  # the previous visit
     data = queries.progress_for(student, period, today=today(),
@@ -113,12 +109,9 @@ def progress(student_id: int):
 
 
 def _children_brief(limit: int = 20) -> list[tuple[int, str]]:
-    """The children the actor may open, for the one-tap switcher (one query, ids and names only)."""
-    Student = reg().Student
-    rows = (Student.select(Student.id, Student.last_name, Student.first_name)
-            .where(scope(current_actor(), "progress.read", Student))
-            .order_by(Student.last_name, Student.first_name).limit(limit).tuples())
-    return [(i, f"{first} {last}".strip()) for i, last, first in rows]
+    """The children the actor may open, for the one-tap switcher (one query)."""
+    rows = reg().visible_students(current_actor(), "progress.read", limit=limit)
+    return [(s.id, f"{s.first_name} {s.last_name}".strip()) for s in rows]
 
 
 CALCULATOR_ROWS = 5

@@ -473,9 +473,7 @@ def history(assignment_id: int):
     assignment = _assignment(assignment_id)
     changes = list(JournalChange.select().where(JournalChange.assignment_id == assignment.id)
                    .order_by(JournalChange.changed_at.desc(), JournalChange.id.desc()).limit(500))
-    Student = reg().Student
-    names = {s.id: s.full_name for s in Student.select().where(
-        Student.id.in_([c.student_id for c in changes if c.student_id] or [0]))}
+    names = {i: s.full_name for i, s in reg().students(c.student_id for c in changes if c.student_id).items()}
     users = {u.id: u.display_name for u in _users([c.changed_by for c in changes])}
     lessons = {lesson.id: lesson for lesson in Lesson.select().where(
         Lesson.id.in_([c.lesson_id for c in changes if c.lesson_id] or [0]))}

@@ -2,8 +2,8 @@
 
 People and classes live in the registries plugin; this plugin refers to them by
 plain indexed integer columns (``school_id``, ``class_id``, ``student_id``,
-``teacher_id`` = ``Staff.id``) and joins through ``service("registries")`` in
-queries, so it never imports another plugin's models.
+``teacher_id`` = a staff id) and asks ``service("registries")`` (``core.api.RegistriesService``) for
+names in batches and for conditions on people, so it never touches another plugin's tables.
 """
 
 from __future__ import annotations

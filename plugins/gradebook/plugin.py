@@ -30,9 +30,9 @@ def migrations():
 
 @hookimpl
 def services():
-    from plugins.gradebook.service import GradebookService
+    from plugins.gradebook.service import make_service
 
-    return {"gradebook": GradebookService()}
+    return {"gradebook": make_service()}
 
 
 @hookimpl

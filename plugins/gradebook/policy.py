@@ -43,35 +43,36 @@ def school_ids_of(actor: Any) -> list[int]:
 
 
 def own_class_ids(staff_id: int) -> Any:
-    SchoolClass = service("registries").SchoolClass
-    return SchoolClass.select(SchoolClass.id).where(SchoolClass.class_teacher == staff_id)
+    return service("registries").led_class_ids(staff_id)
 
 
 def taught_students(staff_id: int) -> Any:
     """Condition on ``Student``: in a class the staff member teaches or leads, or in a group they teach."""
-    Student = service("registries").Student
+    reg = service("registries")
     classes = TeachingAssignment.select(TeachingAssignment.class_id).where(
         (TeachingAssignment.teacher_id == staff_id) & TeachingAssignment.group.is_null())
     groups = (GroupMember.select(GroupMember.student_id)
               .join(TeachingAssignment, on=(GroupMember.group == TeachingAssignment.group))
               .where(TeachingAssignment.teacher_id == staff_id))
-    return (Student.school_class.in_(classes) | Student.id.in_(groups)
-            | Student.school_class.in_(own_class_ids(staff_id)))
+    return (reg.student_condition(class_ids=classes) | reg.student_condition(ids=groups)
+            | reg.student_condition(class_ids=own_class_ids(staff_id)))
 
 
 def scope(actor: Any, action: str, model: type) -> Scope | None:
     if not actor.is_authenticated:
         return None
-    if actor.role in FAMILY_ROLES and action == "progress.read" and model is service("registries").Student:
+    reg = service("registries")
+    about_students = reg.kind_of(model) == "student"
+    if actor.role in FAMILY_ROLES and action == "progress.read" and about_students:
         # Defence in depth: whatever allows a family member in, the consent must be active.
-        return Scope.restrict(service("registries").active_consent_condition(),
+        return Scope.restrict(reg.active_consent_condition(),
                               "the family sees progress only with an active consent")
     if actor.role not in SCHOOL_STAFF:
         return None
     staff_id = staff_id_of(actor)
     if staff_id is None:
         return None
-    if action == "progress.read" and model is service("registries").Student:
+    if action == "progress.read" and about_students:
         return Scope.allow(taught_students(staff_id), "a teacher reads the students they teach or lead")
     if action == "journal.read" and model is TeachingAssignment:
         condition = ((TeachingAssignment.teacher_id == staff_id)
@@ -83,7 +84,8 @@ def scope(actor: Any, action: str, model: type) -> Scope | None:
 
 
 def _is_class_teacher(staff_id: int, class_id: int) -> bool:
-    return own_class_ids(staff_id).where(service("registries").SchoolClass.id == class_id).exists()
+    school_class = service("registries").classes([class_id]).get(class_id)
+    return school_class is not None and school_class.class_teacher_id == staff_id
 
 
 def decide(actor: Any, action: str, resource: Any):

@@ -105,7 +105,14 @@ def years_of_student(student: Any) -> list[AcademicYear]:
     """The years a student's record can be read in, newest first: every year of the student's school,
     and the years of earlier schools in which the student has marks or grades (after a transfer the
     child's record comes along, as the paper «личное дело» does). Each year carries ``school_name``."""
-    return _years_of_student(student=student.id, school=student.school_id)
+    years = list(_years_of_student(student=student.id, school=student.school_id))
+    known = getattr(student, "school_short_name", None)  # a StudentInfo has its school's name
+    names = {student.school_id: known} if known is not None else {}
+    others = {y.school_id for y in years} - set(names)  # earlier schools: asked only after a transfer
+    names.update({i: school.short_name for i, school in registries().schools(others).items()})
+    for year in years:
+        year.school_name = names.get(year.school_id, "")
+    return years
 
 
 @prepared
@@ -114,13 +121,10 @@ def _years_of_student():
               .where(TeachingAssignment.id.in_(Mark.select(Mark.assignment_id)
                                                .where(Mark.student_id == Param("student")))))
     graded = PeriodGrade.select(PeriodGrade.year).where(PeriodGrade.student_id == Param("student"))
-    School = registries().School
-    return (AcademicYear.select(AcademicYear, School.short_name.alias("school_name"))
-            .join(School, on=(AcademicYear.school_id == School.id))
+    return (AcademicYear.select()
             .where((AcademicYear.school_id == Param("school"))
                    | AcademicYear.id.in_(marked) | AcademicYear.id.in_(graded))
-            .order_by(AcademicYear.start_year.desc(), AcademicYear.school_id != Param("school"))
-            .objects())
+            .order_by(AcademicYear.start_year.desc(), AcademicYear.school_id != Param("school")))
 
 
 def student_year(student: Any, year_id: int | None, today: dt.date,
@@ -198,32 +202,23 @@ def assignments_of(student: Any, year: AcademicYear) -> list[TeachingAssignment]
 
 def students_of_assignment(assignment: TeachingAssignment) -> list[Any]:
     """Students of a class or group, plus anyone already marked in it (e.g. after a transfer), by name."""
-    Student = registries().Student
+    reg = registries()
     if assignment.group_id is not None:
         members = GroupMember.select(GroupMember.student_id).where(GroupMember.group == assignment.group_id)
-        current = Student.id.in_(members)
+        current = reg.student_condition(ids=members)
     else:
-        current = (Student.school_class == assignment.class_id) & (Student.status == "enrolled")
+        current = reg.student_condition(class_ids=[assignment.class_id], enrolled=True)
     marked = Mark.select(Mark.student_id).where(Mark.assignment_id == assignment.id)
     graded = PeriodGrade.select(PeriodGrade.student_id).where(PeriodGrade.assignment_id == assignment.id)
-    return list(Student.select().where(current | Student.id.in_(marked) | Student.id.in_(graded))
-                .order_by(Student.last_name, Student.first_name, Student.id))
+    return reg.find_students(current | reg.student_condition(ids=marked) | reg.student_condition(ids=graded))
 
 
 def teacher_names(staff_ids: Iterable[int]) -> dict[int, str]:
-    Staff = registries().Staff
-    ids = {i for i in staff_ids if i is not None}
-    if not ids:
-        return {}
-    return {s.id: s.short_name for s in Staff.select().where(Staff.id.in_(ids))}
+    return {i: s.short_name for i, s in registries().staff_members(staff_ids).items()}
 
 
 def class_names(class_ids: Iterable[int]) -> dict[int, str]:
-    SchoolClass = registries().SchoolClass
-    ids = set(class_ids)
-    if not ids:
-        return {}
-    return {c.id: c.name for c in SchoolClass.select().where(SchoolClass.id.in_(ids))}
+    return {i: c.name for i, c in registries().classes(class_ids).items()}
 
 
 def assignment_title(assignment: TeachingAssignment) -> str:

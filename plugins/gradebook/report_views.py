@@ -52,7 +52,7 @@ def _school_of_manager():
     staff = reg().staff_of(current_actor().user)
     if staff is None or staff.school_id is None:
         abort(403)
-    return staff.school
+    return reg().school(staff.school_id)
 
 
 def _overseen_schools(action: str):
@@ -64,13 +64,13 @@ def _overseen_schools(action: str):
     require(actor, action, None)
     school_id = request.args.get("school", type=int)
     if school_id is not None:
-        school = reg().School.get_or_none(reg().School.id == school_id)
+        school = reg().school(school_id)
         if school is None:
             abort(404)
         require(actor, action, school, object_type="school", object_id=school.id)
         return school, [school.id]
     if actor.role == "operator":
-        return None, [s.id for s in reg().School.select(reg().School.id)]
+        return None, reg().all_school_ids()
     return None, reg().school_ids_of(actor.user)
 
 

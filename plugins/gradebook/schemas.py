@@ -36,11 +36,8 @@ class StudentBriefSchema(Schema):
 
     id = fields.Integer(dump_only=True)
     full_name = fields.String(dump_only=True)
-    class_name = fields.Method("get_class_name", dump_only=True)
+    class_name = fields.String(dump_only=True)
     school_id = fields.Integer(dump_only=True)
-
-    def get_class_name(self, student):
-        return student.school_class.name if student.school_class_id else ""
 
 
 class PeriodSchema(Schema):

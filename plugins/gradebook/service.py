@@ -1,4 +1,4 @@
-"""What the gradebook offers other plugins through ``core.api.service("gradebook")``.
+"""What the gradebook offers other plugins through ``core.api.service("gradebook")`` (``core.api.GradebookService``).
 
 Other plugins never import the gradebook's modules; they ask this object. Writes go
 through ``journal`` so the change history, the late flags and the closed-year rule
@@ -8,10 +8,9 @@ hold for them as for the teacher's own entries. Access decisions stay with the c
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any
 
-from core.api import _, settings
+from core.api import ChangeDetails, GradebookService, StudentLesson, _, settings
 from plugins.gradebook import journal, queries
 from plugins.gradebook.models import (
     AcademicYear,
@@ -26,40 +25,7 @@ from plugins.gradebook.models import (
 )
 
 
-@dataclass(frozen=True)
-class StudentLesson:
-    """A lesson of a student's timetable, with the student's attendance code there ("" = present)."""
-
-    lesson_id: int
-    date: dt.date
-    number: int
-    subject: str
-    attendance: str
-
-
-@dataclass(frozen=True)
-class ChangeDetails:
-    """What a person is told about one journal change (``change_recorded``): no other child's data.
-
-    ``subject`` — the subject's name; ``lesson_date`` — the lesson's date (None for a
-    period grade); ``work_type`` — a mark's work type; ``period`` — a period grade's
-    period name («Год» for the year grade); ``is_absence`` — an attendance code that
-    means absence, with its ``code_name``; ``due_on`` — homework's due date (the
-    subject's next lesson); ``student_ids`` — for homework, the students of the class
-    or group it was set for (a mark's student is the change's own ``person_id``).
-    """
-
-    subject: str = ""
-    lesson_date: dt.date | None = None
-    work_type: str = ""
-    period: str = ""
-    is_absence: bool = False
-    code_name: str = ""
-    due_on: dt.date | None = None
-    student_ids: tuple[int, ...] = ()
-
-
-class GradebookService:
+class GradebookServiceImpl:
     """Lessons, attendance and progress of one student, for plugins such as absence notes and the portal;
     details of journal changes (for notifications)."""
 
@@ -151,3 +117,8 @@ class GradebookService:
             return False
         journal.set_attendance(lesson, student_id, code, by)
         return True
+
+
+def make_service() -> GradebookService:
+    """The one ``service("gradebook")`` object, typed by its Protocol."""
+    return GradebookServiceImpl()

@@ -111,9 +111,8 @@ def by_teacher_and_class(school_ids: list[int], start: dt.date, end: dt.date) ->
         else:
             merged[key].subjects += f", {row.subjects}"
         merged[key].add(row)
-    staff = {s.id: s.short_name for s in reg.Staff.select().where(reg.Staff.id.in_([k[0] for k in merged] or [0]))}
-    classes = {c.id: c.name for c in reg.SchoolClass.select().where(
-        reg.SchoolClass.id.in_([k[1] for k in merged] or [0]))}
+    staff = {i: s.short_name for i, s in reg.staff_members(k[0] for k in merged).items()}
+    classes = {i: c.name for i, c in reg.classes(k[1] for k in merged).items()}
     for (teacher_id, class_id), row in merged.items():
         row.teacher = staff.get(teacher_id, "")
         row.class_name = classes.get(class_id, "")
@@ -126,7 +125,7 @@ def by_school(school_ids: list[int], start: dt.date, end: dt.date) -> list[Timel
     totals = {sid: TimelinessRow(sid) for sid in school_ids}
     for row in per_assignment(school_ids, start, end).values():
         totals[row.school_id].add(row)
-    names = {s.id: s.short_name for s in reg.School.select().where(reg.School.id.in_(school_ids or [0]))}
+    names = {i: s.short_name for i, s in reg.schools(school_ids).items()}
     for row in totals.values():
         row.school = names.get(row.school_id, "")
     return sorted(totals.values(), key=lambda r: r.school)

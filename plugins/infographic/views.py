@@ -29,8 +29,7 @@ def requested_school():
     school_id = request.args.get("school", type=int)  # a number too big for the database is a 400 (core)
     if school_id is None or school_id < 1 or not enabled("registries"):
         abort(404)
-    registries = service("registries")
-    school = registries.School.get_or_none(registries.School.id == school_id)
+    school = service("registries").school(school_id)
     if school is None:
         abort(404)
     return school
@@ -81,8 +80,7 @@ def checklist():
         registries = service("registries")
         school_ids = registries.school_ids_of(actor.user)
         if school_ids:
-            schools = list(registries.School.select().where(registries.School.id.in_(school_ids))
-                           .order_by(registries.School.short_name))
+            schools = sorted(registries.schools(school_ids).values(), key=lambda s: s.short_name)
             readiness = registries.readiness(school_ids)
     return render_template(
         "infographic/checklist.html",

@@ -14,12 +14,12 @@ from plugins.notifications.models import NotificationEvent, Preference
 
 def generate(demo) -> None:
     reg = service("registries")
-    parent = reg.Parent.get_by_id(demo.shared["registries.featured"]["parent"])
+    featured = demo.shared["registries.featured"]["parent"]
+    parent = reg.parents([featured])[featured]
     if parent.user_id is not None:
         Preference.create(user_id=parent.user_id, email="parent@demo-region.example", email_on=True,
                           kinds="marks,grades,absences,homework", mode="instant", quiet_from=22, quiet_to=7)
-    others = list(reg.Parent.select().where(reg.Parent.user.is_null(False) & (reg.Parent.id != parent.id))
-                  .order_by(reg.Parent.id).limit(3))
+    others = reg.parents_with_accounts(3, exclude=[parent.id])
     for other in others:
         Preference.create(user_id=other.user_id, email=f"parent{other.id}@demo-region.example", email_on=True,
                           kinds="marks,grades", mode="digest", digest_hour=19, last_digest_at=utcnow())

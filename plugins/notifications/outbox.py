@@ -59,14 +59,11 @@ def recipients(student_ids: set[int], today: dt.date) -> dict[int, set[int]]:
     out: dict[int, set[int]] = defaultdict(set)
     if not student_ids:
         return out
-    links = (reg.ParentLink.select(reg.ParentLink.student, reg.Parent.user).join(reg.Parent)
-             .where(reg.ParentLink.student.in_(list(student_ids)) & reg.ParentLink.ended_at.is_null()
-                    & reg.Parent.user.is_null(False)).tuples())
-    for student_id, user_id in links:
-        out[student_id].add(user_id)
+    for student_id, parents in reg.parents_of(student_ids).items():
+        out[student_id].update(p.user_id for p in parents if p.user_id is not None)
     age = settings("notifications")["adult_student_age"]
-    for student in reg.Student.select().where(reg.Student.id.in_(list(student_ids)) & reg.Student.user.is_null(False)):
-        if adult(student, today, age):
+    for student in reg.students(student_ids).values():
+        if student.user_id is not None and adult(student, today, age):
             out[student.id].add(student.user_id)
     return out
 

@@ -24,7 +24,7 @@ from typing import Any
 
 from flask import current_app
 
-from core.api import Actor, User, audit_many, database, scope, service, settings, utcnow
+from core.api import Actor, User, audit_many, database, service, settings, utcnow
 from plugins.notifications import channels, links, messages, outbox
 from plugins.notifications.models import Delivery, NotificationEvent, Preference, PushSubscription
 from plugins.notifications.timing import in_quiet_hours, last_digest_moment, quiet_ends
@@ -126,10 +126,7 @@ def allowed_students(user: User, student_ids: set[int]) -> set[int]:
     """Of ``student_ids``, those the user may read now: the pages' own policy (scope of ``progress.read``)."""
     if user is None or user.is_blocked:
         return set()
-    Student = service("registries").Student
-    actor = Actor(user, None, "")
-    return {s.id for s in Student.select(Student.id).where(
-        Student.id.in_(list(student_ids)) & scope(actor, "progress.read", Student))}
+    return service("registries").may_act_on_students(Actor(user, None, ""), "progress.read", student_ids)
 
 
 @dataclass
@@ -150,9 +147,7 @@ def deliver(batch: list[Delivery], now: dt.datetime, result: Pass) -> None:
         by_user[d.user_id].append(d)
     users = {u.id: u for u in User.select().where(User.id.in_(list(by_user)))}
     prefs = {p.user_id: p for p in Preference.select().where(Preference.user_id.in_(list(by_user)))}
-    Student = service("registries").Student
-    names = {s.id: s.first_name for s in Student.select(Student.id, Student.first_name).where(
-        Student.id.in_(list({d.student_id for d in batch})))}
+    names = {s.id: s.first_name for s in service("registries").students({d.student_id for d in batch}).values()}
     subs = {str(s.id): s for s in PushSubscription.select().where(PushSubscription.user_id.in_(list(by_user)))}
     outcomes: list[tuple[list[Delivery], str, str]] = []  # (rows, status, error)
     ready: list[Message] = []

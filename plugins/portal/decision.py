@@ -4,8 +4,8 @@ The applicant, already identified by Gosuslugi on the portal, goes through the
 same identity path as a Gosuslugi login (``core.api.resolve_login``: the
 ``resolve_identity`` and ``login_rules`` hooks — SNILS/OID → person → user, the
 age rules), then through the same policy scope as the cabinet
-(``scope(actor, "progress.read", Student)``: a parent with an active link and
-consent, or the student themself). The answer is what the cabinet's
+(``progress.read`` on the student, asked through the registries service: a parent
+with an active link and consent, or the student themself). The answer is what the cabinet's
 ``/progress`` shows that person, read through the gradebook's service. Each
 decision is audited with the applicant as the actor.
 """
@@ -27,7 +27,6 @@ from core.api import (
     lazy_gettext,
     mask_snils,
     resolve_login,
-    scope,
     service,
     settings,
 )
@@ -130,12 +129,12 @@ def resolve_applicant(app: p.Application) -> Any:
 
 def find_child(app: p.Application) -> Any:
     """The one student the application names: by SNILS when given, else names + birth date (+ school, class)."""
-    Student = service("registries").Student
+    reg = service("registries")
     if app.child_snils:
-        found = Student.get_or_none(Student.snils == _digits(app.child_snils))
-        if found is not None:
-            return found
-    candidates = [s for s in Student.select().where(Student.birth_date == app.child_birth_date)
+        found = reg.find_students(reg.student_condition(snils=_digits(app.child_snils)), limit=1)
+        if found:
+            return found[0]
+    candidates = [s for s in reg.find_students(reg.student_condition(birth_date=app.child_birth_date))
                   if _norm(s.last_name) == _norm(app.child.last_name)
                   and _norm(s.first_name) == _norm(app.child.first_name)
                   and (not app.child.middle_name or not s.middle_name
@@ -151,24 +150,20 @@ def find_child(app: p.Application) -> Any:
 
 def _matches_school(student: Any, app: p.Application) -> bool:
     school = _norm(app.child_school)
-    names = {_norm(student.school.name), _norm(student.school.short_name or "")}
+    names = {_norm(student.school_name), _norm(student.school_short_name)}
     if school and not any(school in n or n in school for n in names if n):
         return False
     klass = _norm(app.child_class).replace(" ", "")
     if not klass:
         return True
-    return student.school_class is not None and _norm(student.school_class.name).replace(" ", "") == klass
+    return bool(student.class_name) and _norm(student.class_name).replace(" ", "") == klass
 
 
 def _why_out_of_scope(user: Any, student: Any) -> str:
     reg = service("registries")
-    if user.role == "parent":
-        linked = (reg.ParentLink.select().join(reg.Parent)
-                  .where((reg.Parent.user == user.id) & (reg.ParentLink.student == student.id)
-                         & reg.ParentLink.ended_at.is_null()).exists())
-        if not linked:
-            return "NOT_REPRESENTATIVE"
-    return "NO_CONSENT" if not reg.has_active_consent(student) else "NOT_REPRESENTATIVE"
+    if user.role == "parent" and not reg.is_linked_parent(user, student.id):
+        return "NOT_REPRESENTATIVE"
+    return "NO_CONSENT" if not reg.has_active_consent(student.id) else "NOT_REPRESENTATIVE"
 
 
 def _periods_asked(student: Any, app: p.Application, today: dt.date) -> list[Any]:
@@ -187,15 +182,14 @@ def progress_answer(student: Any, data: list[Any]) -> p.ProgressAnswer:
     for progress in data:
         periods.append(p.PeriodRow(
             f"{progress.period.name} {progress.year.name}", progress.period.starts_on, progress.period.ends_on,
-            getattr(progress.year, "school_name", "") or student.school.short_name or student.school.name,
+            getattr(progress.year, "school_name", "") or student.school_short_name or student.school_name,
             [p.SubjectRow(s.subject, s.teacher,
                           [p.MarkRow(m.date, m.value, m.work_type, m.weight, m.comment) for m in s.marks],
                           s.average if s.scale == "five" else None, s.period_grade, s.absences)
              for s in progress.subjects],
             dict(progress.attendance)))
     return p.ProgressAnswer(p.Person(student.last_name, student.first_name, student.middle_name or ""),
-                            student.school.short_name or student.school.name,
-                            student.school_class.name if student.school_class is not None else "", periods)
+                            student.school_short_name or student.school_name, student.class_name, periods)
 
 
 def decide(app: p.Application, today: dt.date) -> Outcome:
@@ -209,15 +203,15 @@ def decide(app: p.Application, today: dt.date) -> Outcome:
         if app.role == "student":
             if user.role != "student":
                 raise Refused("APPLICANT_NOT_FOUND", user.id)
-            student = service("registries").person_of(user)
+            person = service("registries").person_of(user)
+            student = service("registries").students([person.id]).get(person.id) if person else None
+            if student is None:
+                raise Refused("APPLICANT_NOT_FOUND", user.id)
         else:
             if user.role != "parent":
                 raise Refused("NOT_REPRESENTATIVE", user.id)
             student = find_child(app)
-        Student = service("registries").Student
-        allowed = Student.select(Student.id).where((Student.id == student.id)
-                                                   & scope(actor, "progress.read", Student)).exists()
-        if not allowed:
+        if not service("registries").may_act_on_students(actor, "progress.read", [student.id]):
             raise Refused(_why_out_of_scope(user, student), user.id, student.id)
         data = [d for d in _periods_asked(student, app, today) if d is not None]
         if not data or not any(d.subjects for d in data):

@@ -9,11 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.api import Decision, Scope, User, allow, deny
+from core.api import (
+    ClassInfo,
+    Decision,
+    ParentInfo,
+    SchoolInfo,
+    Scope,
+    StaffInfo,
+    StudentInfo,
+    User,
+    allow,
+    deny,
+)
 from plugins.registries import models as m
-from plugins.registries.service import RegistryService
-
-service = RegistryService()
+from plugins.registries.service import school_ids_of, staff_row
 
 AGGREGATE_ROLES = ("municipality", "operator")
 READINESS_ROLES = ("school_admin", "deputy") + AGGREGATE_ROLES
@@ -33,7 +42,7 @@ def registry_scope(actor: Any, action: str, model: type) -> Scope | None:
     """Rows of a registry model the school admin may list or open (``registry.*`` actions)."""
     if actor.role != "school_admin":
         return None
-    schools = service.school_ids_of(actor.user)
+    schools = school_ids_of(actor.user)
     if model is m.Student:
         return Scope.allow(m.Student.school.in_(schools), "the school admin keeps the school's students")
     if model is m.Parent:
@@ -53,14 +62,14 @@ def registry_scope(actor: Any, action: str, model: type) -> Scope | None:
 
 def in_school(actor: Any, resource: Any) -> bool:
     """Whether a registry object belongs to the actor's school."""
-    schools = service.school_ids_of(actor.user)
-    if isinstance(resource, m.Student):
+    schools = school_ids_of(actor.user)
+    if isinstance(resource, (m.Student, StudentInfo)):
         return resource.school_id in schools
-    if isinstance(resource, m.Parent):
+    if isinstance(resource, (m.Parent, ParentInfo)):
         return m.Parent.select().where((m.Parent.id == resource.id) & parent_condition(schools)).exists()
-    if isinstance(resource, m.School):
+    if isinstance(resource, (m.School, SchoolInfo)):
         return resource.id in schools
-    if isinstance(resource, m.SchoolClass):
+    if isinstance(resource, (m.SchoolClass, ClassInfo)):
         return resource.school_id in schools
     return False
 
@@ -82,8 +91,9 @@ def registry_permission(actor: Any, action: str, resource: Any) -> Decision | No
             return deny("readiness figures are for school and municipal staff")
         if resource is None or role == "operator":
             return allow("readiness of the region's schools")
-        school_id = resource.id if isinstance(resource, m.School) else getattr(resource, "school_id", None)
-        if school_id in service.school_ids_of(actor.user):
+        is_school = isinstance(resource, (m.School, SchoolInfo))
+        school_id = resource.id if is_school else getattr(resource, "school_id", None)
+        if school_id in school_ids_of(actor.user):
             return allow("readiness of one of the actor's schools")
         return deny("the school is not one of the actor's schools")
     if action.startswith("registry."):
@@ -110,7 +120,7 @@ MANAGED_ROLES = ("teacher", "deputy")
 
 
 def own_staff(actor: Any) -> m.Staff | None:
-    return service.staff_of(actor.user)
+    return staff_row(actor.user)
 
 
 def _admins_kept_by(actor: Any) -> Any:
@@ -177,7 +187,7 @@ def _org_read(actor: Any, resource: Any) -> Decision:
     mine = staff.municipality_id if staff is not None else None
     if resource is None and mine is not None:
         return allow("the municipality sees its schools")
-    if isinstance(resource, m.School) and mine is not None and resource.municipality_id == mine:
+    if isinstance(resource, (m.School, SchoolInfo)) and mine is not None and resource.municipality_id == mine:
         return allow("a school of the actor's municipality")
     return deny("the school is not in the actor's municipality")
 
@@ -192,16 +202,16 @@ def _staff_create(actor: Any, resource: Any, wanted: str) -> Decision:
     if staff is None:
         return deny("the actor has no staff record")
     if role == "municipality":
-        if isinstance(resource, m.School) and resource.municipality_id == staff.municipality_id:
+        if isinstance(resource, (m.School, SchoolInfo)) and resource.municipality_id == staff.municipality_id:
             return allow("a school admin for a school of the actor's municipality")
         return deny("the school is not in the actor's municipality")
-    if isinstance(resource, m.School) and resource.id == staff.school_id:
+    if isinstance(resource, (m.School, SchoolInfo)) and resource.id == staff.school_id:
         return allow("teachers and deputies of the school admin's own school")
     return deny("the school is not the school admin's school")
 
 
 def _admins_write(actor: Any, resource: Any) -> Decision:
-    if isinstance(resource, m.Staff) and m.Staff.select().where(
+    if isinstance(resource, (m.Staff, StaffInfo)) and m.Staff.select().where(
             (m.Staff.id == resource.id) & _admins_kept_by(actor)).exists():
         return allow("the school admins of the actor's schools (and municipality specialists for the operator)")
     return deny("the municipality keeps the school admins of its schools; the operator also its specialists")
@@ -215,7 +225,7 @@ def _school_staff(actor: Any, resource: Any, write: bool) -> Decision:
         return deny("the actor has no school")
     if resource is None:
         return allow("the school admin's staff list")
-    if isinstance(resource, m.Staff) and resource.school_id == staff.school_id:
+    if isinstance(resource, (m.Staff, StaffInfo)) and resource.school_id == staff.school_id:
         if not write or (resource.user_id is not None and User.get_by_id(resource.user_id).role in MANAGED_ROLES):
             return allow("a teacher or deputy of the school admin's school")
     return deny("not a teacher or deputy of the school admin's school")

@@ -16,9 +16,8 @@ import peewee
 
 from core.api import AuditRecord, AuditVocabulary, Scope, allow, lazy_gettext
 from plugins.registries import models as m
-from plugins.registries.service import RegistryService, linked_student_ids
+from plugins.registries.service import linked_student_ids, school_ids_of
 
-service = RegistryService()
 LOG_READERS = ("school_admin", "municipality")
 
 VOCABULARY = AuditVocabulary(
@@ -130,7 +129,7 @@ def about(object_type: str, object_id: str) -> Any:
 
 
 def may_read_log(actor: Any) -> bool:
-    return actor.role in LOG_READERS and bool(service.school_ids_of(actor.user))
+    return actor.role in LOG_READERS and bool(school_ids_of(actor.user))
 
 
 def permission(actor: Any, action: str) -> Any:
@@ -143,7 +142,7 @@ def permission(actor: Any, action: str) -> Any:
 def scope(actor: Any) -> Scope | None:
     if not may_read_log(actor):
         return None
-    return Scope.allow(about_schools(service.school_ids_of(actor.user)),
+    return Scope.allow(about_schools(school_ids_of(actor.user)),
                        "records about the actor's schools and what their staff did")
 
 
@@ -189,7 +188,7 @@ def _known_people(actor: Any, model: type, ids: list[int]) -> set[int]:
     if actor.role == "parent" and model is m.Student:
         return {sid for (sid,) in linked_student_ids(user.id).tuples()} & set(ids)
     if actor.role in ("teacher", "deputy", "school_admin"):
-        schools = service.school_ids_of(user)
+        schools = school_ids_of(user)
         if model is m.Student:
             query = m.Student.select(m.Student.id).where(m.Student.id.in_(ids) & m.Student.school.in_(schools))
         else:

@@ -7,11 +7,8 @@ from flask import abort, render_template
 
 from core.api import audit, current_actor, roles_required
 from plugins.registries import models as m
-from plugins.registries.service import RegistryService
+from plugins.registries.service import children_rows, person_row
 from plugins.registries.views import bp
-
-people_service = RegistryService()
-
 
 # --- the family's own card ---------------------------------------------------------
 
@@ -21,14 +18,14 @@ people_service = RegistryService()
 def my_card():
     """A parent's or student's own registry card: their data, children and consents."""
     actor = current_actor()
-    person = people_service.person_of(actor.user)
+    person = person_row(actor.user)
     if person is None:
         abort(404)
     kind = "parent" if isinstance(person, m.Parent) else "student"
     if kind == "parent":
         consents = m.Consent.select().where((m.Consent.subject_parent == person.id)
                                             | (m.Consent.giver_parent == person.id))
-        children = list(people_service.children_of(actor.user))
+        children = list(children_rows(actor.user))
     else:
         consents = m.Consent.select().where(m.Consent.subject_student == person.id)
         children = []

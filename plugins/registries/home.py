@@ -19,7 +19,7 @@ from flask import g, has_request_context
 
 from core.api import current_actor, lazy_gettext
 from plugins.registries import models as m
-from plugins.registries.service import RegistryService
+from plugins.registries.service import RegistryService, staff_row
 
 service = RegistryService()
 
@@ -42,7 +42,7 @@ def header_place(actor: Any) -> list[str]:
     """The school (short name) and the municipality of a staff member; [] for anyone else."""
     if not actor.is_authenticated or actor.role not in STAFF_ROLES:
         return []
-    staff = service.staff_of(actor.user)
+    staff = staff_row(actor.user)
     if staff is None:
         return []
     if staff.school_id is not None:

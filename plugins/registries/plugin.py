@@ -21,12 +21,15 @@ from plugins.registries import snils as snils_rules
 from plugins.registries.schemas import Settings
 from plugins.registries.service import (
     FAMILY_ROLES,
-    RegistryService,
     active_consent_for_student,
     linked_student_ids,
+    make_service,
+    person_row,
+    school_ids_of,
+    staff_row,
 )
 
-service = RegistryService()
+service = make_service()
 
 
 @hookimpl
@@ -62,9 +65,9 @@ def actor_relations(actor):
     if user.role == "parent":
         return [Relation("child", "student", sid) for (sid,) in linked_student_ids(user.id).tuples()]
     if user.role == "student":
-        student = service.person_of(user)
+        student = person_row(user)
         return [Relation("self", "student", student.id)] if student else []
-    staff = service.staff_of(user)
+    staff = staff_row(user)
     if staff is None:
         return []
     if staff.school_id is not None:
@@ -137,7 +140,7 @@ def policy_scope(actor, action, model):
             return Scope.restrict(active_consent_for_student(), "only with an active consent")
         return None
     if role in ("deputy", "school_admin") and (action.startswith("student.") or action == "progress.read"):
-        return Scope.allow(m.Student.school.in_(service.school_ids_of(actor.user)), "staff of the student's school")
+        return Scope.allow(m.Student.school.in_(school_ids_of(actor.user)), "staff of the student's school")
     return None
 
 

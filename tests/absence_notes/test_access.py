@@ -6,6 +6,7 @@ from core.models import AuditRecord
 from plugins.absence_notes.models import AbsenceNote
 from tests.absence_notes.conftest import PLUGINS, form
 from tests.gradebook.factories import make_staff
+from tests.support import registry_tables
 
 pytestmark = pytest.mark.plugins(*PLUGINS)
 
@@ -88,10 +89,10 @@ def test_every_read_and_decision_is_audited(app, world, as_, sent):
 
 
 def test_a_parent_whose_consent_was_revoked_no_longer_sees_the_notice(app, world, as_, sent):
-    from core.api import service, utcnow
+    from core.api import utcnow
 
     with app.app_context():
-        Consent = service("registries").Consent
+        Consent = registry_tables().Consent
         Consent.update(revoked_at=utcnow()).where(Consent.subject_student == world.a2.id).execute()
     client = as_(world.other_parent)
     assert f'/absence-notes/{sent.id}"' not in client.get("/absence-notes/").get_data(as_text=True)

@@ -1,8 +1,8 @@
 """The demo region has pending absence notices the school's staff can open."""
 
-from core.api import service
 from plugins.absence_notes.models import AbsenceNote
 from tests.absence_notes.conftest import PLUGINS
+from tests.support import registry_tables
 
 
 def test_the_demo_adds_pending_notices_of_the_featured_family_and_another(make_app):
@@ -14,7 +14,7 @@ def test_the_demo_adds_pending_notices_of_the_featured_family_and_another(make_a
         assert 2 <= len(notes) <= 3
         assert {n.status for n in notes} == {"pending"}
         assert len({n.parent_user_id for n in notes}) == 2
-        reg = service("registries")
+        reg = registry_tables()
         for note in notes:
             student = reg.Student.get_by_id(note.student_id)
             assert (note.school_id, note.class_id) == (student.school_id, student.school_class_id)

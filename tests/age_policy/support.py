@@ -16,7 +16,8 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, redirect, request
 
-from core.api import Identity, LoginRefused, complete_login, hookimpl, public, refused_page, service
+from core.api import Identity, LoginRefused, complete_login, hookimpl, public, refused_page
+from tests.support import registry_tables
 
 FAST_HASHING = {"hash_memory_kib": 1024, "hash_time_cost": 1, "hash_parallelism": 1}
 PLUGINS = ["registries", "auth_local", "age_policy", "fake_esia"]
@@ -74,20 +75,20 @@ class School:
     def __init__(self, app, code="S1", name="Школа № 1"):
         self.app = app
         with app.app_context():
-            reg = service("registries")
+            reg = registry_tables()
             municipality = reg.Municipality.get_or_create(code="M1", defaults={"name": "Североморск"})[0]
             self.school = reg.School.create(municipality=municipality, code=code, name=name, short_name=name)
 
     def school_class(self, grade=5, letter="А", year=2025):
         with self.app.app_context():
-            return service("registries").SchoolClass.create(school=self.school, year=year, grade=grade,
+            return registry_tables().SchoolClass.create(school=self.school, year=year, grade=grade,
                                                             letter=letter)
 
     def student(self, birth_date, school_class=None, last="Иванов", first="Пётр", with_user=True, snils=None):
         from core.api import User
 
         with self.app.app_context():
-            reg = service("registries")
+            reg = registry_tables()
             user = User.create(display_name=f"{last} {first}", role="student") if with_user else None
             return reg.Student.create(
                 last_name=last, first_name=first, birth_date=birth_date, gender="m", school=self.school,
@@ -98,7 +99,7 @@ class School:
         from core.api import User
 
         with self.app.app_context():
-            reg = service("registries")
+            reg = registry_tables()
             user = User.create(display_name=name, role="school_admin")
             reg.Staff.create(last_name=name.split()[0], first_name=name.split()[1], school=self.school, user=user)
             return user
@@ -107,7 +108,7 @@ class School:
         from core.api import User
 
         with self.app.app_context():
-            reg = service("registries")
+            reg = registry_tables()
             user = User.create(display_name=name, role="parent")
             return reg.Parent.create(last_name=name.split()[0], first_name=name.split()[1], snils=snils, user=user)
 
@@ -117,7 +118,7 @@ def issue_login(app, student) -> tuple[str, str]:
     from plugins.auth_local import credentials
 
     with app.test_request_context():
-        reg = service("registries")
+        reg = registry_tables()
         fresh = reg.Student.get_by_id(student.id)
         slip = credentials.issue_for_students([fresh], None, reissue=True)[0]
         return slip.login, slip.password

@@ -19,13 +19,13 @@ import pytest
 import requests
 from flask import Blueprint, jsonify
 
-from core.api import current_actor, hookimpl, login_required, service
+from core.api import current_actor, hookimpl, login_required
 from core.models import User
 from plugins.auth_esia import gost, tokens
 from plugins.auth_esia.emulator.app import Emulator, RegisteredClient, create_emulator_app
 from plugins.auth_esia.emulator.persons import persons_from_list
 from plugins.registries.snils import normalize
-from tests.support import serve
+from tests.support import registry_tables, serve
 
 TODAY = dt.date.today()
 
@@ -122,7 +122,7 @@ class Stand:
         people = {p["oid"]: p for p in PERSONS}
         made: dict[str, Any] = {"users": {}}
         with self.app.app_context():
-            reg = service("registries")
+            reg = registry_tables()
             muni = reg.Municipality.create(code="99-1", name="Демонстрационный район")
             school = reg.School.create(municipality=muni, code="99-1-1", name="Школа № 1", short_name="Школа № 1")
             kid = reg.Student.create(last_name="Смирнов", first_name="Артём", middle_name="Андреевич",

@@ -12,6 +12,7 @@ import time
 
 from core import create_app
 from tests.age_policy.support import PLUGINS, School, fake_esia, region_today, years_ago
+from tests.support import registry_tables
 
 
 def timed(fn, runs):
@@ -37,12 +38,12 @@ def main() -> None:
     born = years_ago(region_today(app), 10)
     for i in range(30):
         school.student(born, school_class, last=f"Ученик{i}")
-    from core.api import User, service
+    from core.api import User
     from plugins.auth_local import credentials
 
     with app.test_request_context():
-        students = list(service("registries").Student.select().where(
-            service("registries").Student.school_class == school_class.id))
+        students = list(registry_tables().Student.select().where(
+            registry_tables().Student.school_class == school_class.id))
         start = time.perf_counter()
         slips = credentials.issue_for_students(students, None, reissue=False)
         issue_ms = (time.perf_counter() - start) * 1000

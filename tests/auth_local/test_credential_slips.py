@@ -6,7 +6,6 @@ import re
 
 import pytest
 
-from core.api import service
 from core.models import AuditRecord, UserSession
 from plugins.auth_local.models import LocalCredential
 from tests.age_policy.support import (
@@ -19,7 +18,7 @@ from tests.age_policy.support import (
     region_today,
     years_ago,
 )
-from tests.support import finish_job
+from tests.support import finish_job, registry_tables
 
 SURNAMES = ["Иванов", "Петрова", "Сидоров", "Кузнецова", "Смирнов", "Попова"]
 FIRST_NAMES = ["Пётр", "Анна", "Илья", "Мария", "Олег"]
@@ -87,7 +86,7 @@ def test_slips_for_a_class_of_30_show_every_child_once_and_nothing_of_another_cl
     # each slip's login and password really log that child in (and no other)
     with app.app_context():
         by_login = {c.login: c.user_id for c in LocalCredential.select()}
-        users = {s.full_name: service("registries").Student.get_by_id(s.id).user_id for s in students_a}
+        users = {s.full_name: registry_tables().Student.get_by_id(s.id).user_id for s in students_a}
     for slip in slips[:3]:
         assert by_login[slip["login"]] == users[slip["name"]]
         assert local_login(app.test_client(), slip["login"], slip["password"]).status_code == 302
@@ -140,7 +139,7 @@ def test_a_reset_gives_a_new_random_password_and_ends_every_session(app, school,
     assert local_login(fresh, slip["login"], new_slip["password"]).headers["Location"].startswith("/local/password")
     with app.app_context():
         assert AuditRecord.select().where(AuditRecord.action == "credentials.reset").count() == 1
-        user_id = service("registries").Student.get_by_id(kid.id).user_id
+        user_id = registry_tables().Student.get_by_id(kid.id).user_id
         assert UserSession.select().where(UserSession.user == user_id, UserSession.revoked_at.is_null()).count() == 1
 
 

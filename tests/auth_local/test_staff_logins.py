@@ -4,8 +4,9 @@ import re
 
 import pytest
 
-from core.api import User, service
+from core.api import User
 from tests.gradebook import factories as f
+from tests.support import registry_tables
 
 FAST = {"hash_memory_kib": 1024, "hash_time_cost": 1, "hash_parallelism": 1}
 
@@ -67,4 +68,4 @@ def test_the_staff_list_offers_the_button(world, login):
     html = as_user(app, login, p["admin"]).get("/registries/staff").get_data(as_text=True)
     assert f'action="/local/staff/{p["teacher"].id}/issue"' in html
     with app.app_context():
-        assert service("registries").Staff.get_by_id(p["teacher"].id).user_id is not None
+        assert registry_tables().Staff.get_by_id(p["teacher"].id).user_id is not None

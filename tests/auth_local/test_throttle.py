@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from core.api import service
 from plugins.auth_local.models import LocalCredential, LoginAttempt
 from tests.age_policy.support import (
     PLUGINS,
@@ -23,6 +22,7 @@ from tests.age_policy.support import (
     region_today,
     years_ago,
 )
+from tests.support import registry_tables
 
 REPO = Path(__file__).resolve().parents[2]
 THROTTLE = {"hash_memory_kib": 1024, "hash_time_cost": 1, "account_max_failures": 5, "ip_max_failures": 1000}
@@ -182,7 +182,7 @@ def test_the_throttle_holds_across_processes_on_one_database(make_app):
     login, password = accounts[0]
     assert local_login(app.test_client(), login, password).status_code == 429
     with app.app_context():
-        assert service("registries").Student.get_by_id(kids[0].id).user_id is not None
+        assert registry_tables().Student.get_by_id(kids[0].id).user_id is not None
 
 
 def test_an_attempt_counts_only_the_attempts_before_it(app, kid, monkeypatch):

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from core.api import User, service
-from tests.support import serve
+from tests.support import registry_tables, serve
 
 FAST_HASHING = {"hash_memory_kib": 1024, "hash_time_cost": 1}
 
@@ -134,7 +134,7 @@ def test_every_printed_login_lands_where_it_should(region):
                 page = html.unescape(browser.get(url + "/progress").text)
                 kids = children_of(item["login"])
                 assert len(kids) == 2 and all(k in page for k in kids)
-                child = reg.Student.get(reg.Student.id == reg.children_of(person(item["login"])).first().id)
+                child = reg.children_of(person(item["login"]))[0]
                 report = browser.get(f"{url}/progress/{child.id}/report-card")
                 assert report.status_code == 200
             elif who == "Учащийся 15 лет":
@@ -157,7 +157,7 @@ def fingerprint(app) -> str:
     from plugins.gradebook.models import Attendance, Lesson, Mark, PeriodGrade
 
     with app.app_context():
-        reg = service("registries")
+        reg = registry_tables()
         parts = [
             [(s.full_name, s.birth_date, s.snils, s.school_class_id)
              for s in reg.Student.select().order_by(reg.Student.id)],
@@ -192,7 +192,7 @@ def test_if_empty_keeps_an_existing_demo_and_prints_its_logins(make_app):
     assert "already there" in again.output
     assert fingerprint(app) == before
     with app.app_context():
-        assert service("registries").Student.select().count() == 30
+        assert registry_tables().Student.select().count() == 30
     teacher_line = next(line for line in made.output.splitlines() if "uchitel-demo" in line)
     assert teacher_line in again.output
 
@@ -204,7 +204,7 @@ def test_the_journal_is_plausible_up_to_today(make_app):
     today = dt.date(2026, 11, 20)
     run_demo(app, "--students", "60", "--today", today.isoformat())
     with app.app_context():
-        reg = service("registries")
+        reg = registry_tables()
         grades = {c.grade for c in reg.SchoolClass.select()}
         assert grades == set(range(1, 12))
         held = Lesson.select().where(Lesson.date < today)

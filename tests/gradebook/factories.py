@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 from typing import Any
 
-from core.api import User, service
+from core.api import User
 from plugins.gradebook import journal, queries
 from plugins.gradebook.models import (
     GroupMember,
@@ -39,6 +39,7 @@ from plugins.gradebook.models import (
     WorkType,
 )
 from plugins.gradebook.school_calendar import create_year, generate_lessons
+from tests.support import registry_tables
 
 _counter = itertools.count(1)
 
@@ -48,7 +49,7 @@ def _n() -> int:
 
 
 def reg() -> Any:
-    return service("registries")
+    return registry_tables()
 
 
 def make_user(role: str, name: str) -> User:

@@ -11,7 +11,7 @@ import zxingcpp
 from PIL import Image
 
 from tests.infographic.conftest import read_region
-from tests.support import live_server
+from tests.support import live_server, registry_tables
 
 A4_HEIGHT_PX = 1123  # 297 mm at 96 px per inch
 
@@ -125,12 +125,12 @@ def test_the_snippet_shows_inside_a_school_website_on_another_origin_and_fits_it
 
 
 def test_checklist_screenshot_at_360px_without_horizontal_scroll(make_app, login, browser, tmp_path):
-    from core.api import User, service
+    from core.api import User
     from tests.infographic.test_checklist import add_parent, add_student, make_school
 
     app = make_app(["registries", "infographic"])
     with app.test_request_context():
-        reg = service("registries")
+        reg = registry_tables()
         school = make_school(reg, "S1")
         kids = [add_student(reg, school, f"Ученик{i}", consent=i % 3 != 0) for i in range(1, 10)]
         add_parent(reg, "11223344595", kids[:2], user=True, esia=True)

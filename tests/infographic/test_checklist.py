@@ -6,7 +6,8 @@ import html as html_lib
 import pytest
 from flask import url_for
 
-from core.api import LoginIdentity, User, service
+from core.api import LoginIdentity, User
+from tests.support import registry_tables
 
 
 def make_school(reg, code):
@@ -41,7 +42,7 @@ def add_parent(reg, snils, children, user=False, esia=False):
 def school_admin_client(make_app, login):
     app = make_app(["registries", "infographic"])
     with app.test_request_context():
-        reg = service("registries")
+        reg = registry_tables()
         school, other = make_school(reg, "S1"), make_school(reg, "S2")
         s1, s2, s3, _s4 = (add_student(reg, school, f"Ученик{i}", consent=i < 4) for i in range(1, 5))
         add_parent(reg, "11223344595", [s1], user=True, esia=True)
@@ -91,7 +92,7 @@ def test_checklist_offers_the_schools_poster_and_a_copy_paste_snippet(school_adm
 def test_a_complete_step_is_marked_done(make_app, login):
     app = make_app(["registries", "infographic"])
     with app.test_request_context():
-        reg = service("registries")
+        reg = registry_tables()
         school = make_school(reg, "S9")
         add_student(reg, school, "Единственный", consent=True)
         admin = User.create(display_name="Админ", role="school_admin")

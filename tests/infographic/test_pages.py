@@ -6,6 +6,7 @@ import pytest
 
 from core import ConfigError, create_app
 from tests.infographic.conftest import read_region
+from tests.support import registry_tables
 
 INFOGRAPHIC_ENDPOINTS = {"infographic.page", "infographic.poster", "infographic.embed", "infographic.checklist"}
 
@@ -91,10 +92,9 @@ def test_younger_students_who_may_not_log_in_are_told_their_parents_receive_the_
 def test_a_school_named_in_the_address_shows_its_own_contacts(make_app):
     app = make_app(["registries", "infographic"])
     with app.app_context():
-        from core.api import service
 
         with app.test_request_context():
-            reg = service("registries")
+            reg = registry_tables()
             town = reg.Municipality.create(code="M1", name="Город")
             school = reg.School.create(
                 municipality=town, code="S1", name="Средняя школа № 7", short_name="Школа № 7",

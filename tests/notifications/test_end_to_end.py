@@ -8,6 +8,7 @@ from core.api import database
 from core.models import AuditRecord, User
 from plugins.gradebook.models import Mark
 from plugins.notifications.models import Delivery, NotificationEvent
+from tests.support import registry_tables
 
 
 def _save(client, world, lesson, student, value):
@@ -102,18 +103,16 @@ def test_entry_time_not_lesson_date_is_what_counts(app, world, as_, subscribe, r
 
 def _revoke_consent(app, world):
     with app.app_context(), database.connection_context():
-        from core.api import service
 
-        reg = service("registries")
+        reg = registry_tables()
         reg.Consent.update(revoked_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)).where(
             reg.Consent.subject_student == world.a1.id).execute()
 
 
 def _end_link(app, world):
     with app.app_context(), database.connection_context():
-        from core.api import service
 
-        reg = service("registries")
+        reg = registry_tables()
         reg.ParentLink.update(ended_at=dt.datetime.now(dt.UTC).replace(tzinfo=None)).where(
             (reg.ParentLink.student == world.a1.id) & (reg.ParentLink.parent == world.parent.id)).execute()
 
@@ -147,9 +146,8 @@ def test_revoked_consent_ended_link_or_blocked_account_stops_all_three_channels_
 
 def _restore(app, world):
     with app.app_context(), database.connection_context():
-        from core.api import service
 
-        reg = service("registries")
+        reg = registry_tables()
         reg.Consent.update(revoked_at=None).where(reg.Consent.subject_student == world.a1.id).execute()
         reg.ParentLink.update(ended_at=None).where(reg.ParentLink.student == world.a1.id).execute()
         User.update(is_blocked=False).where(User.id == world.parent.user_id).execute()

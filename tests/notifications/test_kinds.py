@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.api import User, database, service
+from core.api import User, database
 from plugins.notifications.models import Delivery
+from tests.support import registry_tables
 
 
 def _cell(client, world, lesson, student, value):
@@ -64,7 +65,7 @@ def test_only_the_chosen_kinds_are_told(app, world, as_, subscribe, run_worker, 
 
 def test_an_adult_student_is_told_about_their_own_marks(app, world, as_, subscribe, run_worker, smtp):
     with app.app_context(), database.connection_context():
-        reg = service("registries")
+        reg = registry_tables()
         user = User.create(display_name="Взрослов Максим", role="student")
         adult = reg.Student.create(last_name="Взрослов", first_name="Максим", birth_date=dt.date(2007, 1, 10),
                                    gender="m", school=world.school, school_class=world.class_5a, user=user)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from core.api import User, database, service
+from core.api import User, database
 from core.models import AuditRecord
 from plugins.notifications import links
 from plugins.notifications.models import Preference, PushSubscription
+from tests.support import registry_tables
 
 
 def test_a_parent_chooses_channels_kinds_and_hours(app, world, as_):
@@ -48,7 +49,7 @@ def test_the_page_is_for_parents_and_adult_students_only(app, world, as_):
     assert as_(world.teacher).get("/notifications/").status_code == 403
     assert as_(world.a1).get("/notifications/").status_code == 403  # born 2014: the parents are told
     with app.app_context(), database.connection_context():
-        reg = service("registries")
+        reg = registry_tables()
         user = User.create(display_name="Взрослова Анна", role="student")
         adult = reg.Student.create(last_name="Взрослова", first_name="Анна", birth_date=dt.date(2008, 1, 5),
                                    gender="f", school=world.school, school_class=world.class_5a, user=user)

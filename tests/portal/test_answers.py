@@ -97,7 +97,7 @@ def test_dates_cover_every_period_they_overlap(stand):
     with stand.app.app_context():
         from core.api import service
 
-        periods = service("gradebook").periods(w.a1)
+        periods = service("gradebook").periods(service("registries").students([w.a1.id])[w.a1.id])
     first, second = periods[0], periods[1]
     app = stand.application(w.parent, w.a1, period_from=first.ends_on - dt.timedelta(days=3),
                             period_to=second.starts_on + dt.timedelta(days=3))

@@ -5,13 +5,14 @@ import datetime as dt
 
 import pytest
 
-from core.api import User, service
+from core.api import User
 from core.models import AuditRecord
 from plugins.portal import payload as p
 from plugins.portal.decision import REFUSALS
 from plugins.portal.models import PortalApplication
 from tests.gradebook.factories import make_student
 from tests.portal.conftest import region_age_policy
+from tests.support import registry_tables
 
 
 def refused(stand, application):
@@ -114,7 +115,7 @@ def _teen(stand, born):
     with stand.app.app_context():
         user = User.create(display_name="Подросток", role="student")
         teen = make_student(stand.world.school, stand.world.class_5a, "Старшеклассников", "Глеб", birth_date=born)
-        reg = service("registries")
+        reg = registry_tables()
         reg.Student.update(user=user.id, snils="10120230344").where(reg.Student.id == teen.id).execute()
         reg.Consent.create(subject_student=teen, purpose="progress", text_version="2025-09",
                            given_on=dt.date(2025, 9, 1), channel="paper")

@@ -47,7 +47,7 @@ def test_child_entered_without_consent_is_not_shown_to_the_parent(app, world):
 
 def service_has_consent(app, child):
     with app.test_request_context():
-        return service("registries").has_active_consent(child)
+        return service("registries").has_active_consent(child.id)
 
 
 def test_paper_consent_needs_a_scan_reference(app, world, client, login):

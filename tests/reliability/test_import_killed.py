@@ -15,6 +15,8 @@ from pathlib import Path
 import peewee
 import pytest
 
+from tests.support import registry_tables
+
 ROOT = Path(__file__).resolve().parents[2]
 STUDENTS = 3000  # 9,000 rows in three files; staged in chunks, so "staged" is reported several times
 KILLED = 137
@@ -28,10 +30,9 @@ def _bench_generator():
 
 
 def _counts(app):
-    from core.api import service
 
     with app.app_context():
-        reg = service("registries")
+        reg = registry_tables()
         return {model.__name__: model.select().count() for model in (reg.Student, reg.Parent, reg.ParentLink)}
 
 

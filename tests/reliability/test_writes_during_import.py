@@ -25,6 +25,7 @@ from plugins.gradebook.models import Lesson, Mark
 from plugins.registries import importer
 from plugins.registries.snils import format_snils, make_valid
 from tests.gradebook import factories as f
+from tests.support import registry_tables
 
 TEACHERS = 8
 STUDENTS_EACH = 25
@@ -163,11 +164,10 @@ def test_marks_saved_during_a_big_import_are_all_stored_and_none_fails(app, scho
         importer.CHECKPOINT_LISTENERS.remove(hold_import)
 
     with app.app_context():
-        from core.api import service
 
         marks = Mark.select().count()
-        imported = service("registries").Student.select().where(
-            service("registries").Student.last_name.startswith("Импортов-")).count()
+        imported = registry_tables().Student.select().where(
+            registry_tables().Student.last_name.startswith("Импортов-")).count()
     during = sorted(saved["during"])
     p95 = during[int(len(during) * 0.95) - 1] * 1000 if during else float("nan")
     print(f"\n{TEACHERS} teachers × {STUDENTS_EACH * LESSONS_EACH} marks over HTTP during a {IMPORT_ROWS}-row "

@@ -6,9 +6,9 @@ import io
 
 import openpyxl
 
-from core.api import service
 from plugins.gradebook.models import Lesson
 from tests.gradebook.factories import build_world, user_of
+from tests.support import registry_tables
 
 
 def test_a_lesson_topic_of_100000_characters_is_refused_in_russian_and_what_was_typed_is_kept(app, login):
@@ -58,7 +58,7 @@ def test_a_control_character_pasted_into_a_form_is_never_stored(app, login):
     response = client.post(f"/registries/schools/{school.id}/edit", data=fields)
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     with app.app_context():
-        assert service("registries").School.get_by_id(school.id).short_name == "Школа № 1"
+        assert registry_tables().School.get_by_id(school.id).short_name == "Школа № 1"
 
 
 def test_exports_and_pages_survive_a_control_character_already_stored(app, login):
