@@ -178,7 +178,7 @@ school_admin 403
 other_school_admin 403
 municipality 200
 """)
-# a class's journal archive; columns: a class of school № 1, a class of school № 2
+# a class's journal archive (allowed: 303 to the job that builds it); columns: a class of school № 1, of № 2
 ARCHIVE_CLASS = table("""
 anonymous           302 302
 student             403 403
@@ -187,8 +187,8 @@ other_parent        403 403
 subject_teacher     403 403
 other_teacher       403 403
 class_teacher       403 403
-school_admin        200 404
-other_school_admin  404 200
+school_admin        303 404
+other_school_admin  404 303
 municipality        403 403
 """)
 # columns: the acting user's own token, another user's token
