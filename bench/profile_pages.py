@@ -13,9 +13,9 @@ entries by cumulative and by own time. No figure here is a pass/fail target.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import collections
 import cProfile
+import datetime as dt
 import json
 import pstats
 import random
@@ -77,7 +77,6 @@ def main(argv=None) -> int:
     parser.add_argument("--only", help="profile one page (a name from the list printed)")
     args = parser.parse_args(argv)
     app, logins = prepare(args.folder, args.students, args.database_url, args.date)
-    import gradebook_load
 
 
     rnd = random.Random(3)
