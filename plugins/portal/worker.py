@@ -50,8 +50,7 @@ from core.api import audit, database, lazy_gettext, mask_snils, utcnow
 from plugins.portal import decision, soap
 from plugins.portal import payload as p
 from plugins.portal.client import AdapterClient, AdapterError
-from plugins.portal.models import (PortalApplication, PortalExchange, PortalGetWindow, PortalInbox,
-                                   PortalOutbox)
+from plugins.portal.models import PortalApplication, PortalExchange, PortalGetWindow, PortalInbox, PortalOutbox
 
 log = logging.getLogger("eschool.portal")
 KILL_ENV = "ESCHOOL_PORTAL_KILL_AT"
