@@ -4,7 +4,7 @@
     .venv/bin/python bench/profile_pages.py --folder /tmp/data --requests 200 --top 25
 
 The data set is the one of ``bench/gradebook_load.py`` (its ``build``), kept in
-``--folder`` with the logins in ``logins.json``, so several runs (before and
+``--folder`` (``bench-data.json`` says what was built), so several runs (before and
 after a change) profile the same rows. Prints, per page, the statements one
 request runs (each distinct SQL once, with its count) and the profile's top
 entries by cumulative and by own time. No figure here is a pass/fail target.
@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import collections
 import cProfile
+import datetime as dt
 import json
 import pstats
 import random
@@ -27,36 +28,40 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-def prepare(folder: Path, students: int, database_url: str | None):
+def prepare(folder: Path, students: int, database_url: str | None, on: dt.date):
+    """The load bench's data (``gradebook_data.build``) in ``folder``, built once; sessions logged in anew."""
+    import gradebook_data
     import gradebook_load
 
     from core import create_app
 
     folder.mkdir(parents=True, exist_ok=True)
-    saved = folder / "logins.json"
-    config = folder / "region.toml"
-    if not saved.exists():
-        config = gradebook_load.write_config(folder, database_url)
-        app = create_app(str(config))
-        started = time.monotonic()
-        with app.app_context():
-            app.extensions["eschool"].upgrade_db()
-            logins = gradebook_load.build(app, students)
-            from plugins.gradebook.models import AcademicYear, Period
-
-            last = {y.school_id: Period.select().where(Period.year == y.id).order_by(Period.number.desc()).first().id
-                    for y in AcademicYear.select()}
-            reg = app.extensions["eschool"].services["registries"]
-            from plugins.gradebook.models import TeachingAssignment
-
-            school_of = {s.id: s.school_id for s in reg.Student.select()}
-            a_school = {a.id: a.school_id for a in TeachingAssignment.select()}
-            logins["parents"] = [(s, t, sid, last[school_of[sid]]) for s, t, sid in logins["parents"]]
-            logins["teachers"] = [(s, aid, last[a_school[aid]]) for s, aid in logins["teachers"]]
-        print(f"built in {time.monotonic() - started:.0f} s", flush=True)
-        saved.write_text(json.dumps(logins))
+    config, _secret = gradebook_load.write_config(folder, database_url)
     app = create_app(str(config))
-    return app, json.loads(saved.read_text())
+    saved = folder / "bench-data.json"
+    with app.app_context():
+        if not saved.exists():
+            app.extensions["eschool"].upgrade_db()
+            info = gradebook_data.build(app, students, on=on, log=lambda m: print(m, flush=True))
+            saved.write_text(json.dumps(info, default=str))
+            print(f"built in {info['seconds']} s", flush=True)
+        info = json.loads(saved.read_text(), object_hook=gradebook_load._dates)
+        sink = gradebook_data.Sink(app.extensions["eschool_db"])
+        sink.start_ids(["user_session", "api_token"])
+        parents = info["parents"][:50]
+        teachers = list({t["user"]: t for t in info["teachers"]}.values())[:50]
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        with app.extensions["eschool_db"].atomic():
+            family = gradebook_load.log_in(app, sink, [p["user"] for p in parents], seen=now, tokens=True)
+            staff = gradebook_load.log_in(app, sink, [t["user"] for t in teachers], seen=now, csrf=True)
+    school = {s["id"]: s for s in info["schools"]}
+    logins = {
+        "parents": [(c, t, p["student"], school[p["school"]]["period"])
+                    for (c, _), t, p in zip(family["cookies"], family["tokens"], parents, strict=True)],
+        "teachers": [(c, t["assignment"], t["period"]) for (c, _), t in zip(staff["cookies"], teachers, strict=True)],
+        "on": info["on"],
+    }
+    return app, logins
 
 
 def main(argv=None) -> int:
@@ -64,21 +69,22 @@ def main(argv=None) -> int:
     parser.add_argument("--folder", required=True, type=Path)
     parser.add_argument("--students", type=int, default=10_000)
     parser.add_argument("--database-url")
+    parser.add_argument("--date", type=dt.date.fromisoformat, default=dt.date.today(),
+                        help="the data's today (as in bench/gradebook_load.py); only used when building")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--width", type=int, default=160, help="characters of each SQL statement shown")
     parser.add_argument("--only", help="profile one page (a name from the list printed)")
     args = parser.parse_args(argv)
-    app, logins = prepare(args.folder, args.students, args.database_url)
-    import gradebook_load
+    app, logins = prepare(args.folder, args.students, args.database_url, args.date)
 
 
     rnd = random.Random(3)
     cookie = app.config["SESSION_COOKIE_NAME"]
-    parents = [(gradebook_load.session_cookie(app, s), t, sid, period) for s, t, sid, period in logins["parents"]]
-    teachers = [(gradebook_load.session_cookie(app, s), aid, period) for s, aid, period in logins["teachers"]]
+    parents = logins["parents"]
+    teachers = logins["teachers"]
     db = app.extensions["eschool_db"]
-    school_day = "2026-03-11"  # a Wednesday of last academic year (the bench's data year)
+    school_day = str(logins["on"])  # the data's "today", a school day
 
     def parent_get(path):
         c, t, sid, period = rnd.choice(parents)

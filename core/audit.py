@@ -7,6 +7,7 @@ the log itself never becomes a leak.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from typing import Any
@@ -30,16 +31,25 @@ def mask_snils(value: str | None) -> str:
     return f"***-***-*** {digits[-2:]}" if len(digits) == 11 else "***"
 
 
+@functools.lru_cache(maxsize=1024)
+def _key_kind(key: str) -> str:
+    """What a details key holds: ``secret`` (dropped), ``snils`` (masked) or plain; keys repeat, so cached."""
+    if SECRET_KEYS.search(key):
+        return "secret"
+    return "snils" if "snils" in key.lower() else ""
+
+
 def clean(value: Any, key: str = "") -> Any:
     """Remove secrets and mask SNILS anywhere inside ``value``."""
-    if key and SECRET_KEYS.search(key):
+    kind = _key_kind(key) if key else ""
+    if kind == "secret":
         return "[removed]"
     if isinstance(value, dict):
         return {k: clean(v, str(k)) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [clean(v) for v in value]
     if isinstance(value, str):
-        if "snils" in key.lower():
+        if kind == "snils":
             return mask_snils(value)
         return SNILS_RE.sub(lambda m: f"***-***-*** {m.group(4)}", value)
     return value

@@ -128,23 +128,34 @@ def chunks(values: Iterable, size: int = LOOKUP) -> Iterator[list]:
         yield part
 
 
-def placeholders(values: list) -> peewee.SQL:
+class Placeholders(peewee.Node):
     """``(?, ?, …)`` with ``values`` as parameters, for ``field.in_(…)``.
 
-    A plain list makes peewee build and render one node per value (most of an
-    import's time); the values here are already the column's own types.
+    A plain list makes peewee build and render one node per value, and even
+    ``SQL(text, params)`` passes each value through the context one call at a
+    time (twice: ``in_`` renders its right side once more to see if it is
+    empty) — most of an import's lookup time. The values here are already the
+    column's own types, so they are added to the query's parameters as they are.
     """
-    return peewee.SQL("(" + ", ".join([database.param] * len(values)) + ")", values)
+
+    def __init__(self, values: list):
+        super().__init__()
+        self.values = values
+
+    def __sql__(self, ctx):
+        ctx.literal("(" + ", ".join([ctx.state.param or "?"] * len(self.values)) + ")")
+        ctx._values.extend(self.values)  # peewee's Context keeps a query's parameters here
+        return ctx
 
 
 def lookup(query_of: Callable[[Any], Iterable], values: Iterable) -> list:
     """Run ``query_of(part)`` for parts of ``values`` small enough for an ``IN (...)``; all results.
 
-    ``part`` is given as ``placeholders(...)``: use it only as ``field.in_(part)``.
+    ``part`` is given as ``Placeholders(...)``: use it only as ``field.in_(part)``.
     """
     found = []
     for part in chunks(sorted(set(v for v in values if v is not None))):
-        found.extend(query_of(placeholders(part)))
+        found.extend(query_of(Placeholders(part)))
     return found
 
 

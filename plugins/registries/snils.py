@@ -9,6 +9,7 @@ down to 1 for the ninth), taken as: below 100 — itself; 100 or 101 — 00; abo
 
 from __future__ import annotations
 
+import operator
 import re
 
 from core.api import lazy_gettext as _l
@@ -22,13 +23,17 @@ class SnilsError(ValueError):
     """The value is not a valid SNILS; the message is Russian, for a form field."""
 
 
+SEPARATORS = re.compile(r"[\s\-]")
+WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, 1)
+
+
 def normalize(value: str) -> str:
     """Digits only: ``112-233-445 95`` → ``11223344595``."""
-    return re.sub(r"[\s\-]", "", value or "")
+    return SEPARATORS.sub("", value or "")
 
 
 def checksum(first_nine: str) -> int:
-    total = sum(int(d) * w for d, w in zip(first_nine, range(9, 0, -1), strict=False))
+    total = sum(map(operator.mul, map(int, first_nine[:9]), WEIGHTS))
     if total < 100:
         return total
     if total in (100, 101):
