@@ -243,6 +243,8 @@ def run_in_thread(app: Flask, job_id: int) -> threading.Thread:
             finally:
                 if not db.is_closed():
                     db.close()
+                with _threads_lock:
+                    _threads.pop(job_id, None)
 
     thread = threading.Thread(target=target, name=f"eschool-job-{job_id}", daemon=True)
     with _threads_lock:
@@ -256,6 +258,14 @@ def join(job_id: int, timeout: float | None = None) -> None:
     with _threads_lock:
         thread = _threads.get(job_id)
     if thread is not None:
+        thread.join(timeout)
+
+
+def join_all(timeout: float | None = None) -> None:
+    """Wait for every job thread of this process (a clean shutdown; the test kit, before it drops a database)."""
+    with _threads_lock:
+        threads = list(_threads.values())
+    for thread in threads:
         thread.join(timeout)
 
 

@@ -163,6 +163,9 @@ class AppFactory:
         return self.created[-1] if self.created else None
 
     def close(self) -> None:
+        from core import jobs
+
+        jobs.join_all()  # a job a test started (a page it opened) may still run: it ends before its database goes
         for app in self.created:
             db = app.extensions["eschool_db"]
             if not db.is_closed():
