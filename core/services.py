@@ -30,6 +30,22 @@ def _short(last: str, *given: str) -> str:
     return f"{last} {initials}".strip()
 
 
+class _Named:
+    """``full_name`` («Иванов Пётр Сергеевич») and ``short_name`` («Иванов П. С.») of a value with name parts."""
+
+    last_name: str
+    first_name: str
+    middle_name: str
+
+    @property
+    def full_name(self) -> str:
+        return _full(self.last_name, self.first_name, self.middle_name)
+
+    @property
+    def short_name(self) -> str:
+        return _short(self.last_name, self.first_name, self.middle_name)
+
+
 @dataclass(frozen=True)
 class SchoolInfo:
     """A school: its names and the contacts families see."""
@@ -64,7 +80,7 @@ class ClassInfo:
 
 
 @dataclass(frozen=True)
-class StaffInfo:
+class StaffInfo(_Named):
     """An employee of a school (``school_id``) or of a municipality (``municipality_id``)."""
 
     id: int
@@ -78,17 +94,9 @@ class StaffInfo:
     school_short_name: str = ""
     municipality_name: str = ""
 
-    @property
-    def full_name(self) -> str:
-        return _full(self.last_name, self.first_name, self.middle_name)
-
-    @property
-    def short_name(self) -> str:
-        return _short(self.last_name, self.first_name, self.middle_name)
-
 
 @dataclass(frozen=True)
-class StudentInfo:
+class StudentInfo(_Named):
     """A student with the names of their school and class (``class_name`` is "" outside a class)."""
 
     id: int
@@ -105,17 +113,9 @@ class StudentInfo:
     school_short_name: str = ""
     class_name: str = ""
 
-    @property
-    def full_name(self) -> str:
-        return _full(self.last_name, self.first_name, self.middle_name)
-
-    @property
-    def short_name(self) -> str:
-        return _short(self.last_name, self.first_name, self.middle_name)
-
 
 @dataclass(frozen=True)
-class ParentInfo:
+class ParentInfo(_Named):
     """A parent or legal representative (no SNILS: the registries keep it)."""
 
     id: int
@@ -124,13 +124,9 @@ class ParentInfo:
     middle_name: str = ""
     user_id: int | None = None
 
-    @property
-    def full_name(self) -> str:
-        return _full(self.last_name, self.first_name, self.middle_name)
-
 
 @dataclass(frozen=True)
-class PersonInfo:
+class PersonInfo(_Named):
     """The registry person behind a user account: ``kind`` is ``"student"``, ``"parent"`` or ``"staff"``."""
 
     kind: str
@@ -143,10 +139,6 @@ class PersonInfo:
     school_id: int | None = None
     school_class_id: int | None = None
     municipality_id: int | None = None
-
-    @property
-    def full_name(self) -> str:
-        return _full(self.last_name, self.first_name, self.middle_name)
 
 
 # --- registries -----------------------------------------------------------------------------------

@@ -12,12 +12,12 @@ import threading
 from playwright.sync_api import expect
 
 from plugins.auth_local import credentials
-from tests.journeys.conftest import camera, login_with_password, region  # noqa: F401 (the journeys' fixtures)
+from tests.journeys.conftest import login_with_password
 
 WAIT = 30  # seconds: only a guard against a hung test
 
 
-def test_class_slips_show_progress_across_a_reload_and_finish_with_the_slips(region, camera, monkeypatch):  # noqa: F811
+def test_class_slips_show_progress_across_a_reload_and_finish_with_the_slips(region, camera, monkeypatch):
     reached, go = threading.Event(), threading.Event()
     real = credentials.hash_many
 
