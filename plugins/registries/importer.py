@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import islice
@@ -166,41 +167,55 @@ class RowLoader:
     error containers) costs more than the checks themselves, so the fields are
     called directly. ``tests/registries/test_import_export.py`` holds both to
     the same results.
+
+    Each field of these schemas is a function of its cell alone, and a column's
+    cells repeat (first names, birth dates, classes, genders, relations), so a
+    text cell's outcome is remembered: each distinct cell of a column is checked
+    once per loader, i.e. once per import (``PastDate`` reads today's date).
+    At most ``REMEMBERED`` cells a column, so memory stays flat.
     """
+
+    REMEMBERED = 20_000
 
     def __init__(self, schema_cls: type):
         schema = schema_cls()
-        self.fields = [(name, f, f.required, f.load_default) for name, f in schema.fields.items()]
+        self.columns = [(name, f, {}) for name, f in schema.fields.items()]
 
     def load(self, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         out, errors = {}, {}
-        for name, f, required, default in self.fields:
+        for name, f, seen in self.columns:
             value = raw.get(name)
-            if isinstance(value, str):
-                value = unquote_cell(value).strip()
-            if value is None or value == "":
-                if required:
-                    errors[name] = str(f.error_messages["required"])
-                elif default is not missing:
-                    out[name] = default() if callable(default) else default
-                continue
-            try:
-                out[name] = f._deserialize(value, name, raw)
-            except ValidationError as exc:
-                message = exc.messages
-                while isinstance(message, (list, tuple, dict)) and message:
-                    message = next(iter(message.values())) if isinstance(message, dict) else message[0]
-                errors[name] = str(message)
+            outcome = seen.get(value) if type(value) is str else None
+            if outcome is None:
+                outcome = self.check(f, name, value, raw)
+                if type(value) is str:
+                    if len(seen) >= self.REMEMBERED:
+                        seen.clear()
+                    seen[value] = outcome
+            ok, result = outcome
+            if not ok:
+                errors[name] = result
+            elif result is not missing:
+                out[name] = result
         return out, errors
 
-
-LOADERS: dict[str, RowLoader] = {}
-
-
-def loader(kind: str) -> RowLoader:
-    if kind not in LOADERS:
-        LOADERS[kind] = RowLoader(SCHEMAS[kind])
-    return LOADERS[kind]
+    @staticmethod
+    def check(f: Any, name: str, value: Any, raw: dict[str, Any]) -> tuple[bool, Any]:
+        """``(True, value)`` (``missing``: leave the key out) or ``(False, the reason in Russian)``."""
+        if isinstance(value, str):
+            value = unquote_cell(value).strip()
+        if value is None or value == "":
+            if f.required:
+                return False, str(f.error_messages["required"])
+            default = f.load_default
+            return True, default() if callable(default) else default
+        try:
+            return True, f._deserialize(value, name, raw)
+        except ValidationError as exc:
+            message = exc.messages
+            while isinstance(message, (list, tuple, dict)) and message:
+                message = next(iter(message.values())) if isinstance(message, dict) else message[0]
+            return False, str(message)
 
 
 CHECKPOINT_LISTENERS: list[Callable[[str, int], None]] = []
@@ -213,7 +228,12 @@ def announce(point: str, count: int = 0) -> None:
 
 
 def insert_rows(model: type, rows: list[dict[str, Any]]) -> None:
-    """``executemany`` of plain rows into a staging table (the SQL is built once, not per row)."""
+    """``executemany`` of plain rows into a staging table (the SQL is built once, not per row).
+
+    The rows hold their columns' own Python types already (the loader made
+    them), so they go to the driver as they are, without a ``db_value`` call
+    per cell.
+    """
     if not rows:
         return
     columns = list(rows[0])
@@ -221,10 +241,7 @@ def insert_rows(model: type, rows: list[dict[str, Any]]) -> None:
     sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
         model._meta.table_name, ", ".join(f'"{model._meta.fields[c].column_name}"' for c in columns),
         ", ".join([db.param] * len(columns)))
-    fields = [model._meta.fields[c] for c in columns]
-    values = [tuple(f.db_value(row[f.name]) for f in fields) for row in rows]
-    cursor = db.cursor()
-    cursor.executemany(sql, values)
+    db.cursor().executemany(sql, map(operator.itemgetter(*columns), rows))
 
 
 class Importer:
@@ -246,6 +263,7 @@ class Importer:
         self.year = academic_year()
         self.batch: m.ImportBatch | None = None
         self._bad_row: tuple[str, int] | None = None
+        self.loaders = {kind: RowLoader(schema) for kind, schema in SCHEMAS.items()}
 
     # --- the whole run ----------------------------------------------------------------
 
@@ -330,8 +348,9 @@ class Importer:
             if self.max_rows is not None and self.report.rows > self.max_rows:
                 raise FileError(_("В файле больше %(n)s строк: разделите его на части.", n=self.max_rows))
             good = []
+            load = self.loaders[sheet.kind].load
             for number, raw in part:
-                values, errors = loader(sheet.kind).load(raw)
+                values, errors = load(raw)
                 if errors:
                     for key, message in errors.items():
                         self.error(sheet, number, sheet.kind, key, message)
