@@ -467,15 +467,12 @@ class Importer:
             self.error(sheet, number, "students", "school_class",
                        _("Укажите класс: обучающийся без класса не попадёт ни в журнал, ни в списки."))
             return None
+        if existing is None:  # its audit details are made by the final step (``created_details``)
+            self.report.created["students"] += 1
+            values.update(existing=None, existing_updated_at=None, changed=True, event=True, details="{}")
+            return values
         class_name = f"{values['grade']}{values['letter']}" if values["grade"] is not None else (
             self.class_name(values["class_id"]))
-        if existing is None:
-            self.report.created["students"] += 1
-            new = {k: jsonable(values[k]) for k in STUDENT_FIELDS if k != "school_class"}
-            new["school_class"] = class_name
-            values.update(existing=None, existing_updated_at=None, changed=True, event=True,
-                          details=audit_details({"old": None, "new": new, "source": "import"}))
-            return values
         self.identity_change(sheet, number, "students", existing, row)
         old, new = {}, {}
         for key in ("last_name", "first_name", "middle_name", "birth_date", "gender", "snils", "status"):
@@ -529,8 +526,10 @@ class Importer:
             values = {"batch": batch, "row": number, **{k: row[k] for k in PARENT_FIELDS}}
             if found is None:
                 self.report.created["parents"] += 1
-                values.update(existing=None, existing_updated_at=None, changed=True, details=audit_details(
-                    {"old": None, "new": {k: jsonable(row[k]) for k in PARENT_FIELDS}, "source": "import"}))
+                # The final step makes its audit details (``created_details``) around the free text, which
+                # is cleaned here by the audit's own rules (a SNILS typed into a phone is masked).
+                values.update(existing=None, existing_updated_at=None, changed=True,
+                              details=audit_details({"phone": row["phone"], "email": row["email"]}))
             elif found.id not in in_scope:
                 # Entered by another school: not this school's to change, and never shown here; links still work
                 # when the file names the same person.
@@ -670,22 +669,21 @@ class Importer:
         def const(value: Any, sql_type: str) -> Any:
             return peewee.Cast(peewee.Value(value), sql_type) if typed else peewee.Value(value)
 
-        def text(expression: Any) -> Any:
-            return peewee.Cast(expression, "TEXT")
-
         s, p, lk = m.StagedStudent, m.StagedParent, m.StagedLink
         for staged, model in ((s, m.Student), (p, m.Parent)):
             stale = (staged.select(peewee.fn.COUNT(staged.id)).join(model, on=(model.id == staged.existing))
                      .where((staged.batch == batch) & (model.updated_at != staged.existing_updated_at)).scalar())
             if stale:
                 raise StaleBatch()
-        for grade, letter in (s.select(s.grade, s.letter).where((s.batch == batch) & s.grade.is_null(False))
-                              .distinct().tuples()):
+        new_classes = (s.batch == batch) & s.grade.is_null(False)
+        for grade, letter in s.select(s.grade, s.letter).where(new_classes).distinct().tuples():
             created = m.SchoolClass.create(school=school, year=self.year, grade=grade, letter=letter)
             audit("class.create", "school_class", created.id, details={
                 "old": None, "new": {"name": created.name}, "source": "import"})
-            s.update(class_id=created.id).where((s.batch == batch) & (s.grade == grade) & (s.letter == letter)
-                                                ).execute()
+        sc = m.SchoolClass
+        s.update(class_id=sc.select(sc.id).where((sc.school == school) & (sc.year == self.year)
+                                                 & (sc.grade == s.grade) & (sc.letter == s.letter))
+                 ).where(new_classes).execute()
 
         def offset(staged: Any, model: Any) -> int:
             first = staged.select(peewee.fn.MIN(staged.id)).where(
@@ -716,8 +714,14 @@ class Importer:
             m.EnrolmentEvent.student, m.EnrolmentEvent.status, m.EnrolmentEvent.school,
             m.EnrolmentEvent.school_class, m.EnrolmentEvent.date, m.EnrolmentEvent.note,
             m.EnrolmentEvent.recorded_by, m.EnrolmentEvent.recorded_at]).execute()
-        audit_from(s.select(const("student.create", "VARCHAR"), const("student", "VARCHAR"),
-                            text(s.id + s_off), s.details).where(new_students))
+        sc = m.SchoolClass
+        audit_from(s.select(const("student.create", "VARCHAR"), const("student", "VARCHAR"), text(s.id + s_off),
+                            created_details(typed, [
+                                ("last_name", s.last_name), ("first_name", s.first_name),
+                                ("middle_name", s.middle_name), ("birth_date", text(s.birth_date)),
+                                ("gender", s.gender), ("snils", masked_snils(s.snils)), ("status", s.status),
+                                ("school_class", sc.select(text(sc.grade).concat(sc.letter))
+                                 .where(sc.id == s.class_id))])).where(new_students))
         audit_from(s.select(const("student.update", "VARCHAR"), const("student", "VARCHAR"),
                             text(s.existing), s.details).where(changed_students))
 
@@ -735,8 +739,11 @@ class Importer:
             m.Parent.birth_date: p.birth_date, m.Parent.phone: p.phone, m.Parent.email: p.email,
             m.Parent.updated_at: const(now, "TIMESTAMP")}).from_(p).where(
             changed_parents & (p.existing == m.Parent.id)).execute()
-        audit_from(p.select(const("parent.create", "VARCHAR"), const("parent", "VARCHAR"),
-                            text(p.id + p_off), p.details).where(new_parents))
+        audit_from(p.select(const("parent.create", "VARCHAR"), const("parent", "VARCHAR"), text(p.id + p_off),
+                            created_details(typed, [
+                                ("last_name", p.last_name), ("first_name", p.first_name),
+                                ("middle_name", p.middle_name), ("snils", masked_snils(p.snils)),
+                                ("birth_date", text(p.birth_date))], cleaned_text=p.details)).where(new_parents))
         audit_from(p.select(const("parent.update", "VARCHAR"), const("parent", "VARCHAR"),
                             text(p.existing), p.details).where(changed_parents))
 
@@ -767,6 +774,38 @@ class Importer:
             "rows": self.report.rows, "skipped_rows": self.report.skipped_rows,
             "created": self.report.created, "updated": self.report.updated})
         m.ImportBatch.update(state="applied").where(m.ImportBatch.id == batch).execute()
+
+
+def text(expression: Any) -> Any:
+    return peewee.Cast(expression, "TEXT")
+
+
+def json_object(typed: bool, pairs: list[tuple[str, Any]]) -> Any:
+    """A JSON object the database builds from ``(key, SQL expression)`` pairs: one per row of a query."""
+    args = [part for key, value in pairs for part in (peewee.SQL(f"'{key}'"), value)]  # keys: names in this file
+    return peewee.fn.json_build_object(*args) if typed else peewee.fn.json_object(*args)
+
+
+def masked_snils(column: Any) -> Any:
+    """``mask_snils`` in SQL, for a column of 11 digits (or null): the core's mask, then the last two digits."""
+    return peewee.Value(mask_snils("0" * 11)[:-2]).concat(peewee.fn.SUBSTR(column, 10, 2))
+
+
+def created_details(typed: bool, new: list[tuple[str, Any]], cleaned_text: Any = None) -> Any:
+    """The audit details of a created row, ``{"old": null, "new": {…}, "source": "import"}``, made in SQL.
+
+    Made by the database for the whole batch rather than by ``audit_details`` for each row. The columns in
+    ``new`` hold nothing the audit's cleaning would change: names are letters (``schemas.Name``), dates,
+    codes and class names have no digits to mistake for a SNILS, and the SNILS is masked (``masked_snils``).
+    Free text (a parent's phone and e-mail) is cleaned by ``audit_details`` when the row is checked and
+    staged as a JSON object, ``cleaned_text``, merged in here.
+    """
+    values = json_object(typed, new)
+    if cleaned_text is not None:
+        values = (peewee.Cast(values, "JSONB").concat(peewee.Cast(cleaned_text, "JSONB")) if typed
+                  else peewee.fn.json_patch(values, cleaned_text))
+    details = json_object(typed, [("old", peewee.SQL("NULL")), ("new", values), ("source", peewee.SQL("'import'"))])
+    return text(details) if typed else details
 
 
 def delete_batch(batch_id: int, step: int = 5000) -> None:
