@@ -44,8 +44,8 @@ SCHEMAS = {"students": StudentSchema, "parents": ParentSchema, "links": LinkSche
 STUDENT_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "gender", "snils", "school_class", "status")
 PARENT_FIELDS = ("last_name", "first_name", "middle_name", "snils", "birth_date", "phone", "email")
 KIND_ORDER = ("students", "parents", "links")
-CHUNK = 1000  # rows checked and staged per short transaction
-LOOKUP = 500  # values per IN (...) of a lookup query
+CHUNK = 2000  # rows checked and staged per short transaction
+LOOKUP = 1000  # values per IN (...) of a lookup query
 MAX_LISTED = 500  # errors and confirmations kept for the report; the rest are counted
 BATCH_TTL = dt.timedelta(days=1)  # a staged batch nobody confirmed is deleted after this
 
@@ -149,11 +149,21 @@ class Placeholders(peewee.Node):
         return ctx
 
 
-def lookup(query_of: Callable[[Any], Iterable], values: Iterable) -> list:
-    """Run ``query_of(part)`` for parts of ``values`` small enough for an ``IN (...)``; all results.
+def lookup(query_of: Callable[[Any], Any], values: Iterable) -> list[tuple]:
+    """Run ``query_of(part)`` for parts of ``values`` small enough for an ``IN (...)``; all its rows.
 
-    ``part`` is given as ``Placeholders(...)``: use it only as ``field.in_(part)``.
+    ``part`` is given as ``Placeholders(...)``: use it only as ``field.in_(part)``. The rows are the
+    driver's own tuples (peewee's per-row wrapping is most of the cost of a lookup of a thousand rows),
+    so select integer and text columns only; ``records`` gives model instances.
     """
+    found = []
+    for part in chunks(sorted(set(v for v in values if v is not None))):
+        found.extend(database.execute(query_of(Placeholders(part))).fetchall())
+    return found
+
+
+def records(query_of: Callable[[Any], Iterable], values: Iterable) -> list:
+    """``lookup`` of whole records (model instances, their values converted by their fields)."""
     found = []
     for part in chunks(sorted(set(v for v in values if v is not None))):
         found.extend(query_of(Placeholders(part)))
@@ -175,7 +185,7 @@ class RowLoader:
     At most ``REMEMBERED`` cells a column, so memory stays flat.
     """
 
-    REMEMBERED = 20_000
+    REMEMBERED = 2_000
 
     def __init__(self, schema_cls: type):
         schema = schema_cls()
@@ -375,11 +385,11 @@ class Importer:
         seen_keys = dict(lookup(lambda part: m.StagedStudent.select(m.StagedStudent.name_key, m.StagedStudent.row)
                                 .where((m.StagedStudent.batch == batch) & m.StagedStudent.name_key.in_(part))
                                 .tuples(), keys))
-        by_snils = {s.snils: s for s in lookup(
+        by_snils = {s.snils: s for s in records(
             lambda part: m.Student.select(m.Student, m.School.id, m.School.code).join(m.School)
             .where(m.Student.snils.in_(part)),
             snils)}
-        by_id = {s.id: s for s in lookup(lambda part: m.Student.select().where(m.Student.id.in_(part)),
+        by_id = {s.id: s for s in records(lambda part: m.Student.select().where(m.Student.id.in_(part)),
                                          (self.school_names.get(k) for k in keys))}
         staged = []
         for number, row in rows:
@@ -506,7 +516,7 @@ class Importer:
             m.Student.snils.in_(part)).tuples(), snils)}
         taken |= {s for (s,) in lookup(lambda part: m.StagedStudent.select(m.StagedStudent.snils).where(
             (m.StagedStudent.batch == batch) & m.StagedStudent.snils.in_(part)).tuples(), snils)}
-        existing = {p.snils: p for p in lookup(lambda part: m.Parent.select().where(m.Parent.snils.in_(part)), snils)}
+        existing = {p.snils: p for p in records(lambda part: m.Parent.select().where(m.Parent.snils.in_(part)), snils)}
         ids = [p.id for p in existing.values()]
         in_scope = {p.id for p in existing.values() if p.registered_school_id == self.school.id}
         in_scope |= {pid for (pid,) in lookup(lambda part: m.ParentLink.select(m.ParentLink.parent).join(m.Student)

@@ -96,7 +96,7 @@ class Sheet:
             if not any(map(filled, values)):
                 continue
             if every_column_named and len(values) == len(self.keys):  # the usual row, at C speed
-                yield number, dict(zip(self.keys, values))
+                yield number, dict(zip(self.keys, values, strict=True))
                 continue
             width = len(values)
             yield number, {k: values[i] for i, k in keys if i < width}
