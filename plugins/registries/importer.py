@@ -170,6 +170,16 @@ def records(query_of: Callable[[Any], Iterable], values: Iterable) -> list:
     return found
 
 
+@dataclass(slots=True)
+class Column:
+    """One field of a row schema in ``RowLoader``, with the outcomes of the cells it has checked."""
+
+    name: str
+    schema_field: Any
+    seen: dict[str, tuple[bool, Any]] | None = field(default_factory=dict)
+    since: int = 0  # the loader's row count when ``seen`` was last emptied
+
+
 class RowLoader:
     """A row schema's own fields applied to one row: the checks and Russian messages of ``schema.load``.
 
@@ -178,36 +188,50 @@ class RowLoader:
     called directly. ``tests/registries/test_import_export.py`` holds both to
     the same results.
 
-    Each field of these schemas is a function of its cell alone, and a column's
-    cells repeat (first names, birth dates, classes, genders, relations), so a
-    text cell's outcome is remembered: each distinct cell of a column is checked
-    once per loader, i.e. once per import (``PastDate`` reads today's date).
-    At most ``REMEMBERED`` cells a column, so memory stays flat.
+    Each field of these schemas is a function of its cell alone, and most
+    columns repeat their cells (first names, birth dates, classes, genders,
+    relations), so a text cell's outcome is remembered: each distinct cell of
+    such a column is checked once per loader, i.e. once per import (``PastDate``
+    reads today's date). A column stops being remembered when its memory fills
+    with fewer hits than cells (SNILS, surnames, phones are mostly distinct), so
+    memory stays flat.
     """
 
-    REMEMBERED = 2_000
+    REMEMBERED = 5_000  # distinct cells remembered per column
 
     def __init__(self, schema_cls: type):
         schema = schema_cls()
-        self.columns = [(name, f, {}) for name, f in schema.fields.items()]
+        self.columns = [Column(name, f) for name, f in schema.fields.items()]
+        self.rows = 0
 
     def load(self, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         out, errors = {}, {}
-        for name, f, seen in self.columns:
-            value = raw.get(name)
-            outcome = seen.get(value) if type(value) is str else None
+        self.rows += 1
+        for column in self.columns:
+            name, value, seen = column.name, raw.get(column.name), column.seen
+            remember = seen is not None and type(value) is str
+            outcome = seen.get(value) if remember else None
             if outcome is None:
-                outcome = self.check(f, name, value, raw)
-                if type(value) is str:
+                outcome = self.check(column.schema_field, name, value, raw)
+                if remember:
                     if len(seen) >= self.REMEMBERED:
-                        seen.clear()
-                    seen[value] = outcome
+                        seen = self.refill(column)
+                    if seen is not None:
+                        seen[value] = outcome
             ok, result = outcome
             if not ok:
                 errors[name] = result
             elif result is not missing:
                 out[name] = result
         return out, errors
+
+    def refill(self, column: Column) -> dict | None:
+        """A column's memory is full: start it again, or stop remembering a column whose cells do not repeat."""
+        if self.rows - column.since < 2 * self.REMEMBERED:
+            column.seen = None
+        else:
+            column.seen, column.since = {}, self.rows
+        return column.seen
 
     @staticmethod
     def check(f: Any, name: str, value: Any, raw: dict[str, Any]) -> tuple[bool, Any]:
