@@ -601,24 +601,26 @@ class Importer:
         for _number, row in rows:
             row["key"] = name_key(row["student_last_name"], row["student_first_name"], row["student_middle_name"],
                                   row["student_birth_date"])
-        child_snils = [row.get("student_snils") for _, row in rows]
-        keys = [row["key"] for _, row in rows]
-        parent_snils = [row["parent_snils"] for _, row in rows]
+        # Each side is looked for in the order below; a later lookup asks only for what is still unresolved.
         s = m.StagedStudent
+        child_snils = [row.get("student_snils") for _, row in rows]
         staged_by_snils = {sn: (sid, ex) for sn, sid, ex in lookup(lambda part: s.select(s.snils, s.id, s.existing)
                                                                     .where((s.batch == batch) & s.snils.in_(part))
                                                                     .tuples(), child_snils)}
+        open_rows = [row for _, row in rows if row.get("student_snils") not in staged_by_snils]
         staged_by_key = {k: (sid, ex) for k, sid, ex in lookup(lambda part: s.select(s.name_key, s.id, s.existing)
                                                                 .where((s.batch == batch) & s.name_key.in_(part))
-                                                                .tuples(), keys)}
+                                                                .tuples(), (row["key"] for row in open_rows))}
         school_by_snils = dict(lookup(lambda part: m.Student.select(m.Student.snils, m.Student.id).where(
-            (m.Student.school == school) & m.Student.snils.in_(part)).tuples(), child_snils))
+            (m.Student.school == school) & m.Student.snils.in_(part)).tuples(),
+            (row.get("student_snils") for row in open_rows if row["key"] not in staged_by_key)))
         p = m.StagedParent
         staged_parents = {sn: (pid, ex) for sn, pid, ex in lookup(lambda part: p.select(p.snils, p.id, p.existing)
                                                                   .where((p.batch == batch) & p.snils.in_(part))
-                                                                  .tuples(), parent_snils)}
+                                                                  .tuples(), (r["parent_snils"] for _, r in rows))}
         parents = dict(lookup(lambda part: m.Parent.select(m.Parent.snils, m.Parent.id).where(
-            m.Parent.snils.in_(part)).tuples(), parent_snils))
+            m.Parent.snils.in_(part)).tuples(), (r["parent_snils"] for _, r in rows
+                                                 if r["parent_snils"] not in staged_parents)))
         resolved = []
         for number, row in rows:
             snils = row.get("student_snils")
