@@ -44,7 +44,7 @@ SCHEMAS = {"students": StudentSchema, "parents": ParentSchema, "links": LinkSche
 STUDENT_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "gender", "snils", "school_class", "status")
 PARENT_FIELDS = ("last_name", "first_name", "middle_name", "snils", "birth_date", "phone", "email")
 KIND_ORDER = ("students", "parents", "links")
-CHUNK = 2000  # rows checked and staged per short transaction
+CHUNK = 1000  # rows checked and staged per short transaction
 LOOKUP = 1000  # values per IN (...) of a lookup query
 MAX_LISTED = 500  # errors and confirmations kept for the report; the rest are counted
 BATCH_TTL = dt.timedelta(days=1)  # a staged batch nobody confirmed is deleted after this
