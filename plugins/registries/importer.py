@@ -41,7 +41,6 @@ from plugins.registries.schemas import LinkSchema, ParentSchema, StudentSchema, 
 from plugins.registries.tabular import FileError, Sheet, header_label
 
 SCHEMAS = {"students": StudentSchema, "parents": ParentSchema, "links": LinkSchema}
-STUDENT_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "gender", "snils", "school_class", "status")
 PARENT_FIELDS = ("last_name", "first_name", "middle_name", "snils", "birth_date", "phone", "email")
 KIND_ORDER = ("students", "parents", "links")
 CHUNK = 1000  # rows checked and staged per short transaction
