@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import operator
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from itertools import islice
@@ -40,11 +41,10 @@ from plugins.registries.schemas import LinkSchema, ParentSchema, StudentSchema, 
 from plugins.registries.tabular import FileError, Sheet, header_label
 
 SCHEMAS = {"students": StudentSchema, "parents": ParentSchema, "links": LinkSchema}
-STUDENT_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "gender", "snils", "school_class", "status")
 PARENT_FIELDS = ("last_name", "first_name", "middle_name", "snils", "birth_date", "phone", "email")
 KIND_ORDER = ("students", "parents", "links")
 CHUNK = 1000  # rows checked and staged per short transaction
-LOOKUP = 500  # values per IN (...) of a lookup query
+LOOKUP = 1000  # values per IN (...) of a lookup query
 MAX_LISTED = 500  # errors and confirmations kept for the report; the rest are counted
 BATCH_TTL = dt.timedelta(days=1)  # a staged batch nobody confirmed is deleted after this
 
@@ -148,15 +148,35 @@ class Placeholders(peewee.Node):
         return ctx
 
 
-def lookup(query_of: Callable[[Any], Iterable], values: Iterable) -> list:
-    """Run ``query_of(part)`` for parts of ``values`` small enough for an ``IN (...)``; all results.
+def lookup(query_of: Callable[[Any], Any], values: Iterable) -> list[tuple]:
+    """Run ``query_of(part)`` for parts of ``values`` small enough for an ``IN (...)``; all its rows.
 
-    ``part`` is given as ``Placeholders(...)``: use it only as ``field.in_(part)``.
+    ``part`` is given as ``Placeholders(...)``: use it only as ``field.in_(part)``. The rows are the
+    driver's own tuples (peewee's per-row wrapping is most of the cost of a lookup of a thousand rows),
+    so select integer and text columns only; ``records`` gives model instances.
     """
+    found = []
+    for part in chunks(sorted(set(v for v in values if v is not None))):
+        found.extend(database.execute(query_of(Placeholders(part))).fetchall())
+    return found
+
+
+def records(query_of: Callable[[Any], Iterable], values: Iterable) -> list:
+    """``lookup`` of whole records (model instances, their values converted by their fields)."""
     found = []
     for part in chunks(sorted(set(v for v in values if v is not None))):
         found.extend(query_of(Placeholders(part)))
     return found
+
+
+@dataclass(slots=True)
+class Column:
+    """One field of a row schema in ``RowLoader``, with the outcomes of the cells it has checked."""
+
+    name: str
+    schema_field: Any
+    seen: dict[str, tuple[bool, Any]] | None = field(default_factory=dict)
+    since: int = 0  # the loader's row count when ``seen`` was last emptied
 
 
 class RowLoader:
@@ -166,41 +186,69 @@ class RowLoader:
     error containers) costs more than the checks themselves, so the fields are
     called directly. ``tests/registries/test_import_export.py`` holds both to
     the same results.
+
+    Each field of these schemas is a function of its cell alone, and most
+    columns repeat their cells (first names, birth dates, classes, genders,
+    relations), so a text cell's outcome is remembered: each distinct cell of
+    such a column is checked once per loader, i.e. once per import (``PastDate``
+    reads today's date). A column stops being remembered when its memory fills
+    with fewer hits than cells (SNILS, surnames, phones are mostly distinct), so
+    memory stays flat.
     """
+
+    REMEMBERED = 5_000  # distinct cells remembered per column
 
     def __init__(self, schema_cls: type):
         schema = schema_cls()
-        self.fields = [(name, f, f.required, f.load_default) for name, f in schema.fields.items()]
+        self.columns = [Column(name, f) for name, f in schema.fields.items()]
+        self.rows = 0
 
     def load(self, raw: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
         out, errors = {}, {}
-        for name, f, required, default in self.fields:
-            value = raw.get(name)
-            if isinstance(value, str):
-                value = unquote_cell(value).strip()
-            if value is None or value == "":
-                if required:
-                    errors[name] = str(f.error_messages["required"])
-                elif default is not missing:
-                    out[name] = default() if callable(default) else default
-                continue
-            try:
-                out[name] = f._deserialize(value, name, raw)
-            except ValidationError as exc:
-                message = exc.messages
-                while isinstance(message, (list, tuple, dict)) and message:
-                    message = next(iter(message.values())) if isinstance(message, dict) else message[0]
-                errors[name] = str(message)
+        self.rows += 1
+        for column in self.columns:
+            name, value, seen = column.name, raw.get(column.name), column.seen
+            remember = seen is not None and type(value) is str
+            outcome = seen.get(value) if remember else None
+            if outcome is None:
+                outcome = self.check(column.schema_field, name, value, raw)
+                if remember:
+                    if len(seen) >= self.REMEMBERED:
+                        seen = self.refill(column)
+                    if seen is not None:
+                        seen[value] = outcome
+            ok, result = outcome
+            if not ok:
+                errors[name] = result
+            elif result is not missing:
+                out[name] = result
         return out, errors
 
+    def refill(self, column: Column) -> dict | None:
+        """A column's memory is full: start it again, or stop remembering a column whose cells do not repeat."""
+        if self.rows - column.since < 2 * self.REMEMBERED:
+            column.seen = None
+        else:
+            column.seen, column.since = {}, self.rows
+        return column.seen
 
-LOADERS: dict[str, RowLoader] = {}
-
-
-def loader(kind: str) -> RowLoader:
-    if kind not in LOADERS:
-        LOADERS[kind] = RowLoader(SCHEMAS[kind])
-    return LOADERS[kind]
+    @staticmethod
+    def check(f: Any, name: str, value: Any, raw: dict[str, Any]) -> tuple[bool, Any]:
+        """``(True, value)`` (``missing``: leave the key out) or ``(False, the reason in Russian)``."""
+        if isinstance(value, str):
+            value = unquote_cell(value).strip()
+        if value is None or value == "":
+            if f.required:
+                return False, str(f.error_messages["required"])
+            default = f.load_default
+            return True, default() if callable(default) else default
+        try:
+            return True, f._deserialize(value, name, raw)
+        except ValidationError as exc:
+            message = exc.messages
+            while isinstance(message, (list, tuple, dict)) and message:
+                message = next(iter(message.values())) if isinstance(message, dict) else message[0]
+            return False, str(message)
 
 
 CHECKPOINT_LISTENERS: list[Callable[[str, int], None]] = []
@@ -213,7 +261,12 @@ def announce(point: str, count: int = 0) -> None:
 
 
 def insert_rows(model: type, rows: list[dict[str, Any]]) -> None:
-    """``executemany`` of plain rows into a staging table (the SQL is built once, not per row)."""
+    """``executemany`` of plain rows into a staging table (the SQL is built once, not per row).
+
+    The rows hold their columns' own Python types already (the loader made
+    them), so they go to the driver as they are, without a ``db_value`` call
+    per cell.
+    """
     if not rows:
         return
     columns = list(rows[0])
@@ -221,10 +274,7 @@ def insert_rows(model: type, rows: list[dict[str, Any]]) -> None:
     sql = 'INSERT INTO "{}" ({}) VALUES ({})'.format(
         model._meta.table_name, ", ".join(f'"{model._meta.fields[c].column_name}"' for c in columns),
         ", ".join([db.param] * len(columns)))
-    fields = [model._meta.fields[c] for c in columns]
-    values = [tuple(f.db_value(row[f.name]) for f in fields) for row in rows]
-    cursor = db.cursor()
-    cursor.executemany(sql, values)
+    db.cursor().executemany(sql, map(operator.itemgetter(*columns), rows))
 
 
 class Importer:
@@ -246,6 +296,7 @@ class Importer:
         self.year = academic_year()
         self.batch: m.ImportBatch | None = None
         self._bad_row: tuple[str, int] | None = None
+        self.loaders = {kind: RowLoader(schema) for kind, schema in SCHEMAS.items()}
 
     # --- the whole run ----------------------------------------------------------------
 
@@ -330,8 +381,9 @@ class Importer:
             if self.max_rows is not None and self.report.rows > self.max_rows:
                 raise FileError(_("В файле больше %(n)s строк: разделите его на части.", n=self.max_rows))
             good = []
+            load = self.loaders[sheet.kind].load
             for number, raw in part:
-                values, errors = loader(sheet.kind).load(raw)
+                values, errors = load(raw)
                 if errors:
                     for key, message in errors.items():
                         self.error(sheet, number, sheet.kind, key, message)
@@ -356,11 +408,11 @@ class Importer:
         seen_keys = dict(lookup(lambda part: m.StagedStudent.select(m.StagedStudent.name_key, m.StagedStudent.row)
                                 .where((m.StagedStudent.batch == batch) & m.StagedStudent.name_key.in_(part))
                                 .tuples(), keys))
-        by_snils = {s.snils: s for s in lookup(
+        by_snils = {s.snils: s for s in records(
             lambda part: m.Student.select(m.Student, m.School.id, m.School.code).join(m.School)
             .where(m.Student.snils.in_(part)),
             snils)}
-        by_id = {s.id: s for s in lookup(lambda part: m.Student.select().where(m.Student.id.in_(part)),
+        by_id = {s.id: s for s in records(lambda part: m.Student.select().where(m.Student.id.in_(part)),
                                          (self.school_names.get(k) for k in keys))}
         staged = []
         for number, row in rows:
@@ -448,15 +500,12 @@ class Importer:
             self.error(sheet, number, "students", "school_class",
                        _("Укажите класс: обучающийся без класса не попадёт ни в журнал, ни в списки."))
             return None
+        if existing is None:  # its audit details are made by the final step (``created_details``)
+            self.report.created["students"] += 1
+            values.update(existing=None, existing_updated_at=None, changed=True, event=True, details="{}")
+            return values
         class_name = f"{values['grade']}{values['letter']}" if values["grade"] is not None else (
             self.class_name(values["class_id"]))
-        if existing is None:
-            self.report.created["students"] += 1
-            new = {k: jsonable(values[k]) for k in STUDENT_FIELDS if k != "school_class"}
-            new["school_class"] = class_name
-            values.update(existing=None, existing_updated_at=None, changed=True, event=True,
-                          details=audit_details({"old": None, "new": new, "source": "import"}))
-            return values
         self.identity_change(sheet, number, "students", existing, row)
         old, new = {}, {}
         for key in ("last_name", "first_name", "middle_name", "birth_date", "gender", "snils", "status"):
@@ -490,7 +539,7 @@ class Importer:
             m.Student.snils.in_(part)).tuples(), snils)}
         taken |= {s for (s,) in lookup(lambda part: m.StagedStudent.select(m.StagedStudent.snils).where(
             (m.StagedStudent.batch == batch) & m.StagedStudent.snils.in_(part)).tuples(), snils)}
-        existing = {p.snils: p for p in lookup(lambda part: m.Parent.select().where(m.Parent.snils.in_(part)), snils)}
+        existing = {p.snils: p for p in records(lambda part: m.Parent.select().where(m.Parent.snils.in_(part)), snils)}
         ids = [p.id for p in existing.values()]
         in_scope = {p.id for p in existing.values() if p.registered_school_id == self.school.id}
         in_scope |= {pid for (pid,) in lookup(lambda part: m.ParentLink.select(m.ParentLink.parent).join(m.Student)
@@ -510,8 +559,10 @@ class Importer:
             values = {"batch": batch, "row": number, **{k: row[k] for k in PARENT_FIELDS}}
             if found is None:
                 self.report.created["parents"] += 1
-                values.update(existing=None, existing_updated_at=None, changed=True, details=audit_details(
-                    {"old": None, "new": {k: jsonable(row[k]) for k in PARENT_FIELDS}, "source": "import"}))
+                # The final step makes its audit details (``created_details``) around the free text, which
+                # is cleaned here by the audit's own rules (a SNILS typed into a phone is masked).
+                values.update(existing=None, existing_updated_at=None, changed=True,
+                              details=audit_details({"phone": row["phone"], "email": row["email"]}))
             elif found.id not in in_scope:
                 # Entered by another school: not this school's to change, and never shown here; links still work
                 # when the file names the same person.
@@ -549,24 +600,26 @@ class Importer:
         for _number, row in rows:
             row["key"] = name_key(row["student_last_name"], row["student_first_name"], row["student_middle_name"],
                                   row["student_birth_date"])
-        child_snils = [row.get("student_snils") for _, row in rows]
-        keys = [row["key"] for _, row in rows]
-        parent_snils = [row["parent_snils"] for _, row in rows]
+        # Each side is looked for in the order below; a later lookup asks only for what is still unresolved.
         s = m.StagedStudent
+        child_snils = [row.get("student_snils") for _, row in rows]
         staged_by_snils = {sn: (sid, ex) for sn, sid, ex in lookup(lambda part: s.select(s.snils, s.id, s.existing)
                                                                     .where((s.batch == batch) & s.snils.in_(part))
                                                                     .tuples(), child_snils)}
+        open_rows = [row for _, row in rows if row.get("student_snils") not in staged_by_snils]
         staged_by_key = {k: (sid, ex) for k, sid, ex in lookup(lambda part: s.select(s.name_key, s.id, s.existing)
                                                                 .where((s.batch == batch) & s.name_key.in_(part))
-                                                                .tuples(), keys)}
+                                                                .tuples(), (row["key"] for row in open_rows))}
         school_by_snils = dict(lookup(lambda part: m.Student.select(m.Student.snils, m.Student.id).where(
-            (m.Student.school == school) & m.Student.snils.in_(part)).tuples(), child_snils))
+            (m.Student.school == school) & m.Student.snils.in_(part)).tuples(),
+            (row.get("student_snils") for row in open_rows if row["key"] not in staged_by_key)))
         p = m.StagedParent
         staged_parents = {sn: (pid, ex) for sn, pid, ex in lookup(lambda part: p.select(p.snils, p.id, p.existing)
                                                                   .where((p.batch == batch) & p.snils.in_(part))
-                                                                  .tuples(), parent_snils)}
+                                                                  .tuples(), (r["parent_snils"] for _, r in rows))}
         parents = dict(lookup(lambda part: m.Parent.select(m.Parent.snils, m.Parent.id).where(
-            m.Parent.snils.in_(part)).tuples(), parent_snils))
+            m.Parent.snils.in_(part)).tuples(), (r["parent_snils"] for _, r in rows
+                                                 if r["parent_snils"] not in staged_parents)))
         resolved = []
         for number, row in rows:
             snils = row.get("student_snils")
@@ -651,22 +704,21 @@ class Importer:
         def const(value: Any, sql_type: str) -> Any:
             return peewee.Cast(peewee.Value(value), sql_type) if typed else peewee.Value(value)
 
-        def text(expression: Any) -> Any:
-            return peewee.Cast(expression, "TEXT")
-
         s, p, lk = m.StagedStudent, m.StagedParent, m.StagedLink
         for staged, model in ((s, m.Student), (p, m.Parent)):
             stale = (staged.select(peewee.fn.COUNT(staged.id)).join(model, on=(model.id == staged.existing))
                      .where((staged.batch == batch) & (model.updated_at != staged.existing_updated_at)).scalar())
             if stale:
                 raise StaleBatch()
-        for grade, letter in (s.select(s.grade, s.letter).where((s.batch == batch) & s.grade.is_null(False))
-                              .distinct().tuples()):
+        new_classes = (s.batch == batch) & s.grade.is_null(False)
+        for grade, letter in s.select(s.grade, s.letter).where(new_classes).distinct().tuples():
             created = m.SchoolClass.create(school=school, year=self.year, grade=grade, letter=letter)
             audit("class.create", "school_class", created.id, details={
                 "old": None, "new": {"name": created.name}, "source": "import"})
-            s.update(class_id=created.id).where((s.batch == batch) & (s.grade == grade) & (s.letter == letter)
-                                                ).execute()
+        sc = m.SchoolClass
+        s.update(class_id=sc.select(sc.id).where((sc.school == school) & (sc.year == self.year)
+                                                 & (sc.grade == s.grade) & (sc.letter == s.letter))
+                 ).where(new_classes).execute()
 
         def offset(staged: Any, model: Any) -> int:
             first = staged.select(peewee.fn.MIN(staged.id)).where(
@@ -697,8 +749,14 @@ class Importer:
             m.EnrolmentEvent.student, m.EnrolmentEvent.status, m.EnrolmentEvent.school,
             m.EnrolmentEvent.school_class, m.EnrolmentEvent.date, m.EnrolmentEvent.note,
             m.EnrolmentEvent.recorded_by, m.EnrolmentEvent.recorded_at]).execute()
-        audit_from(s.select(const("student.create", "VARCHAR"), const("student", "VARCHAR"),
-                            text(s.id + s_off), s.details).where(new_students))
+        sc = m.SchoolClass
+        audit_from(s.select(const("student.create", "VARCHAR"), const("student", "VARCHAR"), text(s.id + s_off),
+                            created_details(typed, [
+                                ("last_name", s.last_name), ("first_name", s.first_name),
+                                ("middle_name", s.middle_name), ("birth_date", text(s.birth_date)),
+                                ("gender", s.gender), ("snils", masked_snils(s.snils)), ("status", s.status),
+                                ("school_class", sc.select(text(sc.grade).concat(sc.letter))
+                                 .where(sc.id == s.class_id))])).where(new_students))
         audit_from(s.select(const("student.update", "VARCHAR"), const("student", "VARCHAR"),
                             text(s.existing), s.details).where(changed_students))
 
@@ -716,8 +774,11 @@ class Importer:
             m.Parent.birth_date: p.birth_date, m.Parent.phone: p.phone, m.Parent.email: p.email,
             m.Parent.updated_at: const(now, "TIMESTAMP")}).from_(p).where(
             changed_parents & (p.existing == m.Parent.id)).execute()
-        audit_from(p.select(const("parent.create", "VARCHAR"), const("parent", "VARCHAR"),
-                            text(p.id + p_off), p.details).where(new_parents))
+        audit_from(p.select(const("parent.create", "VARCHAR"), const("parent", "VARCHAR"), text(p.id + p_off),
+                            created_details(typed, [
+                                ("last_name", p.last_name), ("first_name", p.first_name),
+                                ("middle_name", p.middle_name), ("snils", masked_snils(p.snils)),
+                                ("birth_date", text(p.birth_date))], cleaned_text=p.details)).where(new_parents))
         audit_from(p.select(const("parent.update", "VARCHAR"), const("parent", "VARCHAR"),
                             text(p.existing), p.details).where(changed_parents))
 
@@ -748,6 +809,38 @@ class Importer:
             "rows": self.report.rows, "skipped_rows": self.report.skipped_rows,
             "created": self.report.created, "updated": self.report.updated})
         m.ImportBatch.update(state="applied").where(m.ImportBatch.id == batch).execute()
+
+
+def text(expression: Any) -> Any:
+    return peewee.Cast(expression, "TEXT")
+
+
+def json_object(typed: bool, pairs: list[tuple[str, Any]]) -> Any:
+    """A JSON object the database builds from ``(key, SQL expression)`` pairs: one per row of a query."""
+    args = [part for key, value in pairs for part in (peewee.SQL(f"'{key}'"), value)]  # keys: names in this file
+    return peewee.fn.json_build_object(*args) if typed else peewee.fn.json_object(*args)
+
+
+def masked_snils(column: Any) -> Any:
+    """``mask_snils`` in SQL, for a column of 11 digits (or null): the core's mask, then the last two digits."""
+    return peewee.Value(mask_snils("0" * 11)[:-2]).concat(peewee.fn.SUBSTR(column, 10, 2))
+
+
+def created_details(typed: bool, new: list[tuple[str, Any]], cleaned_text: Any = None) -> Any:
+    """The audit details of a created row, ``{"old": null, "new": {…}, "source": "import"}``, made in SQL.
+
+    Made by the database for the whole batch rather than by ``audit_details`` for each row. The columns in
+    ``new`` hold nothing the audit's cleaning would change: names are letters (``schemas.Name``), dates,
+    codes and class names have no digits to mistake for a SNILS, and the SNILS is masked (``masked_snils``).
+    Free text (a parent's phone and e-mail) is cleaned by ``audit_details`` when the row is checked and
+    staged as a JSON object, ``cleaned_text``, merged in here.
+    """
+    values = json_object(typed, new)
+    if cleaned_text is not None:
+        values = (peewee.Cast(values, "JSONB").concat(peewee.Cast(cleaned_text, "JSONB")) if typed
+                  else peewee.fn.json_patch(values, cleaned_text))
+    details = json_object(typed, [("old", peewee.SQL("NULL")), ("new", values), ("source", peewee.SQL("'import'"))])
+    return text(details) if typed else details
 
 
 def delete_batch(batch_id: int, step: int = 5000) -> None:

@@ -91,11 +91,20 @@ class Sheet:
     @property
     def rows(self) -> Iterator[tuple[int, dict[str, Any]]]:
         keys = [(i, k) for i, k in enumerate(self.keys) if k]
+        every_column_named = len(keys) == len(self.keys)
         for number, values in self.source():
-            if not any(v not in (None, "") and str(v).strip() for v in values):
+            if not any(map(filled, values)):
+                continue
+            if every_column_named and len(values) == len(self.keys):  # the usual row, at C speed
+                yield number, dict(zip(self.keys, values, strict=True))
                 continue
             width = len(values)
             yield number, {k: values[i] for i, k in keys if i < width}
+
+
+def filled(value: Any) -> bool:
+    """A cell that holds something other than blanks."""
+    return value not in (None, "") and bool(str(value).strip())
 
 
 def header_label(kind: str, key: str) -> str:

@@ -139,6 +139,41 @@ def test_reimport_updates_only_what_changed_and_audits_it(app, world, client, lo
     assert update["old"] == {"status": "enrolled"} and update["new"] == {"status": "left"}
 
 
+def test_every_created_row_is_audited_with_its_values_and_no_snils(app, world, client, login):
+    """The final step writes one record per created student, parent and link, its values made in SQL."""
+    login(client, world.admin)
+    child, mother = format_snils(make_valid(300_000_101)), make_valid(400_000_102)
+    typed_into_the_phone = format_snils(make_valid(400_000_103))
+    data = "\n".join([STUDENT_HEADER, f"Орлова;Вера;Ильинична;03.02.2013;Ж;{child};5Б;"]).encode()
+    assert upload(client, data).status_code == 200
+    data = "\n".join([PARENT_HEADER, f"Орлова;Анна;;{mother};;{typed_into_the_phone};anna@example.ru",
+                      f"Орлов;Илья;;{make_valid(400_000_104)};02.03.1980;;"]).encode()
+    assert upload(client, data).status_code == 200
+    data = "\n".join([LINK_HEADER, f"{mother};Орлова;Вера;Ильинична;03.02.2013;;мать"]).encode()
+    assert upload(client, data).status_code == 200
+    with app.app_context():
+        student = m.Student.get(m.Student.last_name == "Орлова")
+        anna, ilya = m.Parent.get(m.Parent.first_name == "Анна"), m.Parent.get(m.Parent.first_name == "Илья")
+        link = m.ParentLink.get(m.ParentLink.student == student)
+        records = {(r.action, r.object_id): r.details for r in AuditRecord.select().where(
+            AuditRecord.action.in_(["student.create", "parent.create", "parent_link.create"]))}
+    assert set(records) == {("student.create", str(student.id)), ("parent.create", str(anna.id)),
+                            ("parent.create", str(ilya.id)), ("parent_link.create", str(link.id))}
+    assert json.loads(records["student.create", str(student.id)]) == {"old": None, "source": "import", "new": {
+        "last_name": "Орлова", "first_name": "Вера", "middle_name": "Ильинична", "birth_date": "2013-02-03",
+        "gender": "f", "snils": f"***-***-*** {child[-2:]}", "status": "enrolled", "school_class": "5Б"}}
+    assert json.loads(records["parent.create", str(anna.id)]) == {"old": None, "source": "import", "new": {
+        "last_name": "Орлова", "first_name": "Анна", "middle_name": "", "snils": f"***-***-*** {mother[-2:]}",
+        "birth_date": None, "phone": f"***-***-*** {typed_into_the_phone[-2:]}", "email": "anna@example.ru"}}
+    assert json.loads(records["parent.create", str(ilya.id)])["new"] == {
+        "last_name": "Орлов", "first_name": "Илья", "middle_name": "", "snils": f"***-***-*** {ilya.snils[-2:]}",
+        "birth_date": "1980-03-02", "phone": "", "email": ""}
+    assert json.loads(records["parent_link.create", str(link.id)])["new"] == {
+        "parent": anna.id, "student": student.id, "relation": "mother"}
+    assert not any(number in text for text in records.values()
+                   for number in (make_valid(300_000_101), mother, make_valid(400_000_103), ilya.snils))
+
+
 def test_link_to_an_unknown_child_or_parent_is_a_bad_row(app, world, client, login):
     login(client, world.admin)
     data = "\n".join([LINK_HEADER, f"{make_valid(400_000_009)};Нет;Такого;;01.01.2012;;мать"]).encode()

@@ -206,3 +206,25 @@ def test_the_import_row_loader_gives_what_the_schema_gives(app, raw):
             expected = (None, errors_in_russian(exc.messages))
         values, errors = RowLoader(StudentSchema).load(dict(raw))
         assert (None if errors else values, errors) == expected
+
+
+def test_the_row_loader_remembers_repeating_cells_and_forgets_distinct_ones(app, monkeypatch):
+    """A remembered cell gives the same values and Russian reasons as its first check; memory stays bounded."""
+    from plugins.registries.importer import RowLoader
+    from plugins.registries.schemas import StudentSchema
+
+    monkeypatch.setattr(RowLoader, "REMEMBERED", 10)
+    with app.test_request_context():
+        loader = RowLoader(StudentSchema)
+        rows = [{"last_name": f"Иванов-{chr(1072 + i % 32)}{chr(1072 + i // 32)}", "first_name": "Пётр1" if i % 3
+                 else "Пётр", "birth_date": f"{1 + i % 5:02d}.02.2012", "gender": "м", "school_class": "5а",
+                 "snils": "123" if i % 7 == 0 else None} for i in range(60)]
+        first = [loader.load(dict(raw)) for raw in rows]
+        again = [loader.load(dict(raw)) for raw in rows]
+        fresh = [RowLoader(StudentSchema).load(dict(raw)) for raw in rows]
+        columns = {c.name: c.seen for c in loader.columns}
+    assert first == again == fresh
+    assert first[1][1] == {"first_name": "Только буквы, пробел, дефис и апостроф, до 100 знаков."}
+    assert first[0][1]["snils"] == "СНИЛС должен состоять из 11 цифр, например 112-233-445 95."
+    assert columns["last_name"] is None  # 60 distinct surnames: not worth remembering
+    assert set(columns["first_name"]) == {"Пётр1", "Пётр"} and len(columns["birth_date"]) == 5
