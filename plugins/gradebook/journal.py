@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, NamedTuple
 
 import peewee
@@ -514,13 +515,24 @@ def grid_lessons(assignment_id: int, start: dt.date, end: dt.date) -> list[GridL
 
 
 def grid_marks(assignment_id: int, start: dt.date, end: dt.date) -> list[tuple]:
-    """(lesson id, student id, work type id, value, is late, weight) of those lessons' marks, in entry order."""
-    return _grid_marks(assignment=assignment_id, start=start, end=end)
+    """(lesson id, student id, work type id, value, is late, weight) of those lessons' marks, in entry order.
+
+    A period of a class is hundreds of marks: the driver's rows are taken as they are (ids, texts), only the
+    late flag and the weight made a bool and a ``Decimal`` here, once per distinct weight.
+    """
+    weights: dict[Any, Decimal] = {}
+    rows = []
+    for lesson_id, student_id, work_type_id, value, late, weight in _grid_marks.cursor(
+            assignment=assignment_id, start=start, end=end):
+        if weight not in weights:
+            weights[weight] = Decimal(str(weight))
+        rows.append((lesson_id, student_id, work_type_id, value, bool(late), weights[weight]))
+    return rows
 
 
 def grid_attendance(assignment_id: int, start: dt.date, end: dt.date) -> list[tuple]:
     """(lesson id, student id, code) of those lessons' attendance."""
-    return _grid_attendance(assignment=assignment_id, start=start, end=end)
+    return _grid_attendance.cursor(assignment=assignment_id, start=start, end=end).fetchall()
 
 
 def grid_grades(assignment_id: int, period_id: int) -> dict[int, str]:

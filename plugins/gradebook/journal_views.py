@@ -187,22 +187,18 @@ def _read_grid(assignment: TeachingAssignment, period: Period) -> Grid:
                 assignment.id, period.starts_on, period.ends_on):
             cell = cells.get((lesson_id, student_id)) or cells.setdefault((lesson_id, student_id), Cell())
             if work_type_id == column[lesson_id]:
-                cell.mark, cell.late = value, bool(is_late)
+                cell.mark, cell.late = value, is_late
             else:
                 cell.others.append(value)
-            marks_of[student_id].append((value, Decimal(weight)))
+            marks_of[student_id].append((value, weight))
         for lesson_id, student_id, code in journal.grid_attendance(assignment.id, period.starts_on, period.ends_on):
             (cells.get((lesson_id, student_id)) or cells.setdefault((lesson_id, student_id), Cell())).code = code
     grades = journal.grid_grades(assignment.id, period.id)
-    formatted: dict[Decimal | None, str] = {}  # a class has few distinct averages; each formatted once
     rows = []
     for student in queries.students_of_assignment(assignment):
         pairs = marks_of.get(student.id, [])
-        average = weighted_average(pairs)
-        if average not in formatted:
-            formatted[average] = format_average(average)
-        rows.append(GridRow(student, formatted[average], suggest_period_grade(pairs, assignment.scale, rule),
-                            grades.get(student.id, "")))
+        rows.append(GridRow(student, format_average(weighted_average(pairs)),
+                            suggest_period_grade(pairs, assignment.scale, rule), grades.get(student.id, "")))
     return Grid(lessons, rows, cells, [c.code for c in codes], {w.id: w for w in work_types})
 
 
@@ -245,7 +241,8 @@ def _grid_cells(grid: Grid, errors: dict, submitted: dict, writable: bool) -> li
 
     A quarter has about a thousand cells; written by the template each would escape five values through
     Jinja. Here the input names, classes and dates are ours and safe, and only what people typed (the
-    cell text, other marks, the student's name in the label) is escaped.
+    cell text, other marks, the student's name in the label) is escaped. An empty cell, the most common,
+    is one f-string.
     """
     readonly = "" if writable else " readonly"
     days = [(lesson_id, lesson.date.strftime("%d.%m")) for lesson_id, lesson in grid.lessons.items()]
@@ -255,20 +252,23 @@ def _grid_cells(grid: Grid, errors: dict, submitted: dict, writable: bool) -> li
         line = []
         for lesson_id, day in days:
             name = f"c-{lesson_id}-{student_id}"
-            cell = grid.cells.get((lesson_id, student_id), EMPTY_CELL)
+            cell = grid.cells.get((lesson_id, student_id))
+            if cell is None and name not in submitted:
+                line.append(f'<td class=""><input id="{name}" name="{name}" value="" {CELL_INPUT} '
+                            f'aria-label="{who}, {day}"{readonly}></td>')
+                continue
+            cell = cell or EMPTY_CELL
             invalid = name in errors
-            others = " ".join(cell.others)
-            line.append(CELL_HTML.format(
-                css=("late" if cell.late else "") + (" invalid" if invalid else ""), name=name,
-                text=escape(submitted.get(name, cell.text) or ""), label=f"{who}, {day}",
-                invalid=' aria-invalid="true"' if invalid else "", readonly=readonly,
-                others=f'<span class="others">{escape(others)}</span>' if others else ""))
+            others = f'<span class="others">{escape(" ".join(cell.others))}</span>' if cell.others else ""
+            line.append(f'<td class="{"late" if cell.late else ""}{" invalid" if invalid else ""}">'
+                        f'<input id="{name}" name="{name}" value="{escape(submitted.get(name, cell.text))}" '
+                        f'{CELL_INPUT} aria-label="{who}, {day}"{INVALID if invalid else ""}{readonly}>{others}</td>')
         rows.append(Markup("".join(line)))
     return rows
 
 
-CELL_HTML = ('<td class="{css}"><input id="{name}" name="{name}" value="{text}" size="4" maxlength="12" '
-             'autocomplete="off" aria-label="{label}"{invalid}{readonly}>{others}</td>')
+CELL_INPUT = 'size="4" maxlength="12" autocomplete="off"'
+INVALID = ' aria-invalid="true"'
 
 
 def _parse_cells(assignment: TeachingAssignment, grid: Grid) -> tuple[dict, dict, dict]:
