@@ -220,10 +220,16 @@ def _log(kind: str, obj_id: int, field: str, old: Any, new: Any, by: int | None,
 
 
 def _run_many(statement: Any, rows: list[dict[str, Any]]) -> None:
-    """Run a prepared write once per row in one ``executemany`` (every value of ``statement`` is a ``Param``)."""
+    """Run a prepared write once per row in one ``executemany`` (every value of ``statement`` is a ``Param``).
+
+    Only inside a transaction: the driver's ``executemany`` goes past ``execute_sql``, where an autocommit
+    write would pass SQLite's write gate; a transaction has passed it at ``BEGIN``.
+    """
     if not rows:
         return
     db = database.obj
+    if not db.in_transaction():
+        raise RuntimeError("journal writes of many rows run inside a transaction")
     _query, sql, values = statement.compiled(db)
     names = [value.name for value in values]
     db.cursor().executemany(sql, [[row[name] for name in names] for row in rows])
@@ -599,8 +605,9 @@ def save_cells(assignment: TeachingAssignment, lessons: dict[int, GridLesson],
     types = {w.id: w for w in _work_types_of_school(school=assignment.school_id)}
     fallback = default_among(list(types.values()))
     column = {lesson.id: types.get(lesson.work_type_id, fallback) for lesson in lessons.values()}
+    column_ids = {lesson_id: work_type.id for lesson_id, work_type in column.items()}
     lesson_ids, student_ids = sorted({key[0] for key in cells}), sorted({key[1] for key in cells})
-    marks, codes = _cells_now(lesson_ids, student_ids, {i: w.id for i, w in column.items()})
+    marks, codes = _cells_now(lesson_ids, student_ids, column_ids)
     zone = _timezone()
     gone_marks, gone_codes, new_marks, new_codes, mark_updates, code_updates = [], [], [], [], [], []
     history: list[tuple[str, tuple[int, int] | int, str, str, str, dict[str, Any]]] = []
@@ -648,7 +655,7 @@ def save_cells(assignment: TeachingAssignment, lessons: dict[int, GridLesson],
     _run_many(_insert_mark, new_marks)
     _run_many(_insert_attendance, new_codes)
     if new_marks or new_codes:  # the ids of the rows just inserted, for their history
-        marks, codes = _cells_now(lesson_ids, student_ids, {i: w.id for i, w in column.items()})
+        marks, codes = _cells_now(lesson_ids, student_ids, column_ids)
     rows = []
     for kind, obj, field, old, new, ids in history:
         if isinstance(obj, tuple):
