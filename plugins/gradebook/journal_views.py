@@ -116,18 +116,20 @@ def journal_grid(assignment_id: int):
     writable = can(actor, "journal.write", assignment)
     errors: dict[str, str] = {}
     submitted: dict[str, str] = {}
-    grid = _read_grid(assignment, period)
     if request.method == "POST":
         require(actor, "journal.write", assignment, object_type="assignment", object_id=assignment_id)
-        errors, submitted, parsed = _parse_cells(assignment, grid)
+        lessons = {lesson.id: lesson for lesson in journal.grid_lessons(assignment.id, period.starts_on,
+                                                                        period.ends_on)}
+        errors, submitted, parsed = _parse_cells(assignment, lessons)
         if not errors:
             with database.atomic():  # the cells, their history and the audit record: one transaction
-                changed = journal.save_cells(assignment, grid.lessons, parsed, actor.id)
+                changed = journal.save_cells(assignment, lessons, parsed, actor.id)
                 audit("journal.write", "assignment", assignment.id,
                       details={"period": period.id, "cells": changed})
             flash(_("Журнал сохранён. Изменено ячеек: %(n)s.", n=changed), "success")
             return redirect(url_for(".journal_grid", assignment_id=assignment.id, period=period.id))
         flash(_("Журнал не сохранён: исправьте отмеченные ячейки."), "error")
+    grid = _read_grid(assignment, period)
     audit("journal.read", "assignment", assignment.id, details={"period": period.id})
     return render_template("gradebook/journal_grid.html", grid=grid, assignment=assignment, period=period,
                            heads=_lesson_heads(assignment, grid),
@@ -271,31 +273,29 @@ CELL_INPUT = 'size="4" maxlength="12" autocomplete="off"'
 INVALID = ' aria-invalid="true"'
 
 
-def _parse_cells(assignment: TeachingAssignment, grid: Grid) -> tuple[dict, dict, dict]:
-    """(errors, submitted, changed cells) of the posted grid: every cell is validated before anything is saved.
+def _parse_cells(assignment: TeachingAssignment, lessons: dict[int, journal.GridLesson]
+                 ) -> tuple[dict, dict, dict]:
+    """(errors, submitted texts, parsed cells) of the posted grid: every cell is validated before anything is saved.
 
-    A cell is posted with the text the page showed; only those whose mark or code differs from the stored
-    cell are passed on to ``journal.save_cells``.
+    A cell names one of the period's ``lessons`` and a student of the assignment (else 400). Which cells
+    changed is for ``journal.save_cells`` to find, against what is stored.
     """
-    students = {row.student.id: row.student for row in grid.rows}
+    students = {student.id: student for student in queries.students_of_assignment(assignment)}
+    codes = journal.attendance_codes(assignment.school_id)
     errors, submitted, parsed = {}, {}, {}
     for name, text in request.form.items():
         match = CELL_NAME.match(name)
         if not match:
             continue
         lesson_id, student_id = int(match.group(1)), int(match.group(2))
-        if lesson_id not in grid.lessons or student_id not in students:
+        if lesson_id not in lessons or student_id not in students:
             abort(400)
         submitted[name] = text
         try:
-            value = journal.parse_cell(text, assignment.scale, grid.codes)
+            parsed[(lesson_id, student_id)] = journal.parse_cell(text, assignment.scale, codes)
         except journal.CellError as exc:
             errors[name] = _("%(student)s, %(date)s: %(message)s", student=students[student_id].full_name,
-                             date=grid.lessons[lesson_id].date.strftime("%d.%m"), message=str(exc))
-            continue
-        cell = grid.cells.get((lesson_id, student_id), EMPTY_CELL)
-        if value.mark != cell.mark or value.code != cell.code:
-            parsed[(lesson_id, student_id)] = value
+                             date=lessons[lesson_id].date.strftime("%d.%m"), message=str(exc))
     if errors:
         return errors, submitted, {}
     return {}, {}, parsed
