@@ -573,17 +573,20 @@ def _update_attendance():
     return Attendance.update(code=Param("code"), updated_at=Param("at")).where(Attendance.id == Param("id"))
 
 
-def _cells_now(lesson_ids: list[int], student_ids: list[int], column: dict[int, int]
-               ) -> tuple[dict[tuple[int, int], tuple[int, str]], dict[tuple[int, int], tuple[int, str]]]:
-    """(lesson, student) → (id, value) of the column marks and of the attendance of those cells, as stored."""
-    marks = {(lesson_id, student_id): (mark_id, value) for mark_id, lesson_id, student_id, work_type_id, value in
-             Mark.select(Mark.id, Mark.lesson, Mark.student_id, Mark.work_type, Mark.value)
-             .where(Mark.lesson.in_(lesson_ids) & Mark.student_id.in_(student_ids)).tuples()
-             if work_type_id == column[lesson_id]}
-    codes = {(lesson_id, student_id): (row_id, code) for row_id, lesson_id, student_id, code in
-             Attendance.select(Attendance.id, Attendance.lesson, Attendance.student_id, Attendance.code)
-             .where(Attendance.lesson.in_(lesson_ids) & Attendance.student_id.in_(student_ids)).tuples()}
-    return marks, codes
+def _marks_now(lesson_ids: list[int], student_ids: list[int], column: dict[int, int]
+               ) -> dict[tuple[int, int], tuple[int, str]]:
+    """(lesson, student) → (id, value) of the stored marks of each lesson's column work type in those cells."""
+    return {(lesson_id, student_id): (mark_id, value) for mark_id, lesson_id, student_id, work_type_id, value in
+            Mark.select(Mark.id, Mark.lesson, Mark.student_id, Mark.work_type, Mark.value)
+            .where(Mark.lesson.in_(lesson_ids) & Mark.student_id.in_(student_ids)).tuples()
+            if work_type_id == column[lesson_id]}
+
+
+def _codes_now(lesson_ids: list[int], student_ids: list[int]) -> dict[tuple[int, int], tuple[int, str]]:
+    """(lesson, student) → (id, code) of the stored attendance in those cells."""
+    return {(lesson_id, student_id): (row_id, code) for row_id, lesson_id, student_id, code in
+            Attendance.select(Attendance.id, Attendance.lesson, Attendance.student_id, Attendance.code)
+            .where(Attendance.lesson.in_(lesson_ids) & Attendance.student_id.in_(student_ids)).tuples()}
 
 
 def save_cells(assignment: TeachingAssignment, lessons: dict[int, GridLesson],
@@ -593,8 +596,9 @@ def save_cells(assignment: TeachingAssignment, lessons: dict[int, GridLesson],
     Each cell means what ``set_mark`` (the mark of the lesson's column work type,
     no comment) and ``set_attendance`` do with it, with the same history, late
     flags and announcements, but the page costs a fixed number of statements:
-    one read of the stored cells, one delete, update and insert of each kind for
-    all of them, one read of the new rows' ids and one insert of the history.
+    one read of the stored marks and one of the attendance, one delete, update
+    and insert of each for all the cells, one read of the new rows' ids and one
+    insert of the history.
     A closed year refuses a page that changes anything (``YearClosed``). Call it
     inside the caller's transaction.
     """
@@ -607,7 +611,7 @@ def save_cells(assignment: TeachingAssignment, lessons: dict[int, GridLesson],
     column = {lesson.id: types.get(lesson.work_type_id, fallback) for lesson in lessons.values()}
     column_ids = {lesson_id: work_type.id for lesson_id, work_type in column.items()}
     lesson_ids, student_ids = sorted({key[0] for key in cells}), sorted({key[1] for key in cells})
-    marks, codes = _cells_now(lesson_ids, student_ids, column_ids)
+    marks, codes = _marks_now(lesson_ids, student_ids, column_ids), _codes_now(lesson_ids, student_ids)
     zone = _timezone()
     gone_marks, gone_codes, new_marks, new_codes, mark_updates, code_updates = [], [], [], [], [], []
     history: list[tuple[str, tuple[int, int] | int, str, str, str, dict[str, Any]]] = []
@@ -655,7 +659,7 @@ def save_cells(assignment: TeachingAssignment, lessons: dict[int, GridLesson],
     _run_many(_insert_mark, new_marks)
     _run_many(_insert_attendance, new_codes)
     if new_marks or new_codes:  # the ids of the rows just inserted, for their history
-        marks, codes = _cells_now(lesson_ids, student_ids, column_ids)
+        marks, codes = _marks_now(lesson_ids, student_ids, column_ids), _codes_now(lesson_ids, student_ids)
     rows = []
     for kind, obj, field, old, new, ids in history:
         if isinstance(obj, tuple):
