@@ -165,7 +165,7 @@ class GridRow(NamedTuple):
 
 @dataclass
 class Grid:
-    """Students × lessons of an assignment in a period: what the page shows and what a save compares with."""
+    """Students × lessons of an assignment in a period, as the page shows them."""
 
     lessons: dict[int, journal.GridLesson]  # in the page's order
     rows: list[GridRow]
