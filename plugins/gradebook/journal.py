@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 import peewee
 from marshmallow import ValidationError
@@ -114,17 +115,35 @@ def _create_local_act(school_id: int, conf: dict[str, Any]) -> LocalAct:
     return act
 
 
-def default_work_type(school_id: int) -> WorkType:
+@prepared
+def _work_types_of_school():
+    return WorkType.select().where(WorkType.school_id == Param("school")).order_by(WorkType.id)
+
+
+@prepared
+def _attendance_codes_of_school():
+    return AttendanceCode.select().where(AttendanceCode.school_id == Param("school")).order_by(AttendanceCode.id)
+
+
+def work_types_of(school_id: int) -> list[WorkType]:
+    """The school's work types in the admin's order (seeded with the local act on first use)."""
     local_act_for(school_id)
-    found = WorkType.select().where(WorkType.school_id == school_id).order_by(
-        WorkType.is_default.desc(), WorkType.id).first()
-    return found
+    return _work_types_of_school(school=school_id)
+
+
+def default_among(work_types: list[WorkType]) -> WorkType:
+    """The school's default work type among its ``work_types``: the one marked default, else the first."""
+    return min(work_types, key=lambda w: (not w.is_default, w.id))
+
+
+def default_work_type(school_id: int) -> WorkType:
+    return default_among(work_types_of(school_id))
 
 
 def attendance_code_rows(school_id: int) -> list[AttendanceCode]:
     """The school's attendance codes with their names, in the admin's order (seeded on first use)."""
     local_act_for(school_id)
-    return list(AttendanceCode.select().where(AttendanceCode.school_id == school_id).order_by(AttendanceCode.id))
+    return _attendance_codes_of_school(school=school_id)
 
 
 def attendance_codes(school_id: int) -> list[str]:
@@ -179,16 +198,41 @@ def _insert_change():
     return JournalChange.insert({getattr(JournalChange, name): Param(name) for name in CHANGE_FIELDS})
 
 
-def _log(kind: str, obj_id: int, field: str, old: Any, new: Any, by: int | None, *, lesson_id=None,
-         student_id=None, assignment_id=None, at: dt.datetime | None = None) -> None:
-    old, new, at = "" if old is None else str(old), "" if new is None else str(new), at or utcnow()
-    _insert_change.cursor(
-        kind=kind, object_id=obj_id, field=field, old_value=old, new_value=new, changed_by=by, changed_at=at,
-        lesson_id=lesson_id, student_id=student_id, assignment_id=assignment_id,
-    )
-    # Every kept change is announced in the same transaction (notifications write their outbox there).
-    announce_change(Change("gradebook", kind, field, obj_id, old, new, at, by, student_id,
-                           {"lesson_id": lesson_id, "assignment_id": assignment_id}))
+def _change_row(kind: str, obj_id: int, field: str, old: Any, new: Any, by: int | None, *, lesson_id=None,
+                student_id=None, assignment_id=None, at: dt.datetime | None = None) -> dict[str, Any]:
+    """One line of the history as ``_insert_change`` takes it."""
+    return {"kind": kind, "object_id": obj_id, "field": field, "old_value": "" if old is None else str(old),
+            "new_value": "" if new is None else str(new), "changed_by": by, "changed_at": at or utcnow(),
+            "lesson_id": lesson_id, "student_id": student_id, "assignment_id": assignment_id}
+
+
+def _announce(row: dict[str, Any]) -> None:
+    """Every kept change is announced in its own transaction (notifications write their outbox there)."""
+    announce_change(Change("gradebook", row["kind"], row["field"], row["object_id"], row["old_value"],
+                           row["new_value"], row["changed_at"], row["changed_by"], row["student_id"],
+                           {"lesson_id": row["lesson_id"], "assignment_id": row["assignment_id"]}))
+
+
+def _log(kind: str, obj_id: int, field: str, old: Any, new: Any, by: int | None, **ids: Any) -> None:
+    row = _change_row(kind, obj_id, field, old, new, by, **ids)
+    _insert_change.cursor(**row)
+    _announce(row)
+
+
+def _run_many(statement: Any, rows: list[dict[str, Any]]) -> None:
+    """Run a prepared write once per row in one ``executemany`` (every value of ``statement`` is a ``Param``).
+
+    Only inside a transaction: the driver's ``executemany`` goes past ``execute_sql``, where an autocommit
+    write would pass SQLite's write gate; a transaction has passed it at ``BEGIN``.
+    """
+    if not rows:
+        return
+    db = database.obj
+    if not db.in_transaction():
+        raise RuntimeError("journal writes of many rows run inside a transaction")
+    _query, sql, values = statement.compiled(db)
+    names = [value.name for value in values]
+    db.cursor().executemany(sql, [[row[name] for name in names] for row in rows])
 
 
 def _timezone() -> str:
@@ -421,3 +465,213 @@ def close_year(year: AcademicYear, by: int | None) -> AcademicYear:
         year.save()
         _log("year", year.id, "closed_at", "", year.closed_at.isoformat(), by)
     return year
+
+
+# --- the teacher's grid: its reads prepared once, a page of cells written in a few statements -------
+
+
+class GridLesson(NamedTuple):
+    """A column of the grid: what the page shows of a lesson and what saving its cells needs."""
+
+    id: int
+    date: dt.date
+    number: int
+    work_type_id: int | None
+    topic: str
+    homework: str
+    homework_file: str
+    homework_file_name: str
+
+
+def _lessons_in_period() -> peewee.ModelSelect:
+    return Lesson.select(Lesson.id).where((Lesson.assignment == Param("assignment"))
+                                          & Lesson.date.between(Param("start"), Param("end")))
+
+
+@prepared
+def _grid_lessons():
+    return (Lesson.select(Lesson.id, Lesson.date, Lesson.number, Lesson.work_type, Lesson.topic, Lesson.homework,
+                          Lesson.homework_file, Lesson.homework_file_name)
+            .where((Lesson.assignment == Param("assignment")) & Lesson.date.between(Param("start"), Param("end")))
+            .order_by(Lesson.date, Lesson.number).tuples())
+
+
+@prepared
+def _grid_marks():
+    return (Mark.select(Mark.lesson, Mark.student_id, Mark.work_type, Mark.value, Mark.is_late, Mark.weight)
+            .where(Mark.lesson.in_(_lessons_in_period())).order_by(Mark.lesson_date, Mark.id).tuples())
+
+
+@prepared
+def _grid_attendance():
+    return (Attendance.select(Attendance.lesson, Attendance.student_id, Attendance.code)
+            .where(Attendance.lesson.in_(_lessons_in_period())).tuples())
+
+
+@prepared
+def _grid_grades():
+    return (PeriodGrade.select(PeriodGrade.student_id, PeriodGrade.value)
+            .where((PeriodGrade.assignment_id == Param("assignment")) & (PeriodGrade.period == Param("period")))
+            .tuples())
+
+
+def grid_lessons(assignment_id: int, start: dt.date, end: dt.date) -> list[GridLesson]:
+    """The assignment's lessons from ``start`` to ``end``, in order."""
+    return [GridLesson(*row) for row in _grid_lessons(assignment=assignment_id, start=start, end=end)]
+
+
+def grid_marks(assignment_id: int, start: dt.date, end: dt.date) -> list[tuple]:
+    """(lesson id, student id, work type id, value, is late, weight) of those lessons' marks, in entry order.
+
+    A period of a class is hundreds of marks: the driver's rows are taken as they are (ids, texts), only the
+    late flag and the weight made a bool and a ``Decimal`` here, once per distinct weight.
+    """
+    weights: dict[Any, Decimal] = {}
+    rows = []
+    for lesson_id, student_id, work_type_id, value, late, weight in _grid_marks.cursor(
+            assignment=assignment_id, start=start, end=end):
+        if weight not in weights:
+            weights[weight] = Decimal(str(weight))
+        rows.append((lesson_id, student_id, work_type_id, value, bool(late), weights[weight]))
+    return rows
+
+
+def grid_attendance(assignment_id: int, start: dt.date, end: dt.date) -> list[tuple]:
+    """(lesson id, student id, code) of those lessons' attendance."""
+    return _grid_attendance.cursor(assignment=assignment_id, start=start, end=end).fetchall()
+
+
+def grid_grades(assignment_id: int, period_id: int) -> dict[int, str]:
+    """student id → the period grade set in the assignment."""
+    return dict(_grid_grades(assignment=assignment_id, period=period_id))
+
+
+MARK_ROW = ("lesson_id", "student_id", "assignment_id", "subject_id", "lesson_date", "value", "work_type_id",
+            "weight", "comment", "entered_at", "entered_by", "updated_at", "updated_by", "is_late")
+ATTENDANCE_ROW = ("lesson_id", "student_id", "assignment_id", "lesson_date", "code", "entered_at", "entered_by",
+                  "updated_at", "is_late")
+
+
+@prepared
+def _insert_mark():
+    return Mark.insert({getattr(Mark, name): Param(name) for name in MARK_ROW})
+
+
+@prepared
+def _insert_attendance():
+    return Attendance.insert({getattr(Attendance, name): Param(name) for name in ATTENDANCE_ROW})
+
+
+@prepared
+def _update_mark():
+    return (Mark.update(value=Param("value"), updated_at=Param("at"), updated_by=Param("by"))
+            .where(Mark.id == Param("id")))
+
+
+@prepared
+def _update_attendance():
+    return Attendance.update(code=Param("code"), updated_at=Param("at")).where(Attendance.id == Param("id"))
+
+
+def _marks_now(lesson_ids: list[int], student_ids: list[int], column: dict[int, int]
+               ) -> dict[tuple[int, int], tuple[int, str]]:
+    """(lesson, student) → (id, value) of the stored marks of each lesson's column work type in those cells."""
+    return {(lesson_id, student_id): (mark_id, value) for mark_id, lesson_id, student_id, work_type_id, value in
+            Mark.select(Mark.id, Mark.lesson, Mark.student_id, Mark.work_type, Mark.value)
+            .where(Mark.lesson.in_(lesson_ids) & Mark.student_id.in_(student_ids)).tuples()
+            if work_type_id == column[lesson_id]}
+
+
+def _codes_now(lesson_ids: list[int], student_ids: list[int]) -> dict[tuple[int, int], tuple[int, str]]:
+    """(lesson, student) → (id, code) of the stored attendance in those cells."""
+    return {(lesson_id, student_id): (row_id, code) for row_id, lesson_id, student_id, code in
+            Attendance.select(Attendance.id, Attendance.lesson, Attendance.student_id, Attendance.code)
+            .where(Attendance.lesson.in_(lesson_ids) & Attendance.student_id.in_(student_ids)).tuples()}
+
+
+def save_cells(assignment: TeachingAssignment, lessons: dict[int, GridLesson],
+               cells: dict[tuple[int, int], CellValue], by: int | None, *, now: dt.datetime | None = None) -> int:
+    """Write a page of grid cells (lesson id, student id) → value; returns how many cells changed.
+
+    Each cell means what ``set_mark`` (the mark of the lesson's column work type,
+    no comment) and ``set_attendance`` do with it, with the same history, late
+    flags and announcements, but the page costs a fixed number of statements:
+    one read of the stored marks and one of the attendance, one delete, update
+    and insert of each for all the cells, one read of the new rows' ids and one
+    insert of the history.
+    A closed year refuses a page that changes anything (``YearClosed``). Call it
+    inside the caller's transaction.
+    """
+    if not cells:
+        return 0
+    now = now or utcnow()
+    act = local_act_for(assignment.school_id)
+    types = {w.id: w for w in _work_types_of_school(school=assignment.school_id)}
+    fallback = default_among(list(types.values()))
+    column = {lesson.id: types.get(lesson.work_type_id, fallback) for lesson in lessons.values()}
+    column_ids = {lesson_id: work_type.id for lesson_id, work_type in column.items()}
+    lesson_ids, student_ids = sorted({key[0] for key in cells}), sorted({key[1] for key in cells})
+    marks, codes = _marks_now(lesson_ids, student_ids, column_ids), _codes_now(lesson_ids, student_ids)
+    zone = _timezone()
+    gone_marks, gone_codes, new_marks, new_codes, mark_updates, code_updates = [], [], [], [], [], []
+    history: list[tuple[str, tuple[int, int] | int, str, str, str, dict[str, Any]]] = []
+    changed = 0
+    for (lesson_id, student_id), value in cells.items():
+        key, lesson = (lesson_id, student_id), lessons[lesson_id]
+        ids = {"lesson_id": lesson_id, "student_id": student_id, "assignment_id": assignment.id, "at": now}
+        (mark_id, old_mark), (code_id, old_code) = marks.get(key, (None, "")), codes.get(key, (None, ""))
+        if value.mark != old_mark:
+            if not value.mark:
+                gone_marks.append(mark_id)
+            elif mark_id is None:
+                work_type = column[lesson_id]
+                days = act.written_mark_days if work_type.is_written else act.mark_days
+                new_marks.append({
+                    "lesson_id": lesson_id, "student_id": student_id, "assignment_id": assignment.id,
+                    "subject_id": assignment.subject_id, "lesson_date": lesson.date, "value": value.mark,
+                    "work_type_id": work_type.id, "weight": work_type.weight, "comment": "", "entered_at": now,
+                    "entered_by": by, "updated_at": now, "updated_by": by,
+                    "is_late": is_late(lesson.date, now, days, zone)})
+            else:
+                mark_updates.append({"id": mark_id, "value": value.mark, "at": now, "by": by})
+            history.append(("mark", mark_id or key, "value", old_mark, value.mark, ids))
+        if value.code != old_code:
+            if not value.code:
+                gone_codes.append(code_id)
+            elif code_id is None:
+                new_codes.append({
+                    "lesson_id": lesson_id, "student_id": student_id, "assignment_id": assignment.id,
+                    "lesson_date": lesson.date, "code": value.code, "entered_at": now, "entered_by": by,
+                    "updated_at": now, "is_late": is_late(lesson.date, now, act.attendance_days, zone)})
+            else:
+                code_updates.append({"id": code_id, "code": value.code, "at": now})
+            history.append(("attendance", code_id or key, "code", old_code, value.code, ids))
+        changed += int(value.mark != old_mark or value.code != old_code)
+    if not changed:
+        return 0
+    ensure_open(assignment)
+    if gone_marks:
+        Mark.delete().where(Mark.id.in_(gone_marks)).execute()
+    if gone_codes:
+        Attendance.delete().where(Attendance.id.in_(gone_codes)).execute()
+    _run_many(_update_mark, mark_updates)
+    _run_many(_update_attendance, code_updates)
+    _run_many(_insert_mark, new_marks)
+    _run_many(_insert_attendance, new_codes)
+    if new_marks or new_codes:  # the ids of the rows just inserted, for their history
+        marks, codes = _marks_now(lesson_ids, student_ids, column_ids), _codes_now(lesson_ids, student_ids)
+    rows = []
+    for kind, obj, field, old, new, ids in history:
+        if isinstance(obj, tuple):
+            obj = (marks if kind == "mark" else codes)[obj][0]
+        rows.append(_change_row(kind, obj, field, old, new, by, **ids))
+    _run_many(_insert_change, rows)
+    for row in rows:
+        _announce(row)
+    return changed
+
+
+def grid_setup(school_id: int) -> tuple[LocalAct, list[WorkType], list[AttendanceCode]]:
+    """The school's local act, work types and attendance codes for a grid, in three statements."""
+    act = local_act_for(school_id)  # seeds the defaults on first use
+    return act, _work_types_of_school(school=school_id), _attendance_codes_of_school(school=school_id)

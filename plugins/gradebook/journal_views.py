@@ -10,6 +10,10 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, NamedTuple
 
 from flask import abort, flash, jsonify, redirect, render_template, request, url_for
 from markupsafe import Markup, escape
@@ -24,6 +28,7 @@ from core.api import (
     check_text,
     current_actor,
     database,
+    format_average,
     prepared,
     require,
     roles_required,
@@ -41,6 +46,7 @@ from plugins.gradebook.models import (
     TeachingAssignment,
     WorkType,
 )
+from plugins.gradebook.rules import GradeRule, suggest_period_grade, weighted_average
 from plugins.gradebook.schemas import LessonForm
 from plugins.gradebook.views import STAFF_ROLES, attachment_dir, bp, int_arg, reg, send_attachment, today
 
@@ -112,59 +118,170 @@ def journal_grid(assignment_id: int):
     submitted: dict[str, str] = {}
     if request.method == "POST":
         require(actor, "journal.write", assignment, object_type="assignment", object_id=assignment_id)
-        grid = queries.journal_grid(assignment, period)
-        errors, submitted, changed = _save_cells(assignment, grid)
+        lessons = {lesson.id: lesson for lesson in journal.grid_lessons(assignment.id, period.starts_on,
+                                                                        period.ends_on)}
+        errors, submitted, parsed = _parse_cells(assignment, lessons)
         if not errors:
-            audit("journal.write", "assignment", assignment.id, details={"period": period.id, "cells": changed})
+            with database.atomic():  # the cells, their history and the audit record: one transaction
+                changed = journal.save_cells(assignment, lessons, parsed, actor.id)
+                audit("journal.write", "assignment", assignment.id,
+                      details={"period": period.id, "cells": changed})
             flash(_("Журнал сохранён. Изменено ячеек: %(n)s.", n=changed), "success")
             return redirect(url_for(".journal_grid", assignment_id=assignment.id, period=period.id))
         flash(_("Журнал не сохранён: исправьте отмеченные ячейки."), "error")
-    grid = queries.journal_grid(assignment, period)
+    grid = _read_grid(assignment, period)
     audit("journal.read", "assignment", assignment.id, details={"period": period.id})
-    days = {lesson.id: lesson.date.strftime("%d.%m") for lesson in grid.lessons}  # once per column, not per cell
-    return render_template("gradebook/journal_grid.html", grid=grid, assignment=assignment, period=period, days=days,
-                           cells=_grid_cells(grid, days, errors, submitted, writable),
+    return render_template("gradebook/journal_grid.html", grid=grid, assignment=assignment, period=period,
+                           heads=_lesson_heads(assignment, grid),
+                           cells=_grid_cells(grid, errors, submitted, writable),
                            periods=periods, writable=writable, errors=errors,
                            can_schedule=can(actor, "lesson.schedule", assignment),
-                           submitted=submitted, title=queries.assignment_title(assignment),
+                           title=queries.assignment_title(assignment),
                            year_closed=assignment.year.is_closed), (422 if errors else 200)
 
 
-CELL_HTML = ('<td class="{css}"><input id="{name}" name="{name}" value="{text}" size="4" maxlength="12" '
-             'autocomplete="off" aria-label="{label}"{invalid}{readonly}>{others}</td>')
+class Cell:
+    """One journal cell as stored: the mark of the lesson's column work type, the attendance code, other marks."""
+
+    __slots__ = ("mark", "code", "late", "others")
+
+    def __init__(self) -> None:
+        self.mark, self.code, self.late, self.others = "", "", False, []
+
+    @property
+    def text(self) -> str:
+        return " ".join(p for p in (self.code, self.mark) if p)
 
 
-def _grid_cells(grid: queries.JournalGrid, days: dict[int, str], errors: dict, submitted: dict,
-                writable: bool) -> list[Markup]:
+EMPTY_CELL = Cell()  # every empty cell of a grid, which is only read once built
+
+
+class GridRow(NamedTuple):
+    student: Any
+    average: str  # formatted for the page
+    suggested: str
+    period_grade: str
+
+
+@dataclass
+class Grid:
+    """Students × lessons of an assignment in a period, as the page shows them."""
+
+    lessons: dict[int, journal.GridLesson]  # in the page's order
+    rows: list[GridRow]
+    cells: dict[tuple[int, int], Cell]  # (lesson id, student id) → a stored cell; absent = empty
+    codes: list[str]
+    work_types: dict[int, Any]
+
+
+def _read_grid(assignment: TeachingAssignment, period: Period) -> Grid:
+    """The grid in a fixed number of prepared statements, whatever the size of the class or the period."""
+    act, work_types, codes = journal.grid_setup(assignment.school_id)
+    rule = GradeRule.of(act)
+    fallback = journal.default_among(work_types)
+    lessons = {lesson.id: lesson for lesson in
+               journal.grid_lessons(assignment.id, period.starts_on, period.ends_on)}
+    column = {lesson.id: lesson.work_type_id or fallback.id for lesson in lessons.values()}
+    cells: dict[tuple[int, int], Cell] = {}
+    marks_of: dict[int, list[tuple[str, Decimal]]] = defaultdict(list)
+    if lessons:
+        for lesson_id, student_id, work_type_id, value, is_late, weight in journal.grid_marks(
+                assignment.id, period.starts_on, period.ends_on):
+            cell = cells.get((lesson_id, student_id)) or cells.setdefault((lesson_id, student_id), Cell())
+            if work_type_id == column[lesson_id]:
+                cell.mark, cell.late = value, is_late
+            else:
+                cell.others.append(value)
+            marks_of[student_id].append((value, weight))
+        for lesson_id, student_id, code in journal.grid_attendance(assignment.id, period.starts_on, period.ends_on):
+            (cells.get((lesson_id, student_id)) or cells.setdefault((lesson_id, student_id), Cell())).code = code
+    grades = journal.grid_grades(assignment.id, period.id)
+    rows = []
+    for student in queries.students_of_assignment(assignment):
+        pairs = marks_of.get(student.id, [])
+        rows.append(GridRow(student, format_average(weighted_average(pairs)),
+                            suggest_period_grade(pairs, assignment.scale, rule), grades.get(student.id, "")))
+    return Grid(lessons, rows, cells, [c.code for c in codes], {w.id: w for w in work_types})
+
+
+class LessonHead(NamedTuple):
+    """A column's heading and its popover, with their texts and links made once per column."""
+
+    lesson: journal.GridLesson
+    day: str
+    title: str
+    work_type: str
+    page_url: str
+    roll_call_url: str
+    file_url: str
+
+
+def _url_pattern(endpoint: str, **values: Any) -> str:
+    """A lesson's link with ``{}`` for its id: ``url_for`` once per page, not once per column."""
+    return url_for(endpoint, lesson_id=LESSON_MARKER, **values).replace(str(LESSON_MARKER), "{}")
+
+
+LESSON_MARKER = 987654321
+
+
+def _lesson_heads(assignment: TeachingAssignment, grid: Grid) -> list[LessonHead]:
+    page, roll_call, file = (_url_pattern(endpoint, assignment_id=assignment.id) for endpoint in
+                             (".lesson_page", ".roll_call", ".lesson_file"))
+    title = _("Урок %(n)s, %(d)s")
+    heads = []
+    for lesson in grid.lessons.values():
+        work_type = grid.work_types.get(lesson.work_type_id) if lesson.work_type_id else None
+        heads.append(LessonHead(lesson, lesson.date.strftime("%d.%m"),
+                                title % {"n": lesson.number, "d": lesson.date.strftime("%d.%m.%Y")},
+                                work_type.short_name if work_type else "", page.format(lesson.id),
+                                roll_call.format(lesson.id), file.format(lesson.id)))
+    return heads
+
+
+def _grid_cells(grid: Grid, errors: dict, submitted: dict, writable: bool) -> list[Markup]:
     """Per row, its journal cells as HTML (an input per lesson), for the template to place as they are.
 
     A quarter has about a thousand cells; written by the template each would escape five values through
     Jinja. Here the input names, classes and dates are ours and safe, and only what people typed (the
-    cell text, other marks, the student's name in the label) is escaped.
+    cell text, other marks, the student's name in the label) is escaped. An empty cell, the most common,
+    is one f-string.
     """
     readonly = "" if writable else " readonly"
+    days = [(lesson_id, lesson.date.strftime("%d.%m")) for lesson_id, lesson in grid.lessons.items()]
     rows = []
     for row in grid.rows:
         student_id, who = row.student.id, escape(row.student.last_name)
         line = []
-        for lesson in grid.lessons:
-            name = f"c-{lesson.id}-{student_id}"
-            cell = row.cells[lesson.id]
+        for lesson_id, day in days:
+            name = f"c-{lesson_id}-{student_id}"
+            cell = grid.cells.get((lesson_id, student_id))
+            if cell is None and name not in submitted:
+                line.append(f'<td class=""><input id="{name}" name="{name}" value="" {CELL_INPUT} '
+                            f'aria-label="{who}, {day}"{readonly}></td>')
+                continue
+            cell = cell or EMPTY_CELL
             invalid = name in errors
-            others = " ".join(cell.others)
-            line.append(CELL_HTML.format(
-                css=("late" if cell.late else "") + (" invalid" if invalid else ""), name=name,
-                text=escape(submitted.get(name, cell.text) or ""), label=f"{who}, {days[lesson.id]}",
-                invalid=' aria-invalid="true"' if invalid else "", readonly=readonly,
-                others=f'<span class="others">{escape(others)}</span>' if others else ""))
+            others = f'<span class="others">{escape(" ".join(cell.others))}</span>' if cell.others else ""
+            line.append(f'<td class="{"late" if cell.late else ""}{" invalid" if invalid else ""}">'
+                        f'<input id="{name}" name="{name}" value="{escape(submitted.get(name, cell.text))}" '
+                        f'{CELL_INPUT} aria-label="{who}, {day}"{INVALID if invalid else ""}{readonly}>{others}</td>')
         rows.append(Markup("".join(line)))
     return rows
 
 
-def _save_cells(assignment: TeachingAssignment, grid: queries.JournalGrid) -> tuple[dict, dict, int]:
-    """Validate every submitted cell first; save all changed ones in one transaction only if all are valid."""
-    lessons = {lesson.id: lesson for lesson in grid.lessons}
-    students = {row.student.id: row for row in grid.rows}
+CELL_INPUT = 'size="4" maxlength="12" autocomplete="off"'
+INVALID = ' aria-invalid="true"'
+
+
+def _parse_cells(assignment: TeachingAssignment, lessons: dict[int, journal.GridLesson]
+                 ) -> tuple[dict, dict, dict]:
+    """(errors, submitted texts, parsed cells) of the posted grid: every cell is validated before anything is saved.
+
+    A cell names one of the period's ``lessons`` and a student of the assignment (else 400). Which cells
+    changed is for ``journal.save_cells`` to find, against what is stored.
+    """
+    students = {student.id: student for student in queries.students_of_assignment(assignment)}
+    codes = journal.attendance_codes(assignment.school_id)
     errors, submitted, parsed = {}, {}, {}
     for name, text in request.form.items():
         match = CELL_NAME.match(name)
@@ -175,26 +292,13 @@ def _save_cells(assignment: TeachingAssignment, grid: queries.JournalGrid) -> tu
             abort(400)
         submitted[name] = text
         try:
-            parsed[(lesson_id, student_id)] = journal.parse_cell(text, assignment.scale, grid.codes)
+            parsed[(lesson_id, student_id)] = journal.parse_cell(text, assignment.scale, codes)
         except journal.CellError as exc:
-            student = students[student_id].student
-            errors[name] = _("%(student)s, %(date)s: %(message)s", student=student.full_name,
+            errors[name] = _("%(student)s, %(date)s: %(message)s", student=students[student_id].full_name,
                              date=lessons[lesson_id].date.strftime("%d.%m"), message=str(exc))
     if errors:
-        return errors, submitted, 0
-    by = current_actor().id
-    changed = 0
-    for lesson in lessons.values():
-        lesson.assignment = assignment  # the one already loaded and checked, not one query per lesson
-    with database.atomic():
-        for (lesson_id, student_id), value in parsed.items():
-            cell = students[student_id].cells[lesson_id]
-            if value.mark != cell.mark:
-                journal.set_mark(lessons[lesson_id], student_id, value.mark, by)
-            if value.code != cell.code:
-                journal.set_attendance(lessons[lesson_id], student_id, value.code, by)
-            changed += int(value.mark != cell.mark or value.code != cell.code)
-    return {}, {}, changed
+        return errors, submitted, {}
+    return {}, {}, parsed
 
 
 @bp.route("/journal/<int:assignment_id>/lesson/<int:lesson_id>", methods=["GET", "POST"])
