@@ -18,8 +18,9 @@ PostgreSQL differ in quoting and placeholders) and kept; later calls only fill
 the parameters in and wrap the cursor exactly as peewee's own ``execute``
 would (model instances, ``.tuples()``, ``.dicts()`` or ``.objects()``). A
 parameter is passed to the driver as it is (no field conversion), so give
-plain ints, strings, dates and datetimes. A list parameter (``IN``) is not
-supported: its SQL changes with its length; use a subquery instead.
+plain ints, strings, dates and datetimes. A list for ``IN`` is a
+``Param("ids", many=True)`` used as ``field.in_(Param("ids", many=True))``: the
+statement is kept per length of the list (an empty list matches nothing).
 """
 
 from __future__ import annotations
@@ -36,20 +37,32 @@ from core.db import database
 class _Slot:
     """What a ``Param`` leaves among the rendered query's values: the name to fill in."""
 
-    __slots__ = ("name",)
+    __slots__ = ("name", "many")
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, many: bool = False):
         self.name = name
+        self.many = many
+
+    @property
+    def marker(self) -> str:
+        """Where a list's placeholders go in the rendered SQL (replaced before it runs)."""
+        return f"\x00{self.name}\x00"
 
 
 class Param(peewee.Node):
-    """A named placeholder of a prepared query."""
+    """A named placeholder of a prepared query; ``many=True``: a list, as the right side of ``in_``."""
 
-    def __init__(self, name: str):
+    def __init__(self, name: str, many: bool = False):
         self.name = name
+        self.many = many
 
     def __sql__(self, ctx):
-        return ctx.value(_Slot(self.name), converter=False)
+        if not self.many:
+            return ctx.value(_Slot(self.name), converter=False)
+        slot = _Slot(self.name, many=True)
+        ctx.literal(f"({slot.marker})")
+        ctx._values.append(slot)  # peewee's Context keeps a query's parameters here
+        return ctx
 
 
 class Prepared:
@@ -58,6 +71,7 @@ class Prepared:
     def __init__(self, build: Callable[[], Any]):
         self._build = build
         self._compiled: dict[type, tuple[Any, str, list[Any]]] = {}
+        self._expanded: dict[tuple, str] = {}  # (database class, lengths of the lists) -> SQL
         functools.update_wrapper(self, build)
 
     def compiled(self, db: peewee.Database | None = None) -> tuple[Any, str, list[Any]]:
@@ -74,7 +88,34 @@ class Prepared:
         """Run the statement with ``params`` and return the driver's cursor (for writes)."""
         db = database.obj
         _query, sql, values = self.compiled(db)
-        return db.execute_sql(sql, [params[v.name] if isinstance(v, _Slot) else v for v in values])
+        args: list[Any] = []
+        lengths: list[int] = []
+        for v in values:
+            if not isinstance(v, _Slot):
+                args.append(v)
+            elif v.many:
+                items = list(params[v.name])
+                lengths.append(len(items))
+                args.extend(items)
+            else:
+                args.append(params[v.name])
+        if lengths:
+            sql = self._with_lists(db, sql, values, tuple(lengths))
+        return db.execute_sql(sql, args)
+
+    def _with_lists(self, db: peewee.Database, sql: str, values: list[Any], lengths: tuple[int, ...]) -> str:
+        key = (type(db), lengths)
+        found = self._expanded.get(key)
+        if found is None:
+            found = sql
+            marks = iter(lengths)
+            for v in values:
+                if isinstance(v, _Slot) and v.many:
+                    n = next(marks)
+                    found = found.replace(v.marker, ", ".join([db.param] * n) if n else "NULL", 1)
+            if len(self._expanded) < 256:  # a few list lengths are common; do not keep every one
+                self._expanded[key] = found
+        return found
 
     def __call__(self, **params: Any) -> list[Any]:
         """Run the query with ``params``; its rows as the built query would return them."""

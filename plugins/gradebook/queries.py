@@ -162,7 +162,16 @@ def _period_by_id():
 def periods_for_student(student: Any, years: list[AcademicYear] | None = None
                         ) -> list[tuple[AcademicYear, list[Period]]]:
     """Every year of :func:`years_of_student` with its periods, newest first (for the period chooser)."""
-    return [(year, periods_of(year)) for year in (years if years is not None else years_of_student(student))]
+    years = years if years is not None else years_of_student(student)
+    by_year: dict[int, list[Period]] = defaultdict(list)
+    for period in _periods_of_years(years=[y.id for y in years]):
+        by_year[period.year_id].append(period)
+    return [(year, by_year[year.id]) for year in years]
+
+
+@prepared
+def _periods_of_years():
+    return Period.select().where(Period.year.in_(Param("years", many=True))).order_by(Period.year, Period.number)
 
 
 # --- who learns what ------------------------------------------------------------
@@ -459,16 +468,12 @@ def homework_upcoming(student: Any, today: dt.date, days: int = 7, assignments=N
     by_id = {a.id: a for a in assignments}
     if not by_id:
         return []
-    lessons = (Lesson.select(Lesson.id, Lesson.assignment, Lesson.date, Lesson.homework, Lesson.homework_file,
-                             Lesson.homework_entered_at)
-               .where(Lesson.assignment.in_(list(by_id))
-                      & Lesson.date.between(today - dt.timedelta(days=HOMEWORK_LOOKBACK_DAYS),
-                                            today + dt.timedelta(days=days)))
-               .order_by(Lesson.assignment, Lesson.date, Lesson.number))
+    lessons = _homework_lessons(assignments=list(by_id), start=today - dt.timedelta(days=HOMEWORK_LOOKBACK_DAYS),
+                                end=today + dt.timedelta(days=days))
     found = []
-    grouped: dict[int, list[Lesson]] = defaultdict(list)
+    grouped: dict[int, list[Any]] = defaultdict(list)
     for lesson in lessons:
-        grouped[lesson.assignment_id].append(lesson)
+        grouped[lesson.assignment].append(lesson)
     for assignment_id, rows in grouped.items():
         for here, after in zip(rows, rows[1:] + [None], strict=False):
             due = after.date if after is not None else None
@@ -478,6 +483,15 @@ def homework_upcoming(student: Any, today: dt.date, days: int = 7, assignments=N
                                       bool(here.homework_file), here.homework_entered_at))
     found.sort(key=lambda h: (h.due_on or h.given_on, h.subject))
     return found
+
+
+@prepared
+def _homework_lessons():
+    return (Lesson.select(Lesson.id, Lesson.assignment, Lesson.date, Lesson.homework, Lesson.homework_file,
+                          Lesson.homework_entered_at)
+            .where(Lesson.assignment.in_(Param("assignments", many=True))
+                   & Lesson.date.between(Param("start"), Param("end")))
+            .order_by(Lesson.assignment, Lesson.date, Lesson.number).namedtuples())
 
 
 @dataclass
@@ -517,8 +531,7 @@ def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
     assignments = {a.id: a for a in assignments_of(student, year)}
     if not assignments:
         return days
-    lessons = list(Lesson.select().where(Lesson.assignment.in_(list(assignments)) & Lesson.date.between(monday, end))
-                   .order_by(Lesson.date, Lesson.number))
+    lessons = _lessons_between(assignments=list(assignments), start=monday, end=end)
     ids = [lesson.id for lesson in lessons]
     marks: dict[int, list[MarkView]] = defaultdict(list)
     codes: dict[int, str] = {}
@@ -534,6 +547,13 @@ def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
             lesson.id, lesson.number, lesson.starts_at, lesson.ends_at, lesson.room, a.subject.name, lesson.topic,
             lesson.homework, bool(lesson.homework_file), marks.get(lesson.id, []), codes.get(lesson.id, "")))
     return days
+
+
+@prepared
+def _lessons_between():
+    return (Lesson.select().where(Lesson.assignment.in_(Param("assignments", many=True))
+                                  & Lesson.date.between(Param("start"), Param("end")))
+            .order_by(Lesson.date, Lesson.number))
 
 
 @prepared

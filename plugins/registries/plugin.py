@@ -7,6 +7,7 @@ from core.api import (
     JobKind,
     LoginRefused,
     NavItem,
+    Param,
     Relation,
     Scope,
     _,
@@ -14,6 +15,7 @@ from core.api import (
     lazy_gettext,
     link_identity,
     migrations_from_package,
+    prepared,
 )
 from plugins.registries import access, audit_log
 from plugins.registries import models as m
@@ -57,13 +59,18 @@ def services():
     return {"registries": service}
 
 
+@prepared
+def _linked_children():
+    return linked_student_ids(Param("user")).tuples()
+
+
 @hookimpl
 def actor_relations(actor):
     if not actor.is_authenticated:
         return None
     user = actor.user
     if user.role == "parent":
-        return [Relation("child", "student", sid) for (sid,) in linked_student_ids(user.id).tuples()]
+        return [Relation("child", "student", sid) for (sid,) in _linked_children(user=user.id)]
     if user.role == "student":
         student = person_row(user)
         return [Relation("self", "student", student.id)] if student else []
