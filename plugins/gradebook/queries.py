@@ -471,16 +471,17 @@ def homework_upcoming(student: Any, today: dt.date, days: int = 7, assignments=N
     lessons = _homework_lessons(assignments=list(by_id), start=today - dt.timedelta(days=HOMEWORK_LOOKBACK_DAYS),
                                 end=today + dt.timedelta(days=days))
     found = []
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for lesson in lessons:
-        grouped[lesson.assignment].append(lesson)
+    grouped: dict[int, list[tuple]] = defaultdict(list)
+    for row in lessons:  # (id, assignment, date, homework, file, entered at)
+        grouped[row[1]].append(row)
     for assignment_id, rows in grouped.items():
+        subject = by_id[assignment_id].subject.name
         for here, after in zip(rows, rows[1:] + [None], strict=False):
-            due = after.date if after is not None else None
-            if here.homework and ((due is not None and today <= due <= today + dt.timedelta(days=days))
-                                  or (due is None and here.date >= today - dt.timedelta(days=1))):
-                found.append(Homework(here.id, by_id[assignment_id].subject.name, here.date, due, here.homework,
-                                      bool(here.homework_file), here.homework_entered_at))
+            lesson_id, _assignment, given_on, text, file, entered_at = here
+            due = after[2] if after is not None else None
+            if text and ((due is not None and today <= due <= today + dt.timedelta(days=days))
+                         or (due is None and given_on >= today - dt.timedelta(days=1))):
+                found.append(Homework(lesson_id, subject, given_on, due, text, bool(file), entered_at))
     found.sort(key=lambda h: (h.due_on or h.given_on, h.subject))
     return found
 
@@ -491,7 +492,7 @@ def _homework_lessons():
                           Lesson.homework_entered_at)
             .where(Lesson.assignment.in_(Param("assignments", many=True))
                    & Lesson.date.between(Param("start"), Param("end")))
-            .order_by(Lesson.assignment, Lesson.date, Lesson.number).namedtuples())
+            .order_by(Lesson.assignment, Lesson.date, Lesson.number).tuples())
 
 
 @dataclass
