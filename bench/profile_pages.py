@@ -139,7 +139,7 @@ def main(argv=None) -> int:
         rendering = [0.0]
         real_render = flask.templating._render
 
-        def timed_render(*a, **kw):
+        def timed_render(*a, real_render=real_render, rendering=rendering, **kw):
             t0 = time.perf_counter()
             try:
                 return real_render(*a, **kw)
