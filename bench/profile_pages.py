@@ -163,7 +163,8 @@ def main(argv=None) -> int:
         wall = time.perf_counter() - started
         stats = pstats.Stats(profile)
         print(f"--- {args.requests} requests in {wall:.2f} s under cProfile: "
-              f"{wall / args.requests * 1000:.1f} ms each, {stats.total_calls / args.requests:,.0f} Python function calls each")
+              f"{wall / args.requests * 1000:.1f} ms each, "
+              f"{stats.total_calls / args.requests:,.0f} Python function calls each")
         stats.sort_stats("cumulative").print_stats(args.top)
         stats.sort_stats("tottime").print_stats(args.top)
     return 0
