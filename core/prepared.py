@@ -25,6 +25,7 @@ statement is kept per length of the list (an empty list matches nothing).
 
 from __future__ import annotations
 
+import contextvars
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -49,14 +50,25 @@ class _Slot:
         return f"\x00{self.name}\x00"
 
 
-class Param(peewee.Node):
-    """A named placeholder of a prepared query; ``many=True``: a list, as the right side of ``in_``."""
+_UNBOUND = object()
+_compiling: contextvars.ContextVar[bool] = contextvars.ContextVar("eschool_prepared_compiling", default=False)
 
-    def __init__(self, name: str, many: bool = False):
+
+class Param(peewee.Node):
+    """A named placeholder of a prepared query; ``many=True``: a list, as the right side of ``in_``.
+
+    ``Param(name, value)`` also carries a value: in an ordinary query it is just that value, and in a
+    prepared one a placeholder filled in on each call (a policy ``Scope``'s params work this way).
+    """
+
+    def __init__(self, name: str, value: Any = _UNBOUND, many: bool = False):
         self.name = name
+        self.value = value
         self.many = many
 
     def __sql__(self, ctx):
+        if self.value is not _UNBOUND and not _compiling.get():
+            return ctx.value(self.value, converter=False)
         if not self.many:
             return ctx.value(_Slot(self.name), converter=False)
         slot = _Slot(self.name, many=True)
@@ -72,6 +84,7 @@ class Prepared:
         self._build = build
         self._compiled: dict[type, tuple[Any, str, list[Any]]] = {}
         self._expanded: dict[tuple, str] = {}  # (database class, lengths of the lists) -> SQL
+        self._variants: dict[Any, Prepared] = {}
         functools.update_wrapper(self, build)
 
     def compiled(self, db: peewee.Database | None = None) -> tuple[Any, str, list[Any]]:
@@ -80,8 +93,25 @@ class Prepared:
         found = self._compiled.get(type(db))
         if found is None:
             query = self._build()
-            sql, values = query.sql()
+            token = _compiling.set(True)
+            try:
+                sql, values = query.sql()
+            finally:
+                _compiling.reset(token)
             found = self._compiled[type(db)] = (query, sql, values)
+        return found
+
+    def build(self) -> Any:
+        """A new peewee query of this statement, to refine (its ``Param``s still to be filled in)."""
+        return self._build()
+
+    def variant(self, key: Any, build: Callable[[], Any]) -> "Prepared":
+        """The prepared statement ``build()`` gives, kept under ``key`` (say, this query through a scope)."""
+        found = self._variants.get(key)
+        if found is None:
+            found = Prepared(build)
+            if len(self._variants) < 256:  # a few kinds of scope are common; do not keep every one
+                self._variants[key] = found
         return found
 
     def cursor(self, **params: Any):

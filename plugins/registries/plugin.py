@@ -135,13 +135,14 @@ def policy_scope(actor, action, model):
         return None
     role = actor.role
     # A plugin gives one Scope per call, so the family's allow carries the consent condition itself.
-    if action == "progress.read":
+    if action == "progress.read":  # the family's pages: the condition's SQL is the same for every family
+        user = Param("registries_user", actor.id)
         if role == "parent":
-            return Scope.allow(m.Student.id.in_(linked_student_ids(actor.id)) & active_consent_for_student(),
-                               "a parent sees linked children with an active consent")
+            return Scope.allow(m.Student.id.in_(linked_student_ids(user)) & active_consent_for_student(),
+                               "a parent sees linked children with an active consent", params=[user])
         if role == "student":
-            return Scope.allow((m.Student.user == actor.id) & active_consent_for_student(),
-                               "a student sees themself with an active consent")
+            return Scope.allow((m.Student.user == user) & active_consent_for_student(),
+                               "a student sees themself with an active consent", params=[user])
     if role in FAMILY_ROLES:
         if action.startswith("progress."):
             return Scope.restrict(active_consent_for_student(), "only with an active consent")
