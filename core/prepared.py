@@ -85,6 +85,7 @@ class Prepared:
         self._compiled: dict[type, tuple[Any, str, list[Any]]] = {}
         self._expanded: dict[tuple, str] = {}  # (database class, lengths of the lists) -> SQL
         self._variants: dict[Any, Prepared] = {}
+        self._columns: dict[type, dict[str, Any]] = {}  # per database class: the cursor wrapper's column set-up
         functools.update_wrapper(self, build)
 
     def compiled(self, db: peewee.Database | None = None) -> tuple[Any, str, list[Any]]:
@@ -148,9 +149,30 @@ class Prepared:
         return found
 
     def __call__(self, **params: Any) -> list[Any]:
-        """Run the query with ``params``; its rows as the built query would return them."""
-        query, _sql, _values = self.compiled()
-        return list(query._get_cursor_wrapper(self.cursor(**params)))
+        """Run the query with ``params``; its rows as the built query would return them.
+
+        The rows are fetched at once and made by peewee's own cursor wrapper; what the wrapper works
+        out from the statement's columns (which field converts which column) is worked out on the
+        first call and kept, as the SQL is.
+        """
+        db = database.obj
+        query, _sql, _values = self.compiled(db)
+        cursor = self.cursor(**params)
+        wrapper = query._get_cursor_wrapper(cursor)
+        rows = cursor.fetchall()
+        cursor.close()
+        if not rows:
+            return []
+        known = self._columns.get(type(db))
+        if known is None:
+            before = set(vars(wrapper))
+            wrapper.initialize()
+            known = {k: v for k, v in vars(wrapper).items() if k not in before}
+            self._columns[type(db)] = known
+        else:
+            vars(wrapper).update(known)
+        process = wrapper.process_row
+        return [process(row) for row in rows]
 
     def first(self, **params: Any) -> Any:
         """The first row or None (build the query with ``.limit(1)`` when one row is all you need)."""
