@@ -160,17 +160,18 @@ class Prepared:
         cursor = self.cursor(**params)
         wrapper = query._get_cursor_wrapper(cursor)
         rows = cursor.fetchall()
-        cursor.close()
         if not rows:
+            cursor.close()
             return []
         known = self._columns.get(type(db))
         if known is None:
             before = set(vars(wrapper))
-            wrapper.initialize()
+            wrapper.initialize()  # reads the open cursor's description
             known = {k: v for k, v in vars(wrapper).items() if k not in before}
             self._columns[type(db)] = known
         else:
             vars(wrapper).update(known)
+        cursor.close()
         process = wrapper.process_row
         return [process(row) for row in rows]
 
