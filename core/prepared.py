@@ -167,6 +167,7 @@ class Prepared:
         if known is None:
             before = set(vars(wrapper))
             wrapper.initialize()  # reads the open cursor's description
+            _skip_plain_converters(wrapper)
             known = {k: v for k, v in vars(wrapper).items() if k not in before}
             self._columns[type(db)] = known
         else:
@@ -179,6 +180,31 @@ class Prepared:
         """The first row or None (build the query with ``.limit(1)`` when one row is all you need)."""
         rows = self(**params)
         return rows[0] if rows else None
+
+
+_PLAIN_ADAPTERS = (peewee.IntegerField.adapt, peewee.CharField.adapt)
+
+
+def _as_the_driver_gives(field: peewee.Field) -> bool:
+    """True for an integer or text field (or a key to one): both drivers already give its Python value."""
+    while isinstance(field, peewee.ForeignKeyField):
+        field = field.rel_field
+    kind = type(field)
+    return kind.python_value is peewee.Field.python_value and kind.adapt in _PLAIN_ADAPTERS
+
+
+def _skip_plain_converters(wrapper: Any) -> None:
+    """Leave out the per-value ``int()`` / ``str()`` calls of integer and text columns (a flat row's wrapper only:
+    the wrapper of a joined query works its column plan out from the converters as they are)."""
+    if isinstance(wrapper, peewee.ModelCursorWrapper) or not hasattr(wrapper, "convert"):
+        return
+    converters = wrapper.converters
+    for i, field in enumerate(wrapper.fields):
+        if converters[i] is not None and field is not None and converters[i] == field.python_value \
+                and _as_the_driver_gives(field):
+            converters[i] = None
+    wrapper.no_convert = [i for i, c in enumerate(converters) if c is None]
+    wrapper.convert = [i for i, c in enumerate(converters) if c is not None]
 
 
 def prepared(build: Callable[[], Any]) -> Prepared:

@@ -56,3 +56,21 @@ def test_a_list_parameter_is_expanded_per_length_and_keeps_the_order_of_the_othe
         assert among(plugins=[], **{"from": "m0", "to": "m9"}) == []  # an empty list matches nothing
         lengths = sorted(key[1] for key in among._expanded)
     assert lengths == [(0,), (1,), (2,), (3,)]  # one statement per length of the list, not per call
+
+
+def test_rows_keep_their_python_types_and_plain_columns_skip_conversion(history):
+    import datetime as dt
+
+    @prepared
+    def rows():
+        return (MigrationRecord.select(MigrationRecord.id, MigrationRecord.plugin, MigrationRecord.applied_at)
+                .where(MigrationRecord.plugin == Param("plugin")).order_by(MigrationRecord.id).tuples())
+
+    with history.app_context():
+        first = rows(plugin="a")
+        again = rows(plugin="b")  # the second call reuses the column set-up of the first
+        (kept,) = rows._columns.values()
+    for found in (first, again):
+        assert len(found) == 4
+        assert all(type(i) is int and type(p) is str and type(at) is dt.datetime for i, p, at in found)
+    assert [c is None for c in kept["converters"]] == [True, True, False]  # id and plugin as the driver gives them
