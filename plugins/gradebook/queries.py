@@ -200,11 +200,12 @@ def student_assignments(student: Any, year: AcademicYear) -> peewee.ModelSelect:
 
 @prepared
 def _student_assignments():
-    return _assignments_query(Param("student"), Param("school_class"), Param("year"), Param("start"), Param("end"))
+    query = _assignments_query(Param("student"), Param("school_class"), Param("year"), Param("start"), Param("end"))
+    return query.select(TeachingAssignment, Subject.name.alias("subject_name")).objects()  # flat rows
 
 
 def assignments_of(student: Any, year: AcademicYear) -> list[TeachingAssignment]:
-    """The rows of :func:`student_assignments` (with their subjects)."""
+    """The rows of :func:`student_assignments`, each with its subject's name as ``subject_name``."""
     return _student_assignments(student=student.id, school_class=student.school_class_id, year=year.id,
                                 start=year.starts_on, end=year.ends_on)
 
@@ -388,7 +389,7 @@ def progress_for(student: Any, period: Period, today: dt.date | None = None, hom
     for a in assignments:
         if a.subject_id not in by_subject:
             by_subject[a.subject_id] = SubjectProgress(
-                a.subject_id, a.subject.name, names.get(a.teacher_id, ""), a.scale)
+                a.subject_id, a.subject_name, names.get(a.teacher_id, ""), a.scale)
     for row in _marks_in_period(student=student.id, start=period.starts_on, end=period.ends_on):
         entry = by_subject.get(row[-1])
         if entry is not None:
@@ -475,7 +476,7 @@ def homework_upcoming(student: Any, today: dt.date, days: int = 7, assignments=N
     for row in lessons:  # (id, assignment, date, homework, file, entered at)
         grouped[row[1]].append(row)
     for assignment_id, rows in grouped.items():
-        subject = by_id[assignment_id].subject.name
+        subject = by_id[assignment_id].subject_name
         for here, after in zip(rows, rows[1:] + [None], strict=False):
             lesson_id, _assignment, given_on, text, file, entered_at = here
             due = after[2] if after is not None else None
@@ -545,7 +546,7 @@ def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
     for lesson in lessons:
         a = assignments[lesson.assignment_id]
         by_date[lesson.date].lessons.append(DiaryLesson(
-            lesson.id, lesson.number, lesson.starts_at, lesson.ends_at, lesson.room, a.subject.name, lesson.topic,
+            lesson.id, lesson.number, lesson.starts_at, lesson.ends_at, lesson.room, a.subject_name, lesson.topic,
             lesson.homework, bool(lesson.homework_file), marks.get(lesson.id, []), codes.get(lesson.id, "")))
     return days
 
@@ -587,7 +588,7 @@ def report_card(student: Any, year: AcademicYear) -> tuple[list[Period], list[Re
     periods = periods_of(year)
     rows: dict[int, ReportCardRow] = {}
     for a in assignments_of(student, year):
-        rows.setdefault(a.subject_id, ReportCardRow(a.subject.name, {}, ""))
+        rows.setdefault(a.subject_id, ReportCardRow(a.subject_name, {}, ""))
     for subject_id, period_id, value in _grades_of_year(student=student.id, year=year.id):
         row = rows.get(subject_id)
         if row is None:
