@@ -23,6 +23,8 @@ import sys
 import time
 from pathlib import Path
 
+import flask.templating
+
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -134,6 +136,24 @@ def main(argv=None) -> int:
         for sql, n in collections.Counter(statements).items():
             print(f"  {n}× {spent[sql] * 1000:6.2f} ms  {sql[:args.width]}")
         calls = [make() for _ in range(args.requests)]
+        rendering = [0.0]
+        real_render = flask.templating._render
+
+        def timed_render(*a, real_render=real_render, rendering=rendering, **kw):
+            t0 = time.perf_counter()
+            try:
+                return real_render(*a, **kw)
+            finally:
+                rendering[0] += time.perf_counter() - t0
+
+        flask.templating._render = timed_render
+        started = time.perf_counter()
+        for method, path, headers, data in calls:
+            client.open(path, method=method, headers=headers, data=data)
+        wall = time.perf_counter() - started
+        flask.templating._render = real_render
+        print(f"--- {args.requests} requests in {wall:.2f} s without a profiler: {wall / args.requests * 1000:.2f} ms "
+              f"each, of which {rendering[0] / args.requests * 1000:.2f} ms rendering templates")
         profile = cProfile.Profile()
         started = time.perf_counter()
         profile.enable()
@@ -141,8 +161,10 @@ def main(argv=None) -> int:
             client.open(path, method=method, headers=headers, data=data)
         profile.disable()
         wall = time.perf_counter() - started
-        print(f"--- {args.requests} requests in {wall:.2f} s under cProfile: {wall / args.requests * 1000:.1f} ms each")
         stats = pstats.Stats(profile)
+        print(f"--- {args.requests} requests in {wall:.2f} s under cProfile: "
+              f"{wall / args.requests * 1000:.1f} ms each, "
+              f"{stats.total_calls / args.requests:,.0f} Python function calls each")
         stats.sort_stats("cumulative").print_stats(args.top)
         stats.sort_stats("tottime").print_stats(args.top)
     return 0

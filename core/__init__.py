@@ -15,7 +15,7 @@ import pluggy
 from flask import Flask, send_from_directory
 from flask_babel import Babel, get_translations
 from flask_wtf.csrf import CSRFProtect
-from jinja2 import ChoiceLoader, FileSystemLoader
+from jinja2 import ChoiceLoader, FileSystemLoader, pass_context
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import access_log, auth, db, inputs, logs, ratelimit, web
@@ -114,6 +114,20 @@ def install_template_gettext(app: Flask) -> None:
         npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    translate = app.jinja_env.globals["gettext"]  # Jinja's newstyle gettext over the catalogue
+    fixed: dict[str, Any] = {}
+
+    @pass_context
+    def gettext(context, string, **variables):
+        """``_("…")`` without variables gives the same text on every page of the app: made once, then kept."""
+        if variables or not context.eval_ctx.autoescape:
+            return translate(context, string, **variables)
+        found = fixed.get(string)
+        if found is None:
+            found = fixed[string] = translate(context, string)
+        return found
+
+    app.jinja_env.globals.update(gettext=gettext, _=gettext)
 
 
 def validate_plugin_sections(pm: pluggy.PluginManager, region: RegionConfig) -> None:

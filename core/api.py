@@ -44,7 +44,7 @@ from core.inputs import DecimalText, RecordId, Text, check_text
 from core.jobs import JobContext, JobError, JobKind, JobResult, follow_job, start_job
 from core.models import AuditRecord, LoginIdentity, User
 from core.plugins import hookimpl
-from core.policy import can, explain, get_or_deny, require, scope
+from core.policy import can, explain, get_or_deny, in_scope, require, scope
 from core.prepared import Param, prepared
 from core.services import (
     AgePolicyService,
@@ -152,6 +152,7 @@ __all__ = [
     "format_day",
     "format_percent",
     "get_or_deny",
+    "in_scope",
     "hookimpl",
     "inert",
     "last_audited",

@@ -426,6 +426,13 @@ def policy_scope(actor: Actor, action: str, model: type) -> Scope | list[Scope] 
 
     Combined: (OR of all allows) AND (AND of all restricts); no allow at all
     means no rows.
+
+    On a hot path, write the actor's values as ``core.api.Param(name, value)``
+    and name them: ``Scope.allow(Student.user == p, reason, params=[p])``
+    with ``p = Param("myplugin_user", actor.id)``. Then a prepared lookup
+    through the scope (``get_or_deny`` with a ``@prepared`` query,
+    ``in_scope``) is rendered once for everyone rather than on every call —
+    promise that the condition's SQL depends on nothing but those params.
     """
 
 

@@ -22,6 +22,7 @@ from flask import Flask, current_app, jsonify, request
 from flask_babel import gettext as _
 
 from core.db import BaseModel, database, utcnow
+from core.prepared import Param, prepared
 
 WINDOW = 60  # seconds
 
@@ -38,16 +39,24 @@ class ApiRateWindow(BaseModel):
         indexes = ((("key", "window"), True),)
 
 
+@prepared
+def _hit():
+    return (ApiRateWindow.insert(key=Param("key"), window=Param("window"), hits=1)
+            .on_conflict(conflict_target=[ApiRateWindow.key, ApiRateWindow.window],
+                         update={ApiRateWindow.hits: ApiRateWindow.hits + 1})
+            .returning(ApiRateWindow.hits))
+
+
+@prepared
+def _drop_old_minutes():
+    return ApiRateWindow.delete().where((ApiRateWindow.key == Param("key")) & (ApiRateWindow.window < Param("window")))
+
+
 def _count(key: str, window: int) -> int:
     """Add one hit to ``key`` in ``window`` and return its hits (one upsert; old minutes of the key dropped)."""
-    (ApiRateWindow.insert(key=key, window=window, hits=1)
-     .on_conflict(conflict_target=[ApiRateWindow.key, ApiRateWindow.window],
-                  update={ApiRateWindow.hits: ApiRateWindow.hits + 1})
-     .execute())
-    hits = ApiRateWindow.select(ApiRateWindow.hits).where(
-        (ApiRateWindow.key == key) & (ApiRateWindow.window == window)).scalar()
+    (hits,) = _hit.cursor(key=key, window=window).fetchone()
     if hits == 1:
-        ApiRateWindow.delete().where((ApiRateWindow.key == key) & (ApiRateWindow.window < window)).execute()
+        _drop_old_minutes.cursor(key=key, window=window)
     return hits
 
 

@@ -110,19 +110,26 @@ def deny(reason: str) -> Decision:
 
 @dataclass(frozen=True)
 class Scope:
-    """A query condition contributed by a policy plugin (see ``policy_scope``)."""
+    """A query condition contributed by a policy plugin (see ``policy_scope``).
+
+    ``params``: when the condition's SQL is the same for every actor but for the values of some
+    ``core.api.Param(name, value)`` nodes in it, those Params — then the policy renders a lookup
+    through the scope once and reuses it (``get_or_deny`` with a prepared query). ``None`` (the
+    default): the condition holds its values inline and is rendered anew on every use.
+    """
 
     condition: Any
     reason: str
     restricting: bool = False
+    params: tuple | None = None
 
     @classmethod
-    def allow(cls, condition: Any, reason: str) -> "Scope":
-        return cls(condition, reason, False)
+    def allow(cls, condition: Any, reason: str, params: tuple | None = None) -> "Scope":
+        return cls(condition, reason, False, None if params is None else tuple(params))
 
     @classmethod
-    def restrict(cls, condition: Any, reason: str) -> "Scope":
-        return cls(condition, reason, True)
+    def restrict(cls, condition: Any, reason: str, params: tuple | None = None) -> "Scope":
+        return cls(condition, reason, True, None if params is None else tuple(params))
 
 
 @dataclass(frozen=True)

@@ -403,11 +403,10 @@ def region_today() -> dt.date:
 
 def printable(value):
     """Jinja's ``finalize``: control characters already stored never reach a page (or a printed slip)."""
-    if isinstance(value, Markup):
-        return Markup(CONTROL_RE.sub("", value))
-    if isinstance(value, str):
-        return CONTROL_RE.sub("", value)
-    return value
+    if not isinstance(value, str) or CONTROL_RE.search(value) is None:  # nearly always: as it is
+        return value
+    cleaned = CONTROL_RE.sub("", value)
+    return Markup(cleaned) if isinstance(value, Markup) else cleaned
 
 
 def account_marker(actor) -> str:

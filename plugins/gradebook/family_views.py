@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 from flask import abort, current_app, render_template, request, url_for
 
@@ -92,7 +93,7 @@ def progress_index():
 @bp.route("/progress/<int:student_id>")
 @login_required
 def progress(student_id: int):
-    student = _student(student_id)
+    student, children = _student_and_children(student_id)
     years = queries.years_of_student(student)  # once, for the chooser and the asked period
     period = _period_for(student, years)
     seen = last_audited(current_actor().id, "progress.read", "student", student.id)  # the previous visit
@@ -105,13 +106,18 @@ def progress(student_id: int):
     audit("progress.read", "student", student.id, details={"page": "progress", "period": period.id})
     return render_template("gradebook/progress.html", student=student, data=data, trends=trends,
                            years=queries.periods_for_student(student, years), seen=seen, news=news,
-                           fresh=queries.fresh_marks(data.subjects, seen), children=_children_brief())
+                           fresh=queries.fresh_marks(data.subjects, seen), children=children)
 
 
-def _children_brief(limit: int = 20) -> list[tuple[int, str]]:
-    """The children the actor may open, for the one-tap switcher (one query)."""
+def _student_and_children(student_id: int, limit: int = 20) -> tuple[Any, list[tuple[int, str]]]:
+    """The student asked for and the children the actor may open, for the one-tap switcher.
+
+    Both come through the same scope, so a family's child is found among the children (one query);
+    anyone else is looked up as :func:`_student` does (a 403 or 404 audited).
+    """
     rows = reg().visible_students(current_actor(), "progress.read", limit=limit)
-    return [(s.id, f"{s.first_name} {s.last_name}".strip()) for s in rows]
+    student = next((s for s in rows if s.id == student_id), None) or _student(student_id)
+    return student, [(s.id, f"{s.first_name} {s.last_name}".strip()) for s in rows]
 
 
 CALCULATOR_ROWS = 5

@@ -66,7 +66,7 @@ def scope(actor: Any, action: str, model: type) -> Scope | None:
     if actor.role in FAMILY_ROLES and action == "progress.read" and about_students:
         # Defence in depth: whatever allows a family member in, the consent must be active.
         return Scope.restrict(reg.active_consent_condition(),
-                              "the family sees progress only with an active consent")
+                              "the family sees progress only with an active consent", params=())
     if actor.role not in SCHOOL_STAFF:
         return None
     staff_id = staff_id_of(actor)

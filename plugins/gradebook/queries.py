@@ -162,7 +162,16 @@ def _period_by_id():
 def periods_for_student(student: Any, years: list[AcademicYear] | None = None
                         ) -> list[tuple[AcademicYear, list[Period]]]:
     """Every year of :func:`years_of_student` with its periods, newest first (for the period chooser)."""
-    return [(year, periods_of(year)) for year in (years if years is not None else years_of_student(student))]
+    years = years if years is not None else years_of_student(student)
+    by_year: dict[int, list[Period]] = defaultdict(list)
+    for period in _periods_of_years(years=[y.id for y in years]):
+        by_year[period.year_id].append(period)
+    return [(year, by_year[year.id]) for year in years]
+
+
+@prepared
+def _periods_of_years():
+    return Period.select().where(Period.year.in_(Param("years", many=True))).order_by(Period.year, Period.number)
 
 
 # --- who learns what ------------------------------------------------------------
@@ -191,11 +200,12 @@ def student_assignments(student: Any, year: AcademicYear) -> peewee.ModelSelect:
 
 @prepared
 def _student_assignments():
-    return _assignments_query(Param("student"), Param("school_class"), Param("year"), Param("start"), Param("end"))
+    query = _assignments_query(Param("student"), Param("school_class"), Param("year"), Param("start"), Param("end"))
+    return query.select(TeachingAssignment, Subject.name.alias("subject_name")).objects()  # flat rows
 
 
 def assignments_of(student: Any, year: AcademicYear) -> list[TeachingAssignment]:
-    """The rows of :func:`student_assignments` (with their subjects)."""
+    """The rows of :func:`student_assignments`, each with its subject's name as ``subject_name``."""
     return _student_assignments(student=student.id, school_class=student.school_class_id, year=year.id,
                                 start=year.starts_on, end=year.ends_on)
 
@@ -379,7 +389,7 @@ def progress_for(student: Any, period: Period, today: dt.date | None = None, hom
     for a in assignments:
         if a.subject_id not in by_subject:
             by_subject[a.subject_id] = SubjectProgress(
-                a.subject_id, a.subject.name, names.get(a.teacher_id, ""), a.scale)
+                a.subject_id, a.subject_name, names.get(a.teacher_id, ""), a.scale)
     for row in _marks_in_period(student=student.id, start=period.starts_on, end=period.ends_on):
         entry = by_subject.get(row[-1])
         if entry is not None:
@@ -459,25 +469,31 @@ def homework_upcoming(student: Any, today: dt.date, days: int = 7, assignments=N
     by_id = {a.id: a for a in assignments}
     if not by_id:
         return []
-    lessons = (Lesson.select(Lesson.id, Lesson.assignment, Lesson.date, Lesson.homework, Lesson.homework_file,
-                             Lesson.homework_entered_at)
-               .where(Lesson.assignment.in_(list(by_id))
-                      & Lesson.date.between(today - dt.timedelta(days=HOMEWORK_LOOKBACK_DAYS),
-                                            today + dt.timedelta(days=days)))
-               .order_by(Lesson.assignment, Lesson.date, Lesson.number))
+    lessons = _homework_lessons(assignments=list(by_id), start=today - dt.timedelta(days=HOMEWORK_LOOKBACK_DAYS),
+                                end=today + dt.timedelta(days=days))
     found = []
-    grouped: dict[int, list[Lesson]] = defaultdict(list)
-    for lesson in lessons:
-        grouped[lesson.assignment_id].append(lesson)
+    grouped: dict[int, list[tuple]] = defaultdict(list)
+    for row in lessons:  # (id, assignment, date, homework, file, entered at)
+        grouped[row[1]].append(row)
     for assignment_id, rows in grouped.items():
+        subject = by_id[assignment_id].subject_name
         for here, after in zip(rows, rows[1:] + [None], strict=False):
-            due = after.date if after is not None else None
-            if here.homework and ((due is not None and today <= due <= today + dt.timedelta(days=days))
-                                  or (due is None and here.date >= today - dt.timedelta(days=1))):
-                found.append(Homework(here.id, by_id[assignment_id].subject.name, here.date, due, here.homework,
-                                      bool(here.homework_file), here.homework_entered_at))
+            lesson_id, _assignment, given_on, text, file, entered_at = here
+            due = after[2] if after is not None else None
+            if text and ((due is not None and today <= due <= today + dt.timedelta(days=days))
+                         or (due is None and given_on >= today - dt.timedelta(days=1))):
+                found.append(Homework(lesson_id, subject, given_on, due, text, bool(file), entered_at))
     found.sort(key=lambda h: (h.due_on or h.given_on, h.subject))
     return found
+
+
+@prepared
+def _homework_lessons():
+    return (Lesson.select(Lesson.id, Lesson.assignment, Lesson.date, Lesson.homework, Lesson.homework_file,
+                          Lesson.homework_entered_at)
+            .where(Lesson.assignment.in_(Param("assignments", many=True))
+                   & Lesson.date.between(Param("start"), Param("end")))
+            .order_by(Lesson.assignment, Lesson.date, Lesson.number).tuples())
 
 
 @dataclass
@@ -517,8 +533,7 @@ def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
     assignments = {a.id: a for a in assignments_of(student, year)}
     if not assignments:
         return days
-    lessons = list(Lesson.select().where(Lesson.assignment.in_(list(assignments)) & Lesson.date.between(monday, end))
-                   .order_by(Lesson.date, Lesson.number))
+    lessons = _lessons_between(assignments=list(assignments), start=monday, end=end)
     ids = [lesson.id for lesson in lessons]
     marks: dict[int, list[MarkView]] = defaultdict(list)
     codes: dict[int, str] = {}
@@ -531,9 +546,16 @@ def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
     for lesson in lessons:
         a = assignments[lesson.assignment_id]
         by_date[lesson.date].lessons.append(DiaryLesson(
-            lesson.id, lesson.number, lesson.starts_at, lesson.ends_at, lesson.room, a.subject.name, lesson.topic,
+            lesson.id, lesson.number, lesson.starts_at, lesson.ends_at, lesson.room, a.subject_name, lesson.topic,
             lesson.homework, bool(lesson.homework_file), marks.get(lesson.id, []), codes.get(lesson.id, "")))
     return days
+
+
+@prepared
+def _lessons_between():
+    return (Lesson.select().where(Lesson.assignment.in_(Param("assignments", many=True))
+                                  & Lesson.date.between(Param("start"), Param("end")))
+            .order_by(Lesson.date, Lesson.number))
 
 
 @prepared
@@ -566,7 +588,7 @@ def report_card(student: Any, year: AcademicYear) -> tuple[list[Period], list[Re
     periods = periods_of(year)
     rows: dict[int, ReportCardRow] = {}
     for a in assignments_of(student, year):
-        rows.setdefault(a.subject_id, ReportCardRow(a.subject.name, {}, ""))
+        rows.setdefault(a.subject_id, ReportCardRow(a.subject_name, {}, ""))
     for subject_id, period_id, value in _grades_of_year(student=student.id, year=year.id):
         row = rows.get(subject_id)
         if row is None:

@@ -23,7 +23,6 @@ from typing import Any
 import requests
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid02, b64urlencode
-from pywebpush import WebPushException, webpush
 
 SIGNATURE_HEADER = "X-Eschool-Signature"
 TIMESTAMP_HEADER = "X-Eschool-Timestamp"
@@ -135,6 +134,8 @@ class Outgoing:
 
     def push(self, subscription: dict[str, Any], payload: dict[str, Any]) -> None:
         """Encrypt ``payload`` for the subscription (aes128gcm), post it to its push service, VAPID-signed."""
+        from pywebpush import WebPushException, webpush  # with aiohttp: loaded by a worker that sends, not by the app
+
         try:
             webpush(subscription, json.dumps(payload, ensure_ascii=False), vapid_private_key=self.vapid.vapid,
                     vapid_claims={"sub": self.conf["vapid_subject"]}, timeout=self.conf["timeout_seconds"],

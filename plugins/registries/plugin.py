@@ -7,6 +7,7 @@ from core.api import (
     JobKind,
     LoginRefused,
     NavItem,
+    Param,
     Relation,
     Scope,
     _,
@@ -14,6 +15,7 @@ from core.api import (
     lazy_gettext,
     link_identity,
     migrations_from_package,
+    prepared,
 )
 from plugins.registries import access, audit_log
 from plugins.registries import models as m
@@ -57,13 +59,18 @@ def services():
     return {"registries": service}
 
 
+@prepared
+def _linked_children():
+    return linked_student_ids(Param("user")).tuples()
+
+
 @hookimpl
 def actor_relations(actor):
     if not actor.is_authenticated:
         return None
     user = actor.user
     if user.role == "parent":
-        return [Relation("child", "student", sid) for (sid,) in linked_student_ids(user.id).tuples()]
+        return [Relation("child", "student", sid) for (sid,) in _linked_children(user=user.id)]
     if user.role == "student":
         student = person_row(user)
         return [Relation("self", "student", student.id)] if student else []
@@ -128,13 +135,14 @@ def policy_scope(actor, action, model):
         return None
     role = actor.role
     # A plugin gives one Scope per call, so the family's allow carries the consent condition itself.
-    if action == "progress.read":
+    if action == "progress.read":  # the family's pages: the condition's SQL is the same for every family
+        user = Param("registries_user", actor.id)
         if role == "parent":
-            return Scope.allow(m.Student.id.in_(linked_student_ids(actor.id)) & active_consent_for_student(),
-                               "a parent sees linked children with an active consent")
+            return Scope.allow(m.Student.id.in_(linked_student_ids(user)) & active_consent_for_student(),
+                               "a parent sees linked children with an active consent", params=[user])
         if role == "student":
-            return Scope.allow((m.Student.user == actor.id) & active_consent_for_student(),
-                               "a student sees themself with an active consent")
+            return Scope.allow((m.Student.user == user) & active_consent_for_student(),
+                               "a student sees themself with an active consent", params=[user])
     if role in FAMILY_ROLES:
         if action.startswith("progress."):
             return Scope.restrict(active_consent_for_student(), "only with an active consent")

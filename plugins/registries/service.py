@@ -16,6 +16,7 @@ import peewee
 from core.api import (
     ClassInfo,
     LoginIdentity,
+    Param,
     ParentInfo,
     PersonInfo,
     RegistriesService,
@@ -23,7 +24,9 @@ from core.api import (
     StaffInfo,
     StudentInfo,
     get_or_deny,
+    in_scope,
     lazy_gettext,
+    prepared,
     scope,
     utcnow,
 )
@@ -201,6 +204,30 @@ def _student_select() -> peewee.ModelSelect:
             .join(m.SchoolClass, peewee.JOIN.LEFT_OUTER, on=(m.Student.school_class == m.SchoolClass.id)))
 
 
+@prepared
+def _students():
+    return _student_select().tuples()
+
+
+@prepared
+def _first_students_by_name():
+    return _student_select().order_by(*_BY_NAME).limit(Param("limit")).tuples()
+
+
+@prepared
+def _students_by_id():
+    return _student_select().where(m.Student.id.in_(Param("ids", many=True))).tuples()
+
+
+@prepared
+def _staff_with_places():
+    return (m.Staff.select(m.Staff, m.School.short_name.alias("school_short"),
+                           m.Municipality.name.alias("municipality_name"))
+            .join(m.School, peewee.JOIN.LEFT_OUTER, on=(m.Staff.school == m.School.id)).switch(m.Staff)
+            .join(m.Municipality, peewee.JOIN.LEFT_OUTER, on=(m.Staff.municipality == m.Municipality.id))
+            .where(m.Staff.id.in_(Param("ids", many=True))).objects())
+
+
 def _student_values(query: Any) -> list[StudentInfo]:
     """Values of ``_student_select()`` rows: the query itself, or tuples it has already given."""
     out = []
@@ -289,12 +316,8 @@ class RegistryService:
         wanted = _ids(ids)
         if not wanted:
             return {}
-        rows = (m.Staff.select(m.Staff, m.School.short_name.alias("school_short"),
-                               m.Municipality.name.alias("municipality_name"))
-                .join(m.School, peewee.JOIN.LEFT_OUTER, on=(m.Staff.school == m.School.id)).switch(m.Staff)
-                .join(m.Municipality, peewee.JOIN.LEFT_OUTER, on=(m.Staff.municipality == m.Municipality.id))
-                .where(m.Staff.id.in_(wanted)).objects())
-        return {s.id: staff_info(s, s.school_short or "", s.municipality_name or "") for s in rows}
+        return {s.id: staff_info(s, s.school_short or "", s.municipality_name or "")
+                for s in _staff_with_places(ids=wanted)}
 
     def staff_of_school(self, school_id: int) -> list[StaffInfo]:
         return [staff_info(s) for s in m.Staff.select().where(m.Staff.school == school_id)
@@ -304,7 +327,7 @@ class RegistryService:
         wanted = _ids(ids)
         if not wanted:
             return {}
-        return {s.id: s for s in _student_values(_student_select().where(m.Student.id.in_(wanted)))}
+        return {s.id: s for s in _student_values(_students_by_id(ids=wanted))}
 
     def find_students(self, where: Any, *, limit: int | None = None) -> list[StudentInfo]:
         query = _student_select().where(where).order_by(*_BY_NAME)
@@ -355,7 +378,7 @@ class RegistryService:
 
     def student_or_deny(self, actor: Any, action: str, student_id: int) -> StudentInfo:
         # one query: the scope and the names together (get_or_deny adds the id and the scope)
-        row = get_or_deny(actor, action, m.Student, student_id, query=_student_select().tuples())
+        row = get_or_deny(actor, action, m.Student, student_id, query=_students)
         return _student_values([row])[0]
 
     def may_act_on_students(self, actor: Any, action: str, student_ids: Iterable[int]) -> set[int]:
@@ -367,6 +390,9 @@ class RegistryService:
 
     def visible_students(self, actor: Any, action: str, where: Any = None, *,
                          limit: int | None = None) -> list[StudentInfo]:
+        if where is None and limit is not None:  # a family's children: the statement rendered once
+            found, values = in_scope(_first_students_by_name, actor, action, m.Student, name="by name")
+            return _student_values(found(limit=limit, **values))
         condition = scope(actor, action, m.Student)
         return self.find_students(condition if where is None else condition & where, limit=limit)
 

@@ -15,3 +15,17 @@ def test_help_loads_none_of_the_heavy_modules(tmp_path):
     assert run.returncode == 0, run.stderr
     assert "esia-emulator" in run.stdout and "notifications" in run.stdout
     assert run.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_web_app_of_the_demo_region_loads_no_sender_of_the_workers(tmp_path):
+    """Push (pywebpush, aiohttp) is sent by the notifications worker: a web worker's start does not load it."""
+    from tests.core.test_cli_newcomer import ROOT
+
+    probe = ("import sys\n"
+             "from core import create_app\n"
+             f"app = create_app({str(ROOT / 'regions' / 'demo.toml')!r})\n"
+             "assert 'notifications' in app.extensions['eschool'].pm.list_name_plugin().__repr__()\n"
+             "print([m for m in ('pywebpush', 'aiohttp') if m in sys.modules])")
+    run = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip().splitlines()[-1] == "[]"

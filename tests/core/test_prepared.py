@@ -1,0 +1,76 @@
+"""``core.prepared``: a query's SQL rendered once, its rows as peewee would give them (both databases)."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.db import MigrationRecord
+from core.prepared import Param, prepared
+
+pytestmark = pytest.mark.plugins()  # the core alone: its migration history is the table used here
+
+
+@pytest.fixture
+def history(app):
+    with app.app_context():
+        MigrationRecord.delete().execute()
+        MigrationRecord.insert_many([{"plugin": p, "name": f"m{i}"} for p in ("a", "b", "c") for i in range(4)]
+                                    ).execute()
+        yield app
+
+
+def _names(plugin, first, last):
+    return (MigrationRecord.select(MigrationRecord.plugin, MigrationRecord.name)
+            .where((MigrationRecord.plugin == plugin) & MigrationRecord.name.between(first, last))
+            .order_by(MigrationRecord.name).tuples())
+
+
+def test_a_prepared_query_gives_the_rows_of_the_same_query_and_is_built_once(history):
+    built = []
+
+    @prepared
+    def names():
+        built.append(1)
+        return _names(Param("plugin"), Param("first"), Param("last"))
+
+    with history.app_context():
+        assert names(plugin="b", first="m1", last="m2") == list(_names("b", "m1", "m2")) == [("b", "m1"), ("b", "m2")]
+        assert names(plugin="c", first="m3", last="m9") == [("c", "m3")]
+        assert names.first(plugin="x", first="m0", last="m9") is None
+    assert built == [1]
+
+
+def test_a_list_parameter_is_expanded_per_length_and_keeps_the_order_of_the_others(history):
+    @prepared
+    def among():
+        return (MigrationRecord.select(MigrationRecord.plugin, MigrationRecord.name)
+                .where((MigrationRecord.name >= Param("from")) & MigrationRecord.plugin.in_(Param("plugins", many=True))
+                       & (MigrationRecord.name <= Param("to")))
+                .order_by(MigrationRecord.plugin, MigrationRecord.name).tuples())
+
+    with history.app_context():
+        assert among(plugins=["a", "c"], **{"from": "m2", "to": "m3"}) == [
+            ("a", "m2"), ("a", "m3"), ("c", "m2"), ("c", "m3")]
+        assert among(plugins=("b",), **{"from": "m0", "to": "m0"}) == [("b", "m0")]
+        assert among(plugins=iter(["c", "b", "zz"]), **{"from": "m3", "to": "m3"}) == [("b", "m3"), ("c", "m3")]
+        assert among(plugins=[], **{"from": "m0", "to": "m9"}) == []  # an empty list matches nothing
+        lengths = sorted(key[1] for key in among._expanded)
+    assert lengths == [(0,), (1,), (2,), (3,)]  # one statement per length of the list, not per call
+
+
+def test_rows_keep_their_python_types_and_plain_columns_skip_conversion(history):
+    import datetime as dt
+
+    @prepared
+    def rows():
+        return (MigrationRecord.select(MigrationRecord.id, MigrationRecord.plugin, MigrationRecord.applied_at)
+                .where(MigrationRecord.plugin == Param("plugin")).order_by(MigrationRecord.id).tuples())
+
+    with history.app_context():
+        first = rows(plugin="a")
+        again = rows(plugin="b")  # the second call reuses the column set-up of the first
+        (kept,) = rows._columns.values()
+    for found in (first, again):
+        assert len(found) == 4
+        assert all(type(i) is int and type(p) is str and type(at) is dt.datetime for i, p, at in found)
+    assert [c is None for c in kept["converters"]] == [True, True, False]  # id and plugin as the driver gives them
