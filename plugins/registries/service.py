@@ -212,6 +212,16 @@ def _student_select() -> peewee.ModelSelect:
             .join(m.SchoolClass, peewee.JOIN.LEFT_OUTER, on=(m.Student.school_class == m.SchoolClass.id)))
 
 
+@prepared
+def _classes_by_id():
+    return m.SchoolClass.select().where(m.SchoolClass.id.in_(Param("ids", many=True)))
+
+
+@prepared
+def _schools_by_id():
+    return m.School.select().where(m.School.id.in_(Param("ids", many=True)))
+
+
 _PREPARED_STUDENTS: dict[str, Callable[..., list[StudentInfo]]] = {}  # prepared_students, by name
 
 
@@ -302,7 +312,7 @@ class RegistryService:
         wanted = _ids(ids)
         if not wanted:
             return {}
-        return {s.id: school_info(s) for s in m.School.select().where(m.School.id.in_(wanted))}
+        return {s.id: school_info(s) for s in _schools_by_id(ids=wanted)}
 
     def school(self, school_id: int) -> SchoolInfo | None:
         return self.schools([school_id]).get(school_id)
@@ -314,7 +324,7 @@ class RegistryService:
         wanted = _ids(ids)
         if not wanted:
             return {}
-        return {c.id: class_info(c) for c in m.SchoolClass.select().where(m.SchoolClass.id.in_(wanted))}
+        return {c.id: class_info(c) for c in _classes_by_id(ids=wanted)}
 
     def classes_of_school(self, school_id: int, year: int | None = None) -> list[ClassInfo]:
         where = m.SchoolClass.school == school_id
