@@ -18,6 +18,7 @@ finished quarter has its period grades. Rows are written with
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import operator
 from collections import defaultdict
@@ -118,15 +119,56 @@ class Bulk:
     Ids are assigned here (``reserve``) instead of read back per row; each chunk of
     rows goes as one prepared ``executemany`` on SQLite or one ``COPY`` on
     PostgreSQL. A row is a dict of field names (``lesson``, not ``lesson_id``) to
-    values in the driver's form (ints for foreign keys); fields left out get their
-    default, computed once per chunk. ``finish`` moves PostgreSQL's id sequences
-    past the ids assigned here.
+    values in the driver's form (ints for foreign keys; ``day`` and ``moment`` give
+    the stored form of the dates and times repeated in many rows); fields left out
+    get their default, computed once per chunk. ``without_indexes`` drops the
+    secondary indexes of the bulk tables for the load and builds them again at the
+    end, as a restore does; ``finish`` moves PostgreSQL's id sequences past the ids
+    assigned here.
     """
 
     def __init__(self):
         self.db = database.obj
         self.pg = isinstance(self.db, peewee.PostgresqlDatabase)
         self.last: dict[type, int] = {}
+        self.stored: dict[object, object] = {}
+
+    def day(self, value: dt.date) -> dt.date | str:
+        """A date as the driver stores it: SQLite's text once per distinct date, not once per row."""
+        if self.pg:
+            return value
+        found = self.stored.get(value)
+        if found is None:
+            found = self.stored[value] = value.isoformat()
+        return found
+
+    def moment(self, value: dt.datetime) -> dt.datetime | str:
+        """A timestamp as the driver stores it (the text sqlite3 would make of it)."""
+        if self.pg:
+            return value
+        found = self.stored.get(value)
+        if found is None:
+            found = self.stored[value] = value.isoformat(" ")
+        return found
+
+    @contextlib.contextmanager
+    def without_indexes(self, *models):
+        """Drop the secondary indexes of these tables for the load; build them again afterwards."""
+        tables = ", ".join(f"'{m._meta.table_name}'" for m in models)
+        if self.pg:
+            found = self.db.execute_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                f"AND tablename IN ({tables}) AND indexname NOT IN (SELECT conname FROM pg_constraint)")
+        else:
+            found = self.db.execute_sql(
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({tables}) "
+                "AND sql IS NOT NULL")
+        indexes = list(found.fetchall())
+        for name, _ in indexes:
+            self.db.execute_sql(f'DROP INDEX "{name}"')
+        yield
+        for _, sql in indexes:
+            self.db.execute_sql(sql)
 
     def reserve(self, model, count: int = 1) -> range:
         if model not in self.last:
@@ -305,15 +347,15 @@ class Journal:
         self.level = {}
         self.ill = defaultdict(set)
         self.marks_of = defaultdict(list)   # (assignment, student, period number) → [(value, weight)]
-        self.utc_of: dict[tuple[dt.date, dt.time], dt.datetime] = {}
+        self.utc_of: dict[tuple[dt.date, dt.time], dt.datetime | str] = {}
 
-    def utc(self, day: dt.date, moment: dt.time) -> dt.datetime:
-        """The stored (UTC) moment of a local day and time; a school year has few distinct ones."""
+    def utc(self, day: dt.date, moment: dt.time) -> dt.datetime | str:
+        """The stored (UTC) moment of a local day and time, in the driver's form; a year has few distinct ones."""
         key = (day, moment)
         found = self.utc_of.get(key)
         if found is None:
             local = dt.datetime.combine(day, moment).replace(tzinfo=self.zone)
-            found = self.utc_of[key] = local.astimezone(dt.UTC).replace(tzinfo=None)
+            found = self.utc_of[key] = self.bulk.moment(local.astimezone(dt.UTC).replace(tzinfo=None))
         return found
 
     def school_days(self) -> list[dt.date]:
@@ -400,13 +442,13 @@ class Journal:
             if day not in period_of:
                 period_of[day] = next((p.number for p in periods if p.starts_on <= day <= p.ends_on), 0)
             period = period_of[day]
-            ended = utc(day, lesson["ends_at"])
+            ended, stored_day = utc(day, lesson["ends_at"]), self.bulk.day(day)
             present = []
             for student_id in assignment["students"]:
                 code = self.attendance(student_id, day)
                 if code:
                     absences.append({"lesson": lesson_id, "student_id": student_id, "assignment_id": assignment_id,
-                                     "lesson_date": day, "code": code, "entered_at": ended,
+                                     "lesson_date": stored_day, "code": code, "entered_at": ended,
                                      "entered_by": teacher_user, "updated_at": ended})
                 if code in ("", "ОП"):
                     present.append(student_id)
@@ -427,7 +469,7 @@ class Journal:
                 late = delay > 0 and day + dt.timedelta(days=delay) < today
                 entered = utc(day + dt.timedelta(days=delay), lesson["ends_at"]) if late else ended
                 marks.append({"lesson": lesson_id, "student_id": student_id, "assignment_id": assignment_id,
-                              "subject_id": assignment["subject_id"], "lesson_date": day, "value": value,
+                              "subject_id": assignment["subject_id"], "lesson_date": stored_day, "value": value,
                               "work_type": work_type.id, "weight": weight, "entered_at": entered,
                               "entered_by": teacher_user, "updated_at": entered, "updated_by": teacher_user,
                               "is_late": late})
@@ -492,22 +534,23 @@ def generate(demo) -> None:
     shared = demo.shared
     bulk = Bulk()
     assignments_of = defaultdict(list)
-    for school in shared["registries.schools"]:
-        year = SchoolYear(demo, bulk, school, shared["registries.staff"])
-        year.timetable([year.assign(c) for c in school["classes"]])
-        year.write()
-        book = Journal(demo, year)
-        days = book.school_days()
-        book.student_state(days)
-        lessons = book.lessons(days)
-        bulk.write(Lesson, lessons)
-        marks, absences = book.marks_and_attendance(lessons)
-        bulk.write(Mark, marks)
-        bulk.write(Attendance, absences)
-        if marks:
-            _history(range(marks[0]["id"], marks[-1]["id"] + 1))
-        bulk.write(PeriodGrade, book.period_grades())
-        for assignment in year.assignments:
-            assignments_of[assignment["teacher"]["id"]].append(assignment["id"])
+    with bulk.without_indexes(Lesson, Mark, Attendance, PeriodGrade, JournalChange):
+        for school in shared["registries.schools"]:
+            year = SchoolYear(demo, bulk, school, shared["registries.staff"])
+            year.timetable([year.assign(c) for c in school["classes"]])
+            year.write()
+            book = Journal(demo, year)
+            days = book.school_days()
+            book.student_state(days)
+            lessons = book.lessons(days)
+            bulk.write(Lesson, lessons)
+            marks, absences = book.marks_and_attendance(lessons)
+            bulk.write(Mark, marks)
+            bulk.write(Attendance, absences)
+            if marks:
+                _history(range(marks[0]["id"], marks[-1]["id"] + 1))
+            bulk.write(PeriodGrade, book.period_grades())
+            for assignment in year.assignments:
+                assignments_of[assignment["teacher"]["id"]].append(assignment["id"])
     bulk.finish()
     shared["gradebook.assignments"] = dict(assignments_of)
