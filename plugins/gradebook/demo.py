@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import operator
 from collections import defaultdict
 from zoneinfo import ZoneInfo
@@ -330,8 +331,18 @@ class SchoolYear:
             self.bulk.write(model, self.rows.pop(model, []))
 
 
+@functools.cache
+def _numbered_topics(subject: str) -> list[str]:
+    return [f"{subject}: тема {i}" for i in range(1, 9)]
+
+
 def _plus(moment: dt.time, minutes: int) -> dt.time:
     return (dt.datetime.combine(dt.date(2000, 1, 1), moment) + dt.timedelta(minutes=minutes)).time()
+
+
+def _absence(roll: float) -> str:
+    """The attendance code of a student who was not ill: mostly present, a few Н, ОП (late) and УП."""
+    return "" if roll >= 0.016 else ("Н" if roll < 0.008 else ("ОП" if roll < 0.013 else "УП"))
 
 
 class Journal:
@@ -383,16 +394,19 @@ class Journal:
 
     def lessons(self, days: list[dt.date]) -> list[dict]:
         rows = []
+        bells = [(dt.time(*bell), _plus(dt.time(*bell), LESSON_MINUTES)) for bell in BELLS]
         for assignment in self.y.assignments:
+            room = str(100 + (assignment["teacher"]["id"] % 40))
+            numbers = defaultdict(list)  # weekday → lesson numbers
+            for weekday, number in assignment["slots"]:
+                numbers[weekday].append(number)
             for day in days:
-                for weekday, number in assignment["slots"]:
-                    if weekday == day.isoweekday():
-                        start = dt.time(*BELLS[number - 1])
-                        rows.append({"assignment": assignment["id"], "date": day, "number": number,
-                                     "starts_at": start, "ends_at": _plus(start, LESSON_MINUTES),
-                                     "room": str(100 + (assignment["teacher"]["id"] % 40)), "work_type": None,
-                                     "topic": "", "topic_entered_at": None, "topic_late": False, "homework": "",
-                                     "homework_entered_at": None, "homework_late": False})
+                for number in numbers.get(day.isoweekday(), ()):
+                    start, end = bells[number - 1]
+                    rows.append({"assignment": assignment["id"], "date": day, "number": number,
+                                 "starts_at": start, "ends_at": end, "room": room, "work_type": None,
+                                 "topic": "", "topic_entered_at": None, "topic_late": False, "homework": "",
+                                 "homework_entered_at": None, "homework_late": False})
         rows.sort(key=lambda r: (r["assignment"], r["date"], r["number"]))
         for row, lesson_id in zip(rows, self.bulk.reserve(Lesson, len(rows)), strict=True):
             row["id"] = lesson_id
@@ -409,7 +423,7 @@ class Journal:
     def fill_texts(self, row: dict, assignment: dict, n: int) -> None:
         """Topic, homework and the column's work type of a lesson that took place (or takes place today)."""
         subject = assignment["subject"]
-        topics = TOPICS.get(subject) or [f"{subject}: тема {i}" for i in range(1, 9)]
+        topics = TOPICS.get(subject) or _numbered_topics(subject)
         topic = topics[(n - 1) // 3 % len(topics)]
         written = subject not in NO_WRITTEN and assignment["scale"] == "five"
         if written and n % 12 == 0:
@@ -432,7 +446,8 @@ class Journal:
         periods = self.y.periods
         period_of = {}
         marks, absences = [], []
-        rnd, marks_of, utc, today = self.rnd, self.marks_of, self.utc, self.today
+        rnd, ill, marks_of, utc, today = self.rnd, self.ill, self.marks_of, self.utc, self.today
+        random = rnd.random
         mark_days = {True: self.y.act.written_mark_days, False: self.y.act.mark_days}
         held = [lesson for lesson in lessons if lesson["date"] < today]
         for lesson in self.demo.progress(f"gradebook: {self.y.school['short_name']}", held):
@@ -445,7 +460,7 @@ class Journal:
             ended, stored_day = utc(day, lesson["ends_at"]), self.bulk.day(day)
             present = []
             for student_id in assignment["students"]:
-                code = self.attendance(student_id, day)
+                code = "Б" if day in ill[student_id] else _absence(random())
                 if code:
                     absences.append({"lesson": lesson_id, "student_id": student_id, "assignment_id": assignment_id,
                                      "lesson_date": stored_day, "code": code, "entered_at": ended,
@@ -460,12 +475,12 @@ class Journal:
             else:
                 # enough marks for a period grade even in a subject taught once a week
                 chance = max(0.18, 0.8 / len(assignment["slots"] or [1]))
-                chosen = [s for s in present if rnd.random() < chance]
+                chosen = [s for s in present if random() < chance]
             allowed = mark_days[bool(work_type.is_written)]
             scale, kind, weight = assignment["scale"], work_type.short_name, work_type.weight
             for student_id in chosen:
                 value = self.mark(student_id, scale, kind)
-                delay = allowed + rnd.randint(1, 4) if rnd.random() < 0.015 else 0
+                delay = allowed + rnd.randint(1, 4) if random() < 0.015 else 0
                 late = delay > 0 and day + dt.timedelta(days=delay) < today
                 entered = utc(day + dt.timedelta(days=delay), lesson["ends_at"]) if late else ended
                 marks.append({"lesson": lesson_id, "student_id": student_id, "assignment_id": assignment_id,
@@ -482,12 +497,6 @@ class Journal:
         if lesson.get("work_type"):
             return next(w for w in self.y.work_types.values() if w.id == lesson["work_type"])
         return self.y.work_types["ДР" if self.rnd.random() < 0.3 else "ОУ"]
-
-    def attendance(self, student_id: int, day: dt.date) -> str:
-        if day in self.ill[student_id]:
-            return "Б"
-        roll = self.rnd.random()
-        return "Н" if roll < 0.008 else ("ОП" if roll < 0.013 else ("УП" if roll < 0.016 else ""))
 
     def mark(self, student_id: int, scale: str, kind: str) -> str:
         level = self.level[student_id] - (0.25 if kind == "КР" else 0)
