@@ -146,6 +146,8 @@ class Sink:
 
     def restore_indexes(self) -> None:
         cursor = self.conn.cursor()
+        if self.pg:  # sort in memory: the default 64 MB spills the marks' indexes to disk
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _, sql in self.dropped:
             cursor.execute(sql)
         self.dropped = []
