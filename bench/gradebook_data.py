@@ -22,7 +22,8 @@ PostgreSQL) through the app's own schema:
 Small rows (schools, years, periods, subjects, work types) go through the
 app's own functions; the bulk goes straight to the driver: ``executemany`` on
 SQLite, ``COPY`` on PostgreSQL, with the secondary indexes of the bulk tables
-dropped during the load and rebuilt afterwards (like a restore). Only
+dropped during the load and rebuilt afterwards, on PostgreSQL their foreign keys
+too (checked once when they are added back, like a restore). Only
 ``ANALYZE`` on PostgreSQL, what its autovacuum would do; SQLite gets none, as a
 region's file would.
 """
@@ -57,6 +58,7 @@ class Sink:
         self.conn = database.connection()
         self.pg = not database.__class__.__name__.startswith("Sqlite") and "sqlite" not in type(self.conn).__module__
         self.dropped: list[tuple[str, str]] = []
+        self.foreign_keys: list[tuple[str, str, str]] = []
         self.counts: dict[str, int] = defaultdict(int)
         self.ids: dict[str, int] = defaultdict(int)
         self.used: set[str] = set()
@@ -143,6 +145,13 @@ class Sink:
         self.dropped = list(cursor.fetchall())
         for name, _ in self.dropped:
             cursor.execute(f'DROP INDEX "{name}"')
+        if self.pg:  # each row's foreign keys checked one by one cost more than the COPY: checked once at the end
+            cursor.execute("SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+                           "JOIN pg_class c ON c.oid = k.conrelid WHERE k.contype = 'f' "
+                           f"AND c.relnamespace = current_schema()::regnamespace AND c.relname IN ({names})")
+            self.foreign_keys = list(cursor.fetchall())
+            for table, name, _ in self.foreign_keys:
+                cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
 
     def restore_indexes(self) -> None:
         cursor = self.conn.cursor()
@@ -151,6 +160,9 @@ class Sink:
         for _, sql in self.dropped:
             cursor.execute(sql)
         self.dropped = []
+        for table, name, definition in self.foreign_keys:
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        self.foreign_keys = []
 
     def sequences(self) -> None:
         """On PostgreSQL, move each id sequence past the ids written here."""
@@ -223,7 +235,7 @@ def build(app, students: int, *, on: dt.date, years: int = 3, seed: int = 1, log
     )
     from plugins.gradebook.rules import GradeRule
     from plugins.gradebook.school_calendar import create_year
-    from plugins.registries import models as reg  # the bench writes the tables; plugins use the service
+    from plugins.registries import models as reg  # the bench fills the tables directly
     from plugins.registries.snils import make_valid
 
     rnd = random.Random(seed)

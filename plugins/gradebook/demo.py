@@ -11,9 +11,10 @@ today have topics, most have homework (due at the next lesson, so the diary
 shows homework for the coming days), marks drawn around each student's own
 level (oral answers, homework, and whole-class written work), absences
 (illness streaks, single absences, lateness) and a few late entries; every
-finished quarter has its period grades. Rows are written with
-``insert_many`` in chunks. Adds ``gradebook.assignments`` (``{staff id:
-[assignment ids]}``) to ``demo.shared``.
+finished quarter has its period grades. Rows go straight to the driver
+(``Bulk``: ids assigned up front, ``executemany`` or ``COPY``, the journal's
+secondary indexes rebuilt after the load). Adds ``gradebook.assignments``
+(``{staff id: [assignment ids]}``) to ``demo.shared``.
 """
 
 from __future__ import annotations
