@@ -124,9 +124,9 @@ class Bulk:
     values in the driver's form (ints for foreign keys; ``day`` and ``moment`` give
     the stored form of the dates and times repeated in many rows); fields left out
     get their default, computed once per chunk. ``without_indexes`` drops the
-    secondary indexes of the bulk tables for the load and builds them again at the
-    end, as a restore does; ``finish`` moves PostgreSQL's id sequences past the ids
-    assigned here.
+    secondary indexes (on PostgreSQL also the foreign keys) of the bulk tables for
+    the load and adds them back at the end, as a restore does; ``finish`` moves
+    PostgreSQL's id sequences past the ids assigned here.
     """
 
     def __init__(self):
@@ -155,12 +155,19 @@ class Bulk:
 
     @contextlib.contextmanager
     def without_indexes(self, *models):
-        """Drop the secondary indexes of these tables for the load; build them again afterwards."""
+        """Drop the secondary indexes of these tables for the load and build them again afterwards; on
+        PostgreSQL their foreign keys too (checked row by row they cost more than the ``COPY``; added back,
+        they are checked once for the whole table)."""
         tables = ", ".join(f"'{m._meta.table_name}'" for m in models)
+        keys = []
         if self.pg:
             found = self.db.execute_sql(
                 "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
                 f"AND tablename IN ({tables}) AND indexname NOT IN (SELECT conname FROM pg_constraint)")
+            keys = list(self.db.execute_sql(
+                "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+                "JOIN pg_class c ON c.oid = k.conrelid WHERE k.contype = 'f' "
+                f"AND c.relnamespace = current_schema()::regnamespace AND c.relname IN ({tables})").fetchall())
         else:
             found = self.db.execute_sql(
                 f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({tables}) "
@@ -168,9 +175,13 @@ class Bulk:
         indexes = list(found.fetchall())
         for name, _ in indexes:
             self.db.execute_sql(f'DROP INDEX "{name}"')
+        for table, name, _ in keys:
+            self.db.execute_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
         yield
         for _, sql in indexes:
             self.db.execute_sql(sql)
+        for table, name, definition in keys:
+            self.db.execute_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
 
     def reserve(self, model, count: int = 1) -> range:
         if model not in self.last:

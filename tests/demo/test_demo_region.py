@@ -235,8 +235,9 @@ def test_the_journal_is_plausible_up_to_today(make_app):
 
 def test_the_bulk_load_leaves_the_indexes_and_the_ids_as_the_app_makes_them(make_app):
     """The demo writes its rows straight to the driver with ids of its own, dropping the journal's secondary
-    indexes for the load: afterwards every table has the indexes of a freshly migrated database, each id
-    sequence (PostgreSQL) is past the table's largest id, and the app's own writes get new ids."""
+    indexes (and on PostgreSQL its foreign keys) for the load: afterwards every table has the indexes and
+    foreign keys of a freshly migrated database, each id sequence (PostgreSQL) is past the table's largest id,
+    and the app's own writes get new ids."""
     import peewee
 
     from core.api import database
@@ -244,7 +245,8 @@ def test_the_bulk_load_leaves_the_indexes_and_the_ids_as_the_app_makes_them(make
 
     def indexes(app) -> dict:
         with app.app_context():
-            return {table: sorted((i.name, tuple(i.columns), i.unique) for i in database.get_indexes(table))
+            return {table: (sorted((i.name, tuple(i.columns), i.unique) for i in database.get_indexes(table)),
+                            sorted((k.column, k.dest_table, k.dest_column) for k in database.get_foreign_keys(table)))
                     for table in database.get_tables()}
 
     fresh = demo_app(make_app)
