@@ -22,7 +22,8 @@ PostgreSQL) through the app's own schema:
 Small rows (schools, years, periods, subjects, work types) go through the
 app's own functions; the bulk goes straight to the driver: ``executemany`` on
 SQLite, ``COPY`` on PostgreSQL, with the secondary indexes of the bulk tables
-dropped during the load and rebuilt afterwards (like a restore). Only
+dropped during the load and rebuilt afterwards, on PostgreSQL their foreign keys
+too (checked once when they are added back, like a restore). Only
 ``ANALYZE`` on PostgreSQL, what its autovacuum would do; SQLite gets none, as a
 region's file would.
 """
@@ -30,13 +31,16 @@ region's file would.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
+import operator
 import random
 import time
 from collections import defaultdict
 from decimal import Decimal
 
 SCHOOL_SIZE = 500
+PASS_PAIR = (0, 0.0)  # a pass/fail mark in the period grade's list: counted, not averaged
 CLASS_SIZE = 25
 BELLS = ((8, 30), (9, 25), (10, 30), (11, 35), (12, 30), (13, 25), (14, 20), (15, 15))
 SPECIALTIES = ("russian", "maths", "english", "history", "science", "physics", "chemistry", "arts", "technology",
@@ -54,6 +58,7 @@ class Sink:
         self.conn = database.connection()
         self.pg = not database.__class__.__name__.startswith("Sqlite") and "sqlite" not in type(self.conn).__module__
         self.dropped: list[tuple[str, str]] = []
+        self.foreign_keys: list[tuple[str, str, str]] = []
         self.counts: dict[str, int] = defaultdict(int)
         self.ids: dict[str, int] = defaultdict(int)
         self.used: set[str] = set()
@@ -140,12 +145,24 @@ class Sink:
         self.dropped = list(cursor.fetchall())
         for name, _ in self.dropped:
             cursor.execute(f'DROP INDEX "{name}"')
+        if self.pg:  # each row's foreign keys checked one by one cost more than the COPY: checked once at the end
+            cursor.execute("SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+                           "JOIN pg_class c ON c.oid = k.conrelid WHERE k.contype = 'f' "
+                           f"AND c.relnamespace = current_schema()::regnamespace AND c.relname IN ({names})")
+            self.foreign_keys = list(cursor.fetchall())
+            for table, name, _ in self.foreign_keys:
+                cursor.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
 
     def restore_indexes(self) -> None:
         cursor = self.conn.cursor()
+        if self.pg:  # sort in memory: the default 64 MB spills the marks' indexes to disk
+            cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
         for _, sql in self.dropped:
             cursor.execute(sql)
         self.dropped = []
+        for table, name, definition in self.foreign_keys:
+            cursor.execute(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+        self.foreign_keys = []
 
     def sequences(self) -> None:
         """On PostgreSQL, move each id sequence past the ids written here."""
@@ -160,16 +177,17 @@ class Sink:
             self.conn.cursor().execute("ANALYZE")
 
 
-def period_grade(marks: list[tuple[int, float]], rule) -> tuple[str, float | None]:
+def period_grade(marks: list[tuple[int, float]], rule, thresholds=None) -> tuple[str, float | None]:
     """The local act's suggestion and the weighted average, in floats (the same rule as ``rules``, for speed)."""
     if not marks:
         return "н/а", None
-    weights = sum(w for _, w in marks)
-    average = round(sum(v * w for v, w in marks) / weights + 1e-9, 2)
+    weights = sum(map(operator.itemgetter(1), marks))
+    average = round(sum(itertools.starmap(operator.mul, marks)) / weights + 1e-9, 2)
     if len(marks) < rule.min_marks:
         return "н/а", average
-    for grade, threshold in (("5", rule.threshold_5), ("4", rule.threshold_4), ("3", rule.threshold_3)):
-        if average >= float(threshold):
+    for grade, threshold in thresholds or (("5", float(rule.threshold_5)), ("4", float(rule.threshold_4)),
+                                           ("3", float(rule.threshold_3))):
+        if average >= threshold:
             return grade, average
     return "2", average
 
@@ -242,13 +260,18 @@ def build(app, students: int, *, on: dt.date, years: int = 3, seed: int = 1, log
             act = journal.local_act_for(school.id)
             rule = GradeRule.of(act)
 
-            def grade_of(marks, scale, rule=rule):
+            thresholds = (("5", float(rule.threshold_5)), ("4", float(rule.threshold_4)),
+                          ("3", float(rule.threshold_3)))
+
+            def grade_of(marks, scale, rule=rule, thresholds=thresholds):
                 if scale == "pass":
                     return ("зач" if marks else "н/а"), None
-                suggested, average = period_grade(marks, rule)
+                suggested, average = period_grade(marks, rule, thresholds)
                 return suggested, (Decimal(str(average)) if sink.pg and average is not None else average)
             types = {w.short_name: w for w in WorkType.select().where(WorkType.school_id == school.id)}
             kinds = {k: (w.id, sink.n(w.weight), float(w.weight)) for k, w in types.items()}
+            # one (value, weight) pair per mark value and weight, shared by every mark that has it
+            pairs_of = {float(w.weight): {str(v): (v, float(w.weight)) for v in (2, 3, 4, 5)} for w in types.values()}
             subjects = {}
             for name, short, _, _ in CURRICULUM:
                 if name not in subjects:
@@ -379,11 +402,16 @@ def build(app, students: int, *, on: dt.date, years: int = 3, seed: int = 1, log
                             if held_days:
                                 k = rnd.randrange(len(held_days))
                                 ill[sid].update(held_days[k:k + rnd.randint(2, 6)])
+                ill_on = defaultdict(set)  # day → the students ill that day
+                for sid, ill_days in ill.items():
+                    for day in ill_days:
+                        ill_on[day].add(sid)
                 lesson_rows, mark_rows, absence_rows, change_rows = [], [], [], []
                 random_ = rnd.random
                 mark_id, change_id = sink.ids["gradebook_mark"], sink.ids["gradebook_journal_change"]
                 lesson_id = sink.ids["gradebook_lesson"]
-                marks_of = defaultdict(list)
+                marks_of = defaultdict(lambda: defaultdict(list))  # (assignment, period number) → student → marks
+                no = sink.b(False)
                 period_of = {}
                 for day in held_days:
                     period_of[day] = next((p.number for p in periods if p.starts_on <= day <= p.ends_on), 0)
@@ -392,6 +420,7 @@ def build(app, students: int, *, on: dt.date, years: int = 3, seed: int = 1, log
                     written = a["subject"] not in NO_WRITTEN and a["scale"] == "five"
                     chance = max(0.18, 0.8 / len(a["slots"]))
                     members = a["students"]
+                    member_set = frozenset(members)
                     aid, subject_id = a["id"], a["subject_id"]
                     teacher_user = a["teacher"][1]
                     room = str(100 + a["teacher"][0] % 40)
@@ -425,39 +454,40 @@ def build(app, students: int, *, on: dt.date, years: int = 3, seed: int = 1, log
                                                 room, kinds[kind][0] if kind else None, topic, entered, homework,
                                                 entered if homework else None))
                             sday = sink.d(day)
-                            absent = {sid for sid in members if day in ill[sid]}
-                            roll = rnd.random()
+                            absent = ill_on[day] & member_set if day in ill_on else set()
+                            roll = random_()
                             if roll > 0.67:
                                 absent.add(rnd.choice(members))
                                 if roll > 0.94:
                                     absent.add(rnd.choice(members))
                             for sid in absent:
                                 code = "Б" if day in ill[sid] else rnd.choice(("Н", "Н", "УП", "ОП"))
-                                absence_rows.append((lid, sid, a["id"], sday, code, entered, teacher_user, entered))
+                                absence_rows.append((lid, sid, a["id"], sday, code, entered, teacher_user, entered,
+                                                     no))
                             if a["scale"] == "none":
                                 continue
-                            present = [sid for sid in members if sid not in absent]
+                            present = [sid for sid in members if sid not in absent] if absent else members
                             if kind:
                                 chosen = present
                             else:
-                                kind = "ДР" if rnd.random() < 0.3 else "ОУ"
-                                k = min(len(present), int(chance * len(present) + rnd.random()))
-                                chosen = rnd.sample(present, k)
+                                kind = "ДР" if random_() < 0.3 else "ОУ"
+                                chosen = [sid for sid in present if random_() < chance]
                             wt_id, weight, float_weight = kinds[kind]
                             test = kind == "КР"
-                            pnum = period_of[day]
+                            pairs = pairs_of[float_weight]
+                            got = marks_of[(aid, period_of[day])]
                             for sid in chosen:
                                 if a["scale"] == "pass":
-                                    value = "зач" if rnd.random() < 0.95 else "незач"
-                                    marks_of[(aid, sid, pnum)].append((0, 0.0))
+                                    value = "зач" if random_() < 0.95 else "незач"
+                                    got[sid].append(PASS_PAIR)
                                 else:
                                     c2, c3, c4 = tables[sid][test]
                                     r = random_()
                                     value = "2" if r < c2 else "3" if r < c3 else "4" if r < c4 else "5"
-                                    marks_of[(aid, sid, pnum)].append((int(value), float_weight))
+                                    got[sid].append(pairs[value])
                                 mark_id += 1
                                 mark_rows.append((mark_id, lid, sid, aid, subject_id, sday, value, wt_id, weight,
-                                                  entered, teacher_user, entered, teacher_user))
+                                                  entered, teacher_user, entered, teacher_user, "", no))
                                 if not closed:
                                     change_id += 1
                                     change_rows.append((change_id, "mark", mark_id, lid, sid, aid, "value", "", value,
@@ -469,9 +499,9 @@ def build(app, students: int, *, on: dt.date, years: int = 3, seed: int = 1, log
                            lesson_rows)
                 sink.write(Mark, ["id", "lesson_id", "student_id", "assignment_id", "subject_id", "lesson_date",
                                   "value", "work_type_id", "weight", "entered_at", "entered_by", "updated_at",
-                                  "updated_by"], mark_rows)
+                                  "updated_by", "comment", "is_late"], mark_rows)
                 sink.write(Attendance, ["lesson_id", "student_id", "assignment_id", "lesson_date", "code",
-                                        "entered_at", "entered_by", "updated_at"], absence_rows)
+                                        "entered_at", "entered_by", "updated_at", "is_late"], absence_rows)
                 sink.write(JournalChange, ["id", "kind", "object_id", "lesson_id", "student_id", "assignment_id",
                                            "field", "old_value", "new_value", "changed_by", "changed_at"],
                            change_rows)
@@ -485,7 +515,7 @@ def build(app, students: int, *, on: dt.date, years: int = 3, seed: int = 1, log
                         if a["scale"] == "none":
                             continue
                         for sid in a["students"]:
-                            suggested, average = grade_of(marks_of.get((a["id"], sid, p.number), []), a["scale"])
+                            suggested, average = grade_of(marks_of[(a["id"], p.number)].get(sid, []), a["scale"])
                             grade_rows.append((sink.next_id("gradebook_period_grade"), sid, a["id"], a["subject_id"],
                                                year.id, p.id, suggested, average, suggested, set_at, a["teacher"][1]))
                 if closed:
@@ -494,7 +524,7 @@ def build(app, students: int, *, on: dt.date, years: int = 3, seed: int = 1, log
                         if a["scale"] == "none":
                             continue
                         for sid in a["students"]:
-                            marks = [m for p in periods for m in marks_of.get((a["id"], sid, p.number), [])]
+                            marks = [m for p in periods for m in marks_of[(a["id"], p.number)].get(sid, [])]
                             suggested, average = grade_of(marks, a["scale"])
                             grade_rows.append((sink.next_id("gradebook_period_grade"), sid, a["id"], a["subject_id"],
                                                year.id, None, suggested, average, suggested, set_at, a["teacher"][1]))

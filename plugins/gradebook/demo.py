@@ -11,14 +11,18 @@ today have topics, most have homework (due at the next lesson, so the diary
 shows homework for the coming days), marks drawn around each student's own
 level (oral answers, homework, and whole-class written work), absences
 (illness streaks, single absences, lateness) and a few late entries; every
-finished quarter has its period grades. Rows are written with
-``insert_many`` in chunks. Adds ``gradebook.assignments`` (``{staff id:
-[assignment ids]}``) to ``demo.shared``.
+finished quarter has its period grades. Rows go straight to the driver
+(``Bulk``: ids assigned up front, ``executemany`` or ``COPY``, the journal's
+secondary indexes rebuilt after the load). Adds ``gradebook.assignments``
+(``{staff id: [assignment ids]}``) to ``demo.shared``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import functools
+import operator
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
@@ -44,7 +48,7 @@ from plugins.gradebook.models import (
 from plugins.gradebook.rules import GradeRule, suggest_period_grade, weighted_average
 from plugins.gradebook.school_calendar import create_year
 
-CHUNK = 500
+CHUNK = 20_000
 WEEKDAYS = (1, 2, 3, 4, 5)
 BELLS = ((8, 30), (9, 25), (10, 30), (11, 35), (12, 30), (13, 25), (14, 20), (15, 15))
 LESSON_MINUTES = 45
@@ -111,48 +115,118 @@ NO_HOMEWORK = ("Музыка", "Изобразительное искусств�
 NO_WRITTEN = NO_HOMEWORK
 
 
-def _chunks(rows: list[dict]):
-    for start in range(0, len(rows), CHUNK):
-        yield rows[start:start + CHUNK]
+class Bulk:
+    """Rows written straight to the driver, inside the plugin's transaction (the demo fills an empty region).
 
-
-# field types whose ``db_value`` only coerces a value that the demo already builds with the right type
-PLAIN_FIELDS = (peewee.IntegerField, peewee.CharField, peewee.TextField, peewee.BooleanField, peewee.FloatField,
-                peewee.DecimalField, peewee.DateField, peewee.DateTimeField)
-
-
-def _insert(model, rows: list[dict]) -> None:
-    """Insert many rows with one prepared statement (``executemany``); every row has the first row's keys.
-
-    peewee's ``insert_many`` builds the SQL text of every value and was most of
-    the demo's run time. Values of plain columns (numbers, text, dates) go to the
-    driver as they are; foreign keys still go through their field's ``db_value``.
+    Ids are assigned here (``reserve``) instead of read back per row; each chunk of
+    rows goes as one prepared ``executemany`` on SQLite or one ``COPY`` on
+    PostgreSQL. A row is a dict of field names (``lesson``, not ``lesson_id``) to
+    values in the driver's form (ints for foreign keys; ``day`` and ``moment`` give
+    the stored form of the dates and times repeated in many rows); fields left out
+    get their default, computed once per chunk. ``without_indexes`` drops the
+    secondary indexes (on PostgreSQL also the foreign keys) of the bulk tables for
+    the load and adds them back at the end, as a restore does; ``finish`` moves
+    PostgreSQL's id sequences past the ids assigned here.
     """
-    if not rows:
-        return
-    fields = [f for f in model._meta.sorted_fields if f is not model._meta.primary_key]
-    defaults = {f.name: f.default() if callable(f.default) else f.default for f in fields if f.name not in rows[0]}
-    columns = ", ".join(f'"{f.column_name}"' for f in fields)
-    marks = ", ".join([database.param] * len(fields))
-    sql = f'INSERT INTO "{model._meta.table_name}" ({columns}) VALUES ({marks})'
-    plain = [type(f) in PLAIN_FIELDS for f in fields]  # exactly these types: a subclass may convert
-    names = [f.name for f in fields]
-    cursor = database.cursor()
-    for chunk in _chunks(rows):
-        values = []
-        for row in chunk:
-            if defaults:
-                row = {**defaults, **row}
-            values.append(tuple(row[name] if keep else field.db_value(row[name])
-                                for name, keep, field in zip(names, plain, fields, strict=True)))
-        cursor.executemany(sql, values)
+
+    def __init__(self):
+        self.db = database.obj
+        self.pg = isinstance(self.db, peewee.PostgresqlDatabase)
+        self.last: dict[type, int] = {}
+        self.stored: dict[object, object] = {}
+
+    def day(self, value: dt.date) -> dt.date | str:
+        """A date as the driver stores it: SQLite's text once per distinct date, not once per row."""
+        if self.pg:
+            return value
+        found = self.stored.get(value)
+        if found is None:
+            found = self.stored[value] = value.isoformat()
+        return found
+
+    def moment(self, value: dt.datetime) -> dt.datetime | str:
+        """A timestamp as the driver stores it (the text sqlite3 would make of it)."""
+        if self.pg:
+            return value
+        found = self.stored.get(value)
+        if found is None:
+            found = self.stored[value] = value.isoformat(" ")
+        return found
+
+    @contextlib.contextmanager
+    def without_indexes(self, *models):
+        """Drop the secondary indexes of these tables for the load and build them again afterwards; on
+        PostgreSQL their foreign keys too (checked row by row they cost more than the ``COPY``; added back,
+        they are checked once for the whole table)."""
+        tables = ", ".join(f"'{m._meta.table_name}'" for m in models)
+        keys = []
+        if self.pg:
+            found = self.db.execute_sql(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
+                f"AND tablename IN ({tables}) AND indexname NOT IN (SELECT conname FROM pg_constraint)")
+            keys = list(self.db.execute_sql(
+                "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
+                "JOIN pg_class c ON c.oid = k.conrelid WHERE k.contype = 'f' "
+                f"AND c.relnamespace = current_schema()::regnamespace AND c.relname IN ({tables})").fetchall())
+        else:
+            found = self.db.execute_sql(
+                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({tables}) "
+                "AND sql IS NOT NULL")
+        indexes = list(found.fetchall())
+        for name, _ in indexes:
+            self.db.execute_sql(f'DROP INDEX "{name}"')
+        for table, name, _ in keys:
+            self.db.execute_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+        yield
+        for _, sql in indexes:
+            self.db.execute_sql(sql)
+        for table, name, definition in keys:
+            self.db.execute_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+
+    def reserve(self, model, count: int = 1) -> range:
+        if model not in self.last:
+            self.last[model] = model.select(peewee.fn.MAX(model.id)).scalar() or 0
+        first = self.last[model] + 1
+        self.last[model] += count
+        return range(first, first + count)
+
+    def new_id(self, model) -> int:
+        return self.reserve(model)[0]
+
+    def write(self, model, rows: list[dict]) -> None:
+        if not rows:
+            return
+        names = list(rows[0])
+        rest = [f for f in model._meta.sorted_fields if f.name not in rows[0] and f is not model._meta.primary_key]
+        fields = [model._meta.fields[name] for name in names] + rest
+        columns = ", ".join(f'"{f.column_name}"' for f in fields)
+        table = model._meta.table_name
+        get = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
+        cursor = self.db.cursor()
+        for start in range(0, len(rows), CHUNK):
+            defaults = tuple(f.default() if callable(f.default) else f.default for f in rest)
+            values = [get(row) + defaults for row in rows[start:start + CHUNK]]
+            if self.pg:
+                with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+                    for row in values:
+                        copy.write_row(row)
+            else:
+                marks = ", ".join("?" * len(fields))
+                cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
+
+    def finish(self) -> None:
+        if self.pg:
+            for model, last in self.last.items():
+                self.db.execute_sql("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                                    (f'"{model._meta.table_name}"', max(last, 1)))
 
 
 class SchoolYear:
     """One school's calendar, curriculum, assignments and timetable."""
 
-    def __init__(self, demo, school: dict, staff: list[dict]):
+    def __init__(self, demo, bulk: Bulk, school: dict, staff: list[dict]):
         self.rnd = demo.random
+        self.bulk = bulk
         self.school = school
         self.start_year = demo.shared["registries.start_year"]
         self.year = create_year(school["id"], self.start_year, "quarter")
@@ -166,10 +240,13 @@ class SchoolYear:
         self.load = defaultdict(int)
         self.subjects: dict[str, int] = {}
         self.assignments: list[dict] = []   # {id, class, subject, scale, teacher, students, slots}
+        self.rows: dict[type, list[dict]] = defaultdict(list)  # subjects, groups, members, assignments, slots
 
     def subject_id(self, name: str, short: str) -> int:
         if name not in self.subjects:
-            self.subjects[name] = Subject.insert(school_id=self.school["id"], name=name, short_name=short).execute()
+            self.subjects[name] = self.bulk.new_id(Subject)
+            self.rows[Subject].append({"id": self.subjects[name], "school_id": self.school["id"], "name": name,
+                                       "short_name": short})
         return self.subjects[name]
 
     def teacher_for(self, specialty: str, school_class: dict, hours: int, avoid: int | None = None) -> dict:
@@ -198,11 +275,13 @@ class SchoolYear:
                 first = None
                 block = []
                 for label, part in parts:
-                    group = StudyGroup.create(class_id=school_class["id"], name=f"{ENGLISH}, {label}")
-                    _insert(GroupMember, [{"group": group.id, "student_id": s} for s in part])
+                    group_id = self.bulk.new_id(StudyGroup)
+                    self.rows[StudyGroup].append({"id": group_id, "class_id": school_class["id"],
+                                                  "name": f"{ENGLISH}, {label}"})
+                    self.rows[GroupMember] += [{"group": group_id, "student_id": s} for s in part]
                     teacher = self.teacher_for(specialty, school_class, hours[grade], avoid=first)
                     first = teacher["id"]
-                    block.append(self.new_assignment(school_class, subject_id, name, scale, teacher, part, group.id))
+                    block.append(self.new_assignment(school_class, subject_id, name, scale, teacher, part, group_id))
             else:
                 teacher = self.teacher_for(specialty, school_class, hours[grade])
                 block = [self.new_assignment(school_class, subject_id, name, scale, teacher, members, None)]
@@ -210,9 +289,10 @@ class SchoolYear:
         return blocks
 
     def new_assignment(self, school_class, subject_id, name, scale, teacher, members, group_id) -> dict:
-        assignment_id = TeachingAssignment.insert(
-            school_id=self.school["id"], year=self.year.id, class_id=school_class["id"], group=group_id,
-            subject=subject_id, teacher_id=teacher["id"], scale=scale).execute()
+        assignment_id = self.bulk.new_id(TeachingAssignment)
+        self.rows[TeachingAssignment].append({
+            "id": assignment_id, "school_id": self.school["id"], "year": self.year.id, "class_id": school_class["id"],
+            "group": group_id, "subject": subject_id, "teacher_id": teacher["id"], "scale": scale})
         row = {"id": assignment_id, "class": school_class, "subject": name, "subject_id": subject_id,
                "scale": scale, "teacher": teacher, "students": members, "slots": []}
         self.assignments.append(row)
@@ -249,18 +329,32 @@ class SchoolYear:
                         break
                     if placed:
                         break
-        rows = []
         for assignment in self.assignments:
             room = str(100 + (assignment["teacher"]["id"] % 40))
             for day, number in assignment["slots"]:
                 start = dt.time(*BELLS[number - 1])
-                rows.append({"assignment": assignment["id"], "weekday": day, "number": number,
-                             "starts_at": start, "ends_at": _plus(start, LESSON_MINUTES), "room": room})
-        _insert(TimetableSlot, rows)
+                self.rows[TimetableSlot].append({"assignment": assignment["id"], "weekday": day, "number": number,
+                                                 "starts_at": start, "ends_at": _plus(start, LESSON_MINUTES),
+                                                 "room": room})
+
+    def write(self) -> None:
+        """The school's subjects, groups, assignments and timetable, parents before children."""
+        for model in (Subject, StudyGroup, GroupMember, TeachingAssignment, TimetableSlot):
+            self.bulk.write(model, self.rows.pop(model, []))
+
+
+@functools.cache
+def _numbered_topics(subject: str) -> list[str]:
+    return [f"{subject}: тема {i}" for i in range(1, 9)]
 
 
 def _plus(moment: dt.time, minutes: int) -> dt.time:
     return (dt.datetime.combine(dt.date(2000, 1, 1), moment) + dt.timedelta(minutes=minutes)).time()
+
+
+def _absence(roll: float) -> str:
+    """The attendance code of a student who was not ill: mostly present, a few Н, ОП (late) and УП."""
+    return "" if roll >= 0.016 else ("Н" if roll < 0.008 else ("ОП" if roll < 0.013 else "УП"))
 
 
 class Journal:
@@ -268,6 +362,7 @@ class Journal:
 
     def __init__(self, demo, year: SchoolYear):
         self.demo = demo
+        self.bulk = year.bulk
         self.rnd = demo.random
         self.today = demo.today
         self.y = year
@@ -275,10 +370,16 @@ class Journal:
         self.level = {}
         self.ill = defaultdict(set)
         self.marks_of = defaultdict(list)   # (assignment, student, period number) → [(value, weight)]
+        self.utc_of: dict[tuple[dt.date, dt.time], dt.datetime | str] = {}
 
-    def utc(self, day: dt.date, moment: dt.time) -> dt.datetime:
-        local = dt.datetime.combine(day, moment).replace(tzinfo=self.zone)
-        return local.astimezone(dt.UTC).replace(tzinfo=None)
+    def utc(self, day: dt.date, moment: dt.time) -> dt.datetime | str:
+        """The stored (UTC) moment of a local day and time, in the driver's form; a year has few distinct ones."""
+        key = (day, moment)
+        found = self.utc_of.get(key)
+        if found is None:
+            local = dt.datetime.combine(day, moment).replace(tzinfo=self.zone)
+            found = self.utc_of[key] = self.bulk.moment(local.astimezone(dt.UTC).replace(tzinfo=None))
+        return found
 
     def school_days(self) -> list[dt.date]:
         holidays = [(h.starts_on, h.ends_on) for h in Holiday.select().where(Holiday.year == self.y.year.id)]
@@ -305,17 +406,22 @@ class Journal:
 
     def lessons(self, days: list[dt.date]) -> list[dict]:
         rows = []
+        bells = [(dt.time(*bell), _plus(dt.time(*bell), LESSON_MINUTES)) for bell in BELLS]
         for assignment in self.y.assignments:
+            room = str(100 + (assignment["teacher"]["id"] % 40))
+            numbers = defaultdict(list)  # weekday → lesson numbers
+            for weekday, number in assignment["slots"]:
+                numbers[weekday].append(number)
             for day in days:
-                for weekday, number in assignment["slots"]:
-                    if weekday == day.isoweekday():
-                        start = dt.time(*BELLS[number - 1])
-                        rows.append({"assignment": assignment["id"], "date": day, "number": number,
-                                     "starts_at": start, "ends_at": _plus(start, LESSON_MINUTES),
-                                     "room": str(100 + (assignment["teacher"]["id"] % 40)), "work_type": None,
-                                     "topic": "", "topic_entered_at": None, "topic_late": False, "homework": "",
-                                     "homework_entered_at": None, "homework_late": False})
+                for number in numbers.get(day.isoweekday(), ()):
+                    start, end = bells[number - 1]
+                    rows.append({"assignment": assignment["id"], "date": day, "number": number,
+                                 "starts_at": start, "ends_at": end, "room": room, "work_type": None,
+                                 "topic": "", "topic_entered_at": None, "topic_late": False, "homework": "",
+                                 "homework_entered_at": None, "homework_late": False})
         rows.sort(key=lambda r: (r["assignment"], r["date"], r["number"]))
+        for row, lesson_id in zip(rows, self.bulk.reserve(Lesson, len(rows)), strict=True):
+            row["id"] = lesson_id
         counters = defaultdict(int)
         by_id = {a["id"]: a for a in self.y.assignments}
         for row in rows:
@@ -329,7 +435,7 @@ class Journal:
     def fill_texts(self, row: dict, assignment: dict, n: int) -> None:
         """Topic, homework and the column's work type of a lesson that took place (or takes place today)."""
         subject = assignment["subject"]
-        topics = TOPICS.get(subject) or [f"{subject}: тема {i}" for i in range(1, 9)]
+        topics = TOPICS.get(subject) or _numbered_topics(subject)
         topic = topics[(n - 1) // 3 % len(topics)]
         written = subject not in NO_WRITTEN and assignment["scale"] == "five"
         if written and n % 12 == 0:
@@ -350,21 +456,27 @@ class Journal:
     def marks_and_attendance(self, lessons: list[dict]) -> tuple[list[dict], list[dict]]:
         by_id = {a["id"]: a for a in self.y.assignments}
         periods = self.y.periods
+        period_of = {}
         marks, absences = [], []
-        held = [lesson for lesson in lessons if lesson["date"] < self.today]
+        rnd, ill, marks_of, utc, today = self.rnd, self.ill, self.marks_of, self.utc, self.today
+        random = rnd.random
+        mark_days = {True: self.y.act.written_mark_days, False: self.y.act.mark_days}
+        held = [lesson for lesson in lessons if lesson["date"] < today]
         for lesson in self.demo.progress(f"gradebook: {self.y.school['short_name']}", held):
             assignment = by_id[lesson["assignment"]]
             teacher_user = assignment["teacher"]["user_id"]
-            period = next((p.number for p in periods if p.starts_on <= lesson["date"] <= p.ends_on), 0)
+            day, lesson_id, assignment_id = lesson["date"], lesson["id"], assignment["id"]
+            if day not in period_of:
+                period_of[day] = next((p.number for p in periods if p.starts_on <= day <= p.ends_on), 0)
+            period = period_of[day]
+            ended, stored_day = utc(day, lesson["ends_at"]), self.bulk.day(day)
             present = []
             for student_id in assignment["students"]:
-                code = self.attendance(student_id, lesson["date"])
+                code = "Б" if day in ill[student_id] else _absence(random())
                 if code:
-                    absences.append({"lesson": lesson["id"], "student_id": student_id,
-                                     "assignment_id": assignment["id"], "lesson_date": lesson["date"], "code": code,
-                                     "entered_at": self.utc(lesson["date"], lesson["ends_at"]),
-                                     "entered_by": teacher_user, "updated_at": self.utc(lesson["date"],
-                                                                                         lesson["ends_at"])})
+                    absences.append({"lesson": lesson_id, "student_id": student_id, "assignment_id": assignment_id,
+                                     "lesson_date": stored_day, "code": code, "entered_at": ended,
+                                     "entered_by": teacher_user, "updated_at": ended})
                 if code in ("", "ОП"):
                     present.append(student_id)
             if assignment["scale"] == "none" or not present:
@@ -375,32 +487,28 @@ class Journal:
             else:
                 # enough marks for a period grade even in a subject taught once a week
                 chance = max(0.18, 0.8 / len(assignment["slots"] or [1]))
-                chosen = [s for s in present if self.rnd.random() < chance]
+                chosen = [s for s in present if random() < chance]
+            allowed = mark_days[bool(work_type.is_written)]
+            scale, kind, weight = assignment["scale"], work_type.short_name, work_type.weight
             for student_id in chosen:
-                value = self.mark(student_id, assignment["scale"], work_type.short_name)
-                allowed = self.y.act.written_mark_days if work_type.is_written else self.y.act.mark_days
-                delay = allowed + self.rnd.randint(1, 4) if self.rnd.random() < 0.015 else 0
-                late = delay > 0 and lesson["date"] + dt.timedelta(days=delay) < self.today
-                day = lesson["date"] + dt.timedelta(days=delay if late else 0)
-                entered = self.utc(day, lesson["ends_at"])
-                marks.append({"lesson": lesson["id"], "student_id": student_id, "assignment_id": assignment["id"],
-                              "subject_id": assignment["subject_id"], "lesson_date": lesson["date"], "value": value,
-                              "work_type": work_type.id, "weight": work_type.weight, "entered_at": entered,
+                value = self.mark(student_id, scale, kind)
+                delay = allowed + rnd.randint(1, 4) if random() < 0.015 else 0
+                late = delay > 0 and day + dt.timedelta(days=delay) < today
+                entered = utc(day + dt.timedelta(days=delay), lesson["ends_at"]) if late else ended
+                marks.append({"lesson": lesson_id, "student_id": student_id, "assignment_id": assignment_id,
+                              "subject_id": assignment["subject_id"], "lesson_date": stored_day, "value": value,
+                              "work_type": work_type.id, "weight": weight, "entered_at": entered,
                               "entered_by": teacher_user, "updated_at": entered, "updated_by": teacher_user,
                               "is_late": late})
-                self.marks_of[(assignment["id"], student_id, period)].append((value, work_type.weight))
+                marks_of[(assignment_id, student_id, period)].append((value, weight))
+        for row, mark_id in zip(marks, self.bulk.reserve(Mark, len(marks)), strict=True):
+            row["id"] = mark_id
         return marks, absences
 
     def work_type(self, lesson: dict) -> WorkType:
         if lesson.get("work_type"):
             return next(w for w in self.y.work_types.values() if w.id == lesson["work_type"])
         return self.y.work_types["ДР" if self.rnd.random() < 0.3 else "ОУ"]
-
-    def attendance(self, student_id: int, day: dt.date) -> str:
-        if day in self.ill[student_id]:
-            return "Б"
-        roll = self.rnd.random()
-        return "Н" if roll < 0.008 else ("ОП" if roll < 0.013 else ("УП" if roll < 0.016 else ""))
 
     def mark(self, student_id: int, scale: str, kind: str) -> str:
         level = self.level[student_id] - (0.25 if kind == "КР" else 0)
@@ -430,47 +538,40 @@ class Journal:
         return rows
 
 
-def _history(assignment_ids: list[int]) -> None:
-    """The journal history of the first entry of every mark of these assignments (old "" → new value), as the
-    pages write it: one ``INSERT … SELECT`` per slice of assignments, no rows through Python."""
-    for start in range(0, len(assignment_ids), 100):
-        source = (Mark.select(peewee.Value("mark"), Mark.id, Mark.lesson, Mark.student_id, Mark.assignment_id,
-                              peewee.Value("value"), peewee.Value(""), Mark.value, Mark.entered_by, Mark.entered_at)
-                  .where(Mark.assignment_id.in_(assignment_ids[start:start + 100])))
-        JournalChange.insert_from(source, [
-            JournalChange.kind, JournalChange.object_id, JournalChange.lesson_id, JournalChange.student_id,
-            JournalChange.assignment_id, JournalChange.field, JournalChange.old_value, JournalChange.new_value,
-            JournalChange.changed_by, JournalChange.changed_at]).execute()
-
-
-def _lesson_ids(rows: list[dict], assignment_ids: list[int]) -> None:
-    found = {}
-    for start in range(0, len(assignment_ids), 100):
-        query = Lesson.select(Lesson.id, Lesson.assignment, Lesson.date, Lesson.number).where(
-            Lesson.assignment.in_(assignment_ids[start:start + 100])).tuples()
-        found.update({(a, d, n): i for i, a, d, n in query})
-    for row in rows:
-        row["id"] = found[(row["assignment"], row["date"], row["number"])]
+def _history(marks: range) -> None:
+    """The journal history of the first entry of these marks (old "" → new value), as the pages write it: one
+    ``INSERT … SELECT`` over the id range, in the journal's order (by assignment), no rows through Python."""
+    source = (Mark.select(peewee.Value("mark"), Mark.id, Mark.lesson, Mark.student_id, Mark.assignment_id,
+                          peewee.Value("value"), peewee.Value(""), Mark.value, Mark.entered_by, Mark.entered_at)
+              .where(Mark.id.between(marks.start, marks.stop - 1)).order_by(Mark.assignment_id, Mark.id))
+    JournalChange.insert_from(source, [
+        JournalChange.kind, JournalChange.object_id, JournalChange.lesson_id, JournalChange.student_id,
+        JournalChange.assignment_id, JournalChange.field, JournalChange.old_value, JournalChange.new_value,
+        JournalChange.changed_by, JournalChange.changed_at]).execute()
 
 
 def generate(demo) -> None:
     """Keep the journal of every demo school from 1 September up to ``demo.today`` (see the module docstring)."""
     shared = demo.shared
+    bulk = Bulk()
     assignments_of = defaultdict(list)
-    for school in shared["registries.schools"]:
-        year = SchoolYear(demo, school, shared["registries.staff"])
-        year.timetable([year.assign(c) for c in school["classes"]])
-        book = Journal(demo, year)
-        days = book.school_days()
-        book.student_state(days)
-        lessons = book.lessons(days)
-        _insert(Lesson, lessons)
-        _lesson_ids(lessons, [a["id"] for a in year.assignments])
-        marks, absences = book.marks_and_attendance(lessons)
-        _insert(Mark, marks)
-        _insert(Attendance, absences)
-        _history([a["id"] for a in year.assignments])
-        _insert(PeriodGrade, book.period_grades())
-        for assignment in year.assignments:
-            assignments_of[assignment["teacher"]["id"]].append(assignment["id"])
+    with bulk.without_indexes(Lesson, Mark, Attendance, PeriodGrade, JournalChange):
+        for school in shared["registries.schools"]:
+            year = SchoolYear(demo, bulk, school, shared["registries.staff"])
+            year.timetable([year.assign(c) for c in school["classes"]])
+            year.write()
+            book = Journal(demo, year)
+            days = book.school_days()
+            book.student_state(days)
+            lessons = book.lessons(days)
+            bulk.write(Lesson, lessons)
+            marks, absences = book.marks_and_attendance(lessons)
+            bulk.write(Mark, marks)
+            bulk.write(Attendance, absences)
+            if marks:
+                _history(range(marks[0]["id"], marks[-1]["id"] + 1))
+            bulk.write(PeriodGrade, book.period_grades())
+            for assignment in year.assignments:
+                assignments_of[assignment["teacher"]["id"]].append(assignment["id"])
+    bulk.finish()
     shared["gradebook.assignments"] = dict(assignments_of)

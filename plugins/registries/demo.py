@@ -19,9 +19,13 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import operator
+from collections import defaultdict
 from typing import Any
 
-from core.api import User
+import peewee
+
+from core.api import User, database
 from plugins.registries import demo_names as names
 from plugins.registries import models as m
 from plugins.registries.importer import academic_year
@@ -44,10 +48,70 @@ SPECIALTIES = {
     "pe": ("Учитель физической культуры и ОБЗР", 2.6, 2),
 }
 TEACHER_HOURS = 22
+CHUNK = 20_000
+# the order the rows are written in: every table after the tables it refers to
+TABLES = (User, m.Staff, m.SchoolClass, m.Student, m.Parent, m.ParentLink, m.Consent, m.EnrolmentEvent)
 
 
 def _pick(rnd, items):
     return items[rnd.randrange(len(items))]
+
+
+class Bulk:
+    """Rows kept until ``write``, then sent straight to the driver (the demo fills an empty region).
+
+    The same writer as the gradebook's demo (plugins do not import one another):
+    ids assigned here instead of read back per row, one prepared ``executemany`` on
+    SQLite or one ``COPY`` on PostgreSQL per chunk, fields left out get their
+    default, and PostgreSQL's id sequences are moved past the ids assigned here.
+    """
+
+    def __init__(self):
+        self.db = database.obj
+        self.pg = isinstance(self.db, peewee.PostgresqlDatabase)
+        self.last: dict[type, int] = {}
+        self.rows: dict[type, list[dict]] = defaultdict(list)
+        self.by_id: dict[type, dict[int, dict]] = defaultdict(dict)
+
+    def add(self, model, **row) -> int:
+        """Keep a row for ``write``; returns its id (the next after the table's largest)."""
+        if model not in self.last:
+            self.last[model] = model.select(peewee.fn.MAX(model.id)).scalar() or 0
+        self.last[model] += 1
+        row = {"id": self.last[model], **row}
+        self.rows[model].append(row)
+        self.by_id[model][row["id"]] = row
+        return row["id"]
+
+    def update(self, model, row_id: int, **values) -> None:
+        self.by_id[model][row_id].update(values)
+
+    def write(self) -> None:
+        cursor = self.db.cursor()
+        for model in TABLES:
+            rows = self.rows.pop(model, [])
+            if not rows:
+                continue
+            names = list(rows[0])
+            rest = [f for f in model._meta.sorted_fields if f.name not in rows[0]]
+            fields = [model._meta.fields[name] for name in names] + rest
+            columns = ", ".join(f'"{f.column_name}"' for f in fields)
+            table = model._meta.table_name
+            get = operator.itemgetter(*names)
+            for start in range(0, len(rows), CHUNK):
+                defaults = tuple(f.default() if callable(f.default) else f.default for f in rest)
+                values = [get(row) + defaults for row in rows[start:start + CHUNK]]
+                if self.pg:
+                    with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
+                        for row in values:
+                            copy.write_row(row)
+                else:
+                    marks = ", ".join("?" * len(fields))
+                    cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
+            if self.pg:
+                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
+                               (f'"{table}"', max(self.last[model], 1)))
+        self.by_id.clear()
 
 
 class Maker:
@@ -60,18 +124,16 @@ class Maker:
         self.start_year = academic_year(demo.today)
         pool_size = 4 * demo.students + 400
         self.snils_numbers = iter(self.rnd.sample(range(1_002_000, 999_999_999), pool_size))
+        self.bulk = Bulk()
         self.staff: list[dict] = []
         self.students: list[dict] = []
         self.parents: list[dict] = []
-        self.links: list[dict] = []
-        self.consents: list[dict] = []
-        self.events: list[dict] = []
 
     def snils(self) -> str:
         return make_valid(next(self.snils_numbers))
 
     def user(self, display_name: str, role: str) -> int:
-        return User.insert(display_name=display_name, role=role).execute()
+        return self.bulk.add(User, display_name=display_name, role=role)
 
     # --- organisations and staff -------------------------------------------------------
 
@@ -106,10 +168,10 @@ class Maker:
         female = self.rnd.random() < (0.85 if role in ("teacher", "deputy") else 0.6)
         last, first, middle = self.person_name(female)
         user_id = self.user(f"{last} {first} {middle}", role)
-        staff_id = m.Staff.insert(
-            last_name=last, first_name=first, middle_name=middle, position=position,
+        staff_id = self.bulk.add(
+            m.Staff, last_name=last, first_name=first, middle_name=middle, position=position,
             school=school.id if school else None, municipality=municipality.id if municipality else None,
-            user=user_id).execute()
+            user=user_id)
         row = {"id": staff_id, "user_id": user_id, "role": role, "position": position, "specialty": specialty,
                "school_id": school.id if school else None, "last_name": last, "first_name": first,
                "middle_name": middle, "full_name": f"{last} {first} {middle}"}
@@ -136,9 +198,7 @@ class Maker:
         for school_class, teacher in zip(senior, subject_teachers, strict=False):
             school_class["class_teacher_id"] = teacher["id"]
         for school_class in classes:
-            if school_class.get("class_teacher_id"):
-                m.SchoolClass.update(class_teacher=school_class["class_teacher_id"]).where(
-                    m.SchoolClass.id == school_class["id"]).execute()
+            self.bulk.update(m.SchoolClass, school_class["id"], class_teacher=school_class.get("class_teacher_id"))
         return teachers
 
     # --- classes and families ------------------------------------------------------------
@@ -155,8 +215,8 @@ class Maker:
             letters = "АБ" if two else "А"
             for index, letter in enumerate(letters):
                 share = count // len(letters) + (1 if index < count % len(letters) else 0)
-                class_id = m.SchoolClass.insert(school=school.id, year=self.start_year, grade=grade,
-                                                letter=letter).execute()
+                class_id = self.bulk.add(m.SchoolClass, school=school.id, year=self.start_year, grade=grade,
+                                         letter=letter, class_teacher=None)
                 made.append({"id": class_id, "school_id": school.id, "grade": grade, "letter": letter,
                              "name": f"{grade}{letter}", "seats": share, "student_ids": []})
         return made
@@ -197,7 +257,7 @@ class Maker:
                                        with_user=bool(grades)))
         for kid in kids:
             for parent in parents:
-                self.links.append({"parent": parent["id"], "student": kid["id"], "relation": parent["relation"]})
+                self.bulk.add(m.ParentLink, parent=parent["id"], student=kid["id"], relation=parent["relation"])
                 kid["parent_ids"].append(parent["id"])
                 parent["child_ids"].append(kid["id"])
             if grades or self.rnd.random() < 0.97:
@@ -215,13 +275,12 @@ class Maker:
         user_id = None
         if school_class["grade"] >= 2 and self.rnd.random() < 0.8:
             user_id = self.user(f"{last} {first} {middle}", "student")
-        student_id = m.Student.insert(
-            last_name=last, first_name=first, middle_name=middle, birth_date=birth, gender="f" if female else "m",
-            snils=snils, school=school.id, school_class=school_class["id"], status="enrolled",
-            user=user_id).execute()
-        self.events.append({"student": student_id, "status": "enrolled", "school": school.id,
-                            "school_class": school_class["id"], "date": dt.date(self.start_year, 9, 1),
-                            "note": "Приказ о зачислении"})
+        student_id = self.bulk.add(
+            m.Student, last_name=last, first_name=first, middle_name=middle, birth_date=birth,
+            gender="f" if female else "m", snils=snils, school=school.id, school_class=school_class["id"],
+            status="enrolled", user=user_id)
+        self.bulk.add(m.EnrolmentEvent, student=student_id, status="enrolled", school=school.id,
+                      school_class=school_class["id"], date=dt.date(self.start_year, 9, 1), note="Приказ о зачислении")
         school_class["student_ids"].append(student_id)
         row = {"id": student_id, "school_id": school.id, "class_id": school_class["id"],
                "grade": school_class["grade"], "class_name": school_class["name"], "last_name": last,
@@ -239,9 +298,8 @@ class Maker:
         user_id = self.user(f"{last} {first} {middle}", "parent") if with_user else None
         phone = f"+7 9{self.rnd.randint(10, 99)} {self.rnd.randint(100, 999)}-{self.rnd.randint(10, 99)}-" \
                 f"{self.rnd.randint(10, 99)}"
-        parent_id = m.Parent.insert(last_name=last, first_name=first, middle_name=middle, snils=snils,
-                                    birth_date=birth, phone=phone, user=user_id,
-                                    registered_school=school.id).execute()
+        parent_id = self.bulk.add(m.Parent, last_name=last, first_name=first, middle_name=middle, snils=snils,
+                                  birth_date=birth, phone=phone, user=user_id, registered_school=school.id)
         self.consent(subject_parent=parent_id, giver_parent=parent_id)
         row = {"id": parent_id, "school_id": school.id, "last_name": last, "first_name": first,
                "middle_name": middle, "full_name": f"{last} {first} {middle}", "birth_date": birth,
@@ -252,16 +310,11 @@ class Maker:
     def consent(self, **who: int) -> None:
         given = dt.date(self.start_year, 8, 25) + dt.timedelta(days=self.rnd.randrange(20))
         paper = self.rnd.random() < 0.7
-        self.consents.append({
+        self.bulk.add(m.Consent, **{
             "subject_student": None, "subject_parent": None, "giver_parent": None, "giver_student": None,
             **who, "purpose": PURPOSE, "text_version": TEXT_VERSION, "given_on": given,
             "channel": "paper" if paper else "electronic",
             "scan_reference": f"Папка согласий {self.start_year}, лист {self.rnd.randint(1, 400)}" if paper else ""})
-
-    def flush(self) -> None:
-        for model, rows in ((m.ParentLink, self.links), (m.Consent, self.consents), (m.EnrolmentEvent, self.events)):
-            for start in range(0, len(rows), 500):
-                model.insert_many(rows[start:start + 500]).execute()
 
 
 def school_sizes(rnd, students: int, schools: int) -> list[int]:
@@ -279,7 +332,7 @@ def featured(maker: Maker, family: dict) -> dict[str, Any]:
     young = min(family["kids"], key=lambda k: k["grade"])
     if not young["user_id"]:
         young["user_id"] = maker.user(young["full_name"], "student")
-        m.Student.update(user=young["user_id"]).where(m.Student.id == young["id"]).execute()
+        maker.bulk.update(m.Student, young["id"], user=young["user_id"])
     taken = {k["id"] for k in family["kids"]}
 
     def student_of_age(age: int, grade: int) -> dict:
@@ -289,10 +342,10 @@ def featured(maker: Maker, family: dict) -> dict[str, Any]:
         taken.add(pick["id"])
         if not pick["user_id"]:
             pick["user_id"] = maker.user(pick["full_name"], "student")
-            m.Student.update(user=pick["user_id"]).where(m.Student.id == pick["id"]).execute()
+            maker.bulk.update(m.Student, pick["id"], user=pick["user_id"])
         birth = dt.date(maker.today.year - age, maker.today.month, 1) - dt.timedelta(days=40)
         pick["birth_date"] = birth
-        m.Student.update(birth_date=birth).where(m.Student.id == pick["id"]).execute()
+        maker.bulk.update(m.Student, pick["id"], birth_date=birth)
         return pick
 
     staff = [s for s in maker.staff if s["school_id"] == school_id]
@@ -331,7 +384,8 @@ def generate(demo) -> None:
                         "classes": classes, "teacher_ids": [t["id"] for t in teachers]})
     maker.add_staff("municipality", "Главный специалист управления образования", municipality=municipality)
     maker.add_staff("operator", "Оператор регионального сегмента «Электронной школы»")
-    maker.flush()
+    shown = featured(maker, shown_family)
+    maker.bulk.write()
     demo.shared.update({
         "registries.start_year": maker.start_year,
         "registries.municipality": municipality.id,
@@ -339,5 +393,5 @@ def generate(demo) -> None:
         "registries.students": maker.students,
         "registries.parents": maker.parents,
         "registries.staff": maker.staff,
-        "registries.featured": featured(maker, shown_family),
+        "registries.featured": shown,
     })

@@ -231,3 +231,50 @@ def test_the_journal_is_plausible_up_to_today(make_app):
             first_quarter.count() * 0.1
         parents_per_child = [len(list(s.parent_links)) for s in reg.Student.select()]
         assert parents_per_child.count(2) > parents_per_child.count(1) > 0
+
+
+def test_the_bulk_load_leaves_the_indexes_and_the_ids_as_the_app_makes_them(make_app):
+    """The demo writes its rows straight to the driver with ids of its own, dropping the journal's secondary
+    indexes (and on PostgreSQL its foreign keys) for the load: afterwards every table has the indexes and
+    foreign keys of a freshly migrated database, each id sequence (PostgreSQL) is past the table's largest id,
+    and the app's own writes get new ids."""
+    import peewee
+
+    from core.api import database
+    from plugins.gradebook.models import Lesson, Mark, TeachingAssignment, WorkType
+
+    def indexes(app) -> dict:
+        with app.app_context():
+            return {table: (sorted((i.name, tuple(i.columns), i.unique) for i in database.get_indexes(table)),
+                            sorted((k.column, k.dest_table, k.dest_column) for k in database.get_foreign_keys(table)))
+                    for table in database.get_tables()}
+
+    fresh = demo_app(make_app)
+    with fresh.app_context():
+        fresh.extensions["eschool"].upgrade_db()
+    app = demo_app(make_app)
+    run_demo(app, "--students", "30", "--today", "2026-10-01")
+    assert indexes(app) == indexes(fresh)
+    with app.app_context():
+        if isinstance(database.obj, peewee.PostgresqlDatabase):
+            tables = [row[0] for row in database.execute_sql(
+                "SELECT table_name FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND column_name = 'id' AND column_default LIKE 'nextval%%'").fetchall()]
+            assert "gradebook_mark" in tables and "user" in tables
+            for table in tables:
+                largest = database.execute_sql(f'SELECT MAX(id) FROM "{table}"').fetchone()[0]
+                sequence = database.execute_sql("SELECT pg_get_serial_sequence(%s, 'id')",
+                                                (f'"{table}"',)).fetchone()[0]
+                last, called = database.execute_sql(f"SELECT last_value, is_called FROM {sequence}").fetchone()
+                assert largest is None or (last if called else last - 1) >= largest, table
+        largest_user = User.select(peewee.fn.MAX(User.id)).scalar()
+        assert User.create(display_name="Новый родитель", role="parent").id > largest_user
+        assignment = TeachingAssignment.select().where(TeachingAssignment.scale == "five").first()
+        lesson = Lesson.create(assignment=assignment.id, date=dt.date(2026, 10, 2), number=8)
+        assert lesson.id > Lesson.select(peewee.fn.MAX(Lesson.id)).where(Lesson.id != lesson.id).scalar()
+        work_type = WorkType.select().where(WorkType.school_id == assignment.school_id).first()
+        student = registry_tables().Student.select().where(
+            registry_tables().Student.school_class == assignment.class_id).first()
+        mark = Mark.create(lesson=lesson.id, student_id=student.id, assignment_id=assignment.id,
+                           subject_id=assignment.subject_id, lesson_date=lesson.date, value="5", work_type=work_type.id)
+        assert mark.id == Mark.select(peewee.fn.MAX(Mark.id)).scalar()
