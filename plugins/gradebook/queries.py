@@ -37,6 +37,7 @@ from plugins.gradebook.models import (
 from plugins.gradebook.rules import (
     GradeRule,
     marks_needed,
+    running_averages,
     suggest_period_grade,
     suggest_year_grade,
     weighted_average,
@@ -622,14 +623,9 @@ def _grades_of_year():
 
 def trend_points(marks: list[MarkView]) -> list[tuple[dt.date, Decimal]]:
     """The running weighted average after each mark, for the trend chart."""
-    points = []
-    seen: list[tuple[str, Decimal]] = []
-    for mark in marks:
-        seen.append((mark.value, mark.weight))
-        average = weighted_average(seen)
-        if average is not None and mark.value.isdigit():
-            points.append((mark.date, average))
-    return points
+    averages = running_averages([(mark.value, mark.weight) for mark in marks])
+    return [(mark.date, average) for mark, average in zip(marks, averages, strict=True)
+            if average is not None and mark.value.isdigit()]
 
 
 @dataclass
