@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 
-def prepare(folder: Path, students: int, database_url: str | None, on: dt.date):
+def prepare(folder: Path, students: int, database_url: str | None, on: dt.date, families: int = 50):
     """The load bench's data (``gradebook_data.build``) in ``folder``, built once; sessions logged in anew."""
     import gradebook_data
     import gradebook_load
@@ -50,7 +50,7 @@ def prepare(folder: Path, students: int, database_url: str | None, on: dt.date):
         info = json.loads(saved.read_text(), object_hook=gradebook_load._dates)
         sink = gradebook_data.Sink(app.extensions["eschool_db"])
         sink.start_ids(["user_session", "api_token"])
-        parents = info["parents"][:50]
+        parents = info["parents"][:families]
         teachers = list({t["user"]: t for t in info["teachers"]}.values())[:50]
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         with app.extensions["eschool_db"].atomic():
@@ -77,8 +77,10 @@ def main(argv=None) -> int:
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--width", type=int, default=160, help="characters of each SQL statement shown")
     parser.add_argument("--only", help="profile one page (a name from the list printed)")
+    parser.add_argument("--families", type=int, default=50,
+                        help="families logged in and drawn from (many: the database's cache is as cold as in the load)")
     args = parser.parse_args(argv)
-    app, logins = prepare(args.folder, args.students, args.database_url, args.date)
+    app, logins = prepare(args.folder, args.students, args.database_url, args.date, args.families)
 
 
     rnd = random.Random(3)

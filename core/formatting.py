@@ -35,8 +35,27 @@ def zone_of(name: str) -> ZoneInfo:
     return ZoneInfo(name)
 
 
+def region_language() -> str:
+    return current_app.extensions["eschool"].core_settings["language"]
+
+
 def region_locale() -> Locale:
-    return locale_of(current_app.extensions["eschool"].core_settings["language"])
+    return locale_of(region_language())
+
+
+# A page shows the same few figures and days many times (averages such as «4,25», weights, the school
+# days of a term): each is formatted once per language and pattern, then kept. Babel's formatting costs
+# about a hundred Python calls; a lookup here, one.
+
+
+@lru_cache(maxsize=8192)
+def _decimal(value: Any, pattern: str, language: str) -> str:
+    return numbers.format_decimal(value, format=pattern, locale=locale_of(language))
+
+
+@lru_cache(maxsize=8192)
+def _day(value: dt.date, pattern: str, language: str) -> str:
+    return dates.format_date(value, pattern, locale=locale_of(language))
 
 
 def region_zone() -> ZoneInfo:
@@ -51,14 +70,14 @@ def format_number(value: Any, digits: int = 2, grouping: bool = True) -> str:
     if value is None or value == "":
         return NONE
     pattern = ("#,##0" if grouping else "0") + ("." + "#" * digits if digits else "")
-    return numbers.format_decimal(value, format=pattern, locale=region_locale())
+    return _decimal(value, pattern, region_language())
 
 
 def format_average(value: Any) -> str:
     """A weighted average with its two places («3,80»); «—» for none."""
     if value is None or value == "":
         return NONE
-    return numbers.format_decimal(value, format="#,##0.00", locale=region_locale())
+    return _decimal(value, "#,##0.00", region_language())
 
 
 def format_percent(value: Any, digits: int = 1) -> str:
@@ -73,7 +92,7 @@ def format_day(value: dt.date | None, pattern: str = "d MMMM") -> str:
     """A date as the region writes it («2 декабря»; ``"EEEE, d MMMM"``: «среда, 2 декабря»); "" for none."""
     if not value:
         return ""
-    return dates.format_date(value, pattern, locale=region_locale())
+    return _day(value, pattern, region_language())
 
 
 def format_moment(value: dt.datetime | None, pattern: str = "d MMMM, HH:mm") -> str:

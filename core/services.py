@@ -200,6 +200,11 @@ class RegistriesService(Protocol):
     def find_students(self, where: Any, *, limit: int | None = None) -> list[StudentInfo]:
         """Students matching a condition made by ``student_condition`` (combined with ``&``/``|``)."""
 
+    def prepared_students(self, name: str, where: Callable[[], Any]) -> Callable[..., list[StudentInfo]]:
+        """:meth:`find_students` for a hot path: ``where()`` builds the condition once, with ``core.api.Param``s
+        for what changes, and the function returned runs it with their values (``find(group=7)``);
+        ``name`` says which condition it is, one per ``where``."""
+
     def parents(self, ids: Iterable[int]) -> dict[int, ParentInfo]:
         """Parents by id."""
 

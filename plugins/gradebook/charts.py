@@ -63,10 +63,12 @@ def trend_svg(points: list[tuple[dt.date, Decimal]], label: str, rule=None) -> M
         anchor = "start" if index == 0 else ("end" if day == last else "middle")
         parts.append(f'<text class="date" x="{x_of(day):.1f}" y="{HEIGHT - 6}" text-anchor="{anchor}" {FONT}>'
                      f'{escape(format_day(day, "d MMM"))}</text>')
-    line = " ".join(f"{x_of(d):.1f},{y_of(v):.1f}" for d, v in points)
+    at = [(f"{x_of(d):.1f}", f"{y_of(v):.1f}") for d, v in points]  # each point placed once, drawn twice
+    line = " ".join(f"{x},{y}" for x, y in at)
     parts.append(f'<polyline points="{line}" fill="none" stroke="#0d4cd3" stroke-width="2.5"/>')
-    parts.extend(f'<circle cx="{x_of(d):.1f}" cy="{y_of(v):.1f}" r="3.5" fill="#0d4cd3"/>' for d, v in points)
-    described = "; ".join(_("%(day)s — %(avg)s", day=format_day(d, "d MMMM"), avg=_number(v)) for d, v in points)
+    parts.extend(f'<circle cx="{x}" cy="{y}" r="3.5" fill="#0d4cd3"/>' for x, y in at)
+    point = _("%(day)s — %(avg)s")  # translated once per chart, filled in per point
+    described = "; ".join(point % {"day": format_day(d, "d MMMM"), "avg": _number(v)} for d, v in points)
     if rule is not None:
         bands = _("«5» — от %(t5)s, «4» — от %(t4)s, «3» — от %(t3)s", t5=_number(rule.threshold_5),
                   t4=_number(rule.threshold_4), t3=_number(rule.threshold_3))

@@ -37,6 +37,7 @@ from plugins.gradebook.models import (
 from plugins.gradebook.rules import (
     GradeRule,
     marks_needed,
+    running_averages,
     suggest_period_grade,
     suggest_year_grade,
     weighted_average,
@@ -214,13 +215,27 @@ def students_of_assignment(assignment: TeachingAssignment) -> list[Any]:
     """Students of a class or group, plus anyone already marked in it (e.g. after a transfer), by name."""
     reg = registries()
     if assignment.group_id is not None:
-        members = GroupMember.select(GroupMember.student_id).where(GroupMember.group == assignment.group_id)
-        current = reg.student_condition(ids=members)
-    else:
-        current = reg.student_condition(class_ids=[assignment.class_id], enrolled=True)
-    marked = Mark.select(Mark.student_id).where(Mark.assignment_id == assignment.id)
-    graded = PeriodGrade.select(PeriodGrade.student_id).where(PeriodGrade.assignment_id == assignment.id)
-    return reg.find_students(current | reg.student_condition(ids=marked) | reg.student_condition(ids=graded))
+        find = reg.prepared_students("gradebook: a group's students", _group_students)
+        return find(group=assignment.group_id, assignment=assignment.id)
+    find = reg.prepared_students("gradebook: a class's students", _class_students)
+    return find(school_class=assignment.class_id, assignment=assignment.id)
+
+
+def _marked_or_graded() -> Any:
+    """Condition on students: marked or graded in the assignment ``Param("assignment")``."""
+    reg = registries()
+    marked = Mark.select(Mark.student_id).where(Mark.assignment_id == Param("assignment"))
+    graded = PeriodGrade.select(PeriodGrade.student_id).where(PeriodGrade.assignment_id == Param("assignment"))
+    return reg.student_condition(ids=marked) | reg.student_condition(ids=graded)
+
+
+def _group_students() -> Any:
+    members = GroupMember.select(GroupMember.student_id).where(GroupMember.group == Param("group"))
+    return registries().student_condition(ids=members) | _marked_or_graded()
+
+
+def _class_students() -> Any:
+    return registries().student_condition(class_ids=[Param("school_class")], enrolled=True) | _marked_or_graded()
 
 
 def teacher_names(staff_ids: Iterable[int]) -> dict[int, str]:
@@ -608,14 +623,9 @@ def _grades_of_year():
 
 def trend_points(marks: list[MarkView]) -> list[tuple[dt.date, Decimal]]:
     """The running weighted average after each mark, for the trend chart."""
-    points = []
-    seen: list[tuple[str, Decimal]] = []
-    for mark in marks:
-        seen.append((mark.value, mark.weight))
-        average = weighted_average(seen)
-        if average is not None and mark.value.isdigit():
-            points.append((mark.date, average))
-    return points
+    averages = running_averages([(mark.value, mark.weight) for mark in marks])
+    return [(mark.date, average) for mark, average in zip(marks, averages, strict=True)
+            if average is not None and mark.value.isdigit()]
 
 
 @dataclass

@@ -45,6 +45,20 @@ def weighted_average(marks: Iterable[tuple[str, Decimal | float | int]]) -> Deci
     return (total / weights).quantize(TWO_PLACES, rounding=ROUND_HALF_UP)
 
 
+def running_averages(marks: Iterable[tuple[str, Decimal | float | int]]) -> list[Decimal | None]:
+    """:func:`weighted_average` of the first 1, 2, … marks — each the very same figure, in one pass."""
+    total = Decimal(0)
+    weights = Decimal(0)
+    found: list[Decimal | None] = []
+    for value, weight in marks:
+        if value in FIVE_POINT:
+            w = Decimal(str(weight))
+            total += Decimal(value) * w
+            weights += w
+        found.append((total / weights).quantize(TWO_PLACES, rounding=ROUND_HALF_UP) if weights else None)
+    return found
+
+
 def counted_marks(values: Iterable[str]) -> int:
     """How many marks count toward the minimum for a period grade (2–5 and зачёт/незачёт)."""
     return sum(1 for v in values if v in FIVE_POINT or v in PASS_FAIL)

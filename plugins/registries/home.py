@@ -17,7 +17,7 @@ from typing import Any
 
 from flask import g, has_request_context
 
-from core.api import current_actor, lazy_gettext
+from core.api import Param, current_actor, lazy_gettext, prepared
 from plugins.registries import models as m
 from plugins.registries.service import RegistryService, staff_row
 
@@ -46,13 +46,23 @@ def header_place(actor: Any) -> list[str]:
     if staff is None:
         return []
     if staff.school_id is not None:
-        school = (m.School.select(m.School, m.Municipality).join(m.Municipality)
-                  .where(m.School.id == staff.school_id).first())
-        return [school.short_name, school.municipality.name] if school else []
+        found = _school_and_municipality.first(school=staff.school_id)
+        return list(found) if found else []
     if staff.municipality_id is not None:
-        municipality = m.Municipality.get_or_none(m.Municipality.id == staff.municipality_id)
-        return [municipality.name] if municipality else []
+        found = _municipality_name.first(municipality=staff.municipality_id)
+        return list(found) if found else []
     return []
+
+
+@prepared
+def _school_and_municipality():
+    return (m.School.select(m.School.short_name, m.Municipality.name).join(m.Municipality)
+            .where(m.School.id == Param("school")).limit(1).tuples())
+
+
+@prepared
+def _municipality_name():
+    return m.Municipality.select(m.Municipality.name).where(m.Municipality.id == Param("municipality")).tuples()
 
 
 def home_sections(actor: Any) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ never rows or table classes. The ``*_row`` functions are for this plugin's own m
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import peewee
@@ -120,16 +120,24 @@ def readiness_queries(key: str, school_ids: list[int]) -> tuple[Any, Any]:
     raise KeyError(key)
 
 
+def _row_of_user(model: type) -> Any:
+    return prepared(lambda: model.select().where(model.user == Param("user")).limit(1))
+
+
+# the registry row behind an account: read on most pages (the header, the policy), so prepared
+_ROW_OF_USER = {model: _row_of_user(model) for model in (m.Parent, m.Student, m.Staff)}
+
+
 def person_row(user: Any) -> m.Student | m.Parent | m.Staff | None:
     """The registry row behind a user account, by the account's role."""
     if user is None:
         return None
     model = {"parent": m.Parent, "student": m.Student}.get(user.role, m.Staff)
-    return model.get_or_none(model.user == user.id)
+    return _ROW_OF_USER[model].first(user=user.id)
 
 
 def staff_row(user: Any) -> m.Staff | None:
-    return m.Staff.get_or_none(m.Staff.user == user.id) if user is not None else None
+    return _ROW_OF_USER[m.Staff].first(user=user.id) if user is not None else None
 
 
 def school_ids_of(user: Any) -> list[int]:
@@ -202,6 +210,19 @@ def _student_select() -> peewee.ModelSelect:
             .join(m.School, on=(m.Student.school == m.School.id))
             .switch(m.Student)
             .join(m.SchoolClass, peewee.JOIN.LEFT_OUTER, on=(m.Student.school_class == m.SchoolClass.id)))
+
+
+@prepared
+def _classes_by_id():
+    return m.SchoolClass.select().where(m.SchoolClass.id.in_(Param("ids", many=True)))
+
+
+@prepared
+def _schools_by_id():
+    return m.School.select().where(m.School.id.in_(Param("ids", many=True)))
+
+
+_PREPARED_STUDENTS: dict[str, Callable[..., list[StudentInfo]]] = {}  # prepared_students, by name
 
 
 @prepared
@@ -291,7 +312,7 @@ class RegistryService:
         wanted = _ids(ids)
         if not wanted:
             return {}
-        return {s.id: school_info(s) for s in m.School.select().where(m.School.id.in_(wanted))}
+        return {s.id: school_info(s) for s in _schools_by_id(ids=wanted)}
 
     def school(self, school_id: int) -> SchoolInfo | None:
         return self.schools([school_id]).get(school_id)
@@ -303,7 +324,7 @@ class RegistryService:
         wanted = _ids(ids)
         if not wanted:
             return {}
-        return {c.id: class_info(c) for c in m.SchoolClass.select().where(m.SchoolClass.id.in_(wanted))}
+        return {c.id: class_info(c) for c in _classes_by_id(ids=wanted)}
 
     def classes_of_school(self, school_id: int, year: int | None = None) -> list[ClassInfo]:
         where = m.SchoolClass.school == school_id
@@ -332,6 +353,17 @@ class RegistryService:
     def find_students(self, where: Any, *, limit: int | None = None) -> list[StudentInfo]:
         query = _student_select().where(where).order_by(*_BY_NAME)
         return _student_values(query.limit(limit) if limit is not None else query)
+
+    def prepared_students(self, name: str, where: Callable[[], Any]) -> Callable[..., list[StudentInfo]]:
+        found = _PREPARED_STUDENTS.get(name)
+        if found is None:
+            query = prepared(lambda: _student_select().where(where()).order_by(*_BY_NAME).tuples())
+
+            def found(**params: Any) -> list[StudentInfo]:
+                return _student_values(query(**params))
+
+            _PREPARED_STUDENTS[name] = found
+        return found
 
     def parents(self, ids: Iterable[int]) -> dict[int, ParentInfo]:
         wanted = _ids(ids)

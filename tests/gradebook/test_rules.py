@@ -8,6 +8,7 @@ from plugins.gradebook.rules import (
     is_late,
     local_date,
     marks_needed,
+    running_averages,
     suggest_period_grade,
     suggest_year_grade,
     weighted_average,
@@ -70,3 +71,13 @@ def test_marks_needed_counts_the_marks_that_reach_a_grade_by_the_schools_rule():
     assert marks_needed([("2", 1)] * 100, "5", 1, rule) is None  # not within 30 marks
     strict = GradeRule(threshold_5=Decimal("4.75"))
     assert marks_needed(fours, "5", 1, strict) == 9
+
+
+def test_running_averages_are_the_weighted_averages_of_each_prefix():
+    import random
+
+    draw = random.Random(7)
+    marks = [(draw.choice(["2", "3", "4", "5", "н/а", "зач"]), draw.choice([1, 1.5, 2, Decimal("0.5")]))
+             for _ in range(200)]
+    assert running_averages(marks) == [weighted_average(marks[:n + 1]) for n in range(len(marks))]
+    assert running_averages([("н/а", 1), ("4", 2)]) == [None, Decimal("4.00")]
