@@ -255,7 +255,7 @@ class Mark(BaseModel):
         table_name = "gradebook_mark"
         indexes = (
             (("lesson", "student_id", "work_type"), True),
-            (("student_id", "lesson_date"), False),
+            (("student_id", "lesson_date", "assignment_id"), False),  # a student's assignments from the index
         )
 
 
