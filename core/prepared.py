@@ -148,6 +148,23 @@ class Prepared:
                 self._expanded[key] = found
         return found
 
+    def many(self, rows: list[dict[str, Any]]) -> None:
+        """Run this write once per row (a dict of its ``Param`` values) in one ``executemany``.
+
+        Only inside a transaction: the driver's ``executemany`` goes past ``execute_sql``, where an
+        autocommit write would pass SQLite's write gate (``core.writegate``); a transaction passed it at
+        ``BEGIN``. No list parameters here.
+        """
+        if not rows:
+            return
+        db = database.obj
+        if not db.in_transaction():
+            raise RuntimeError("a prepared write of many rows runs inside a transaction")
+        _query, sql, values = self.compiled(db)
+        names = [v.name if isinstance(v, _Slot) else None for v in values]
+        db.cursor().executemany(sql, [[row[n] if n is not None else v for n, v in zip(names, values, strict=True)]
+                                      for row in rows])
+
     def __call__(self, **params: Any) -> list[Any]:
         """Run the query with ``params``; its rows as the built query would return them.
 

@@ -219,22 +219,6 @@ def _log(kind: str, obj_id: int, field: str, old: Any, new: Any, by: int | None,
     _announce(row)
 
 
-def _run_many(statement: Any, rows: list[dict[str, Any]]) -> None:
-    """Run a prepared write once per row in one ``executemany`` (every value of ``statement`` is a ``Param``).
-
-    Only inside a transaction: the driver's ``executemany`` goes past ``execute_sql``, where an autocommit
-    write would pass SQLite's write gate; a transaction has passed it at ``BEGIN``.
-    """
-    if not rows:
-        return
-    db = database.obj
-    if not db.in_transaction():
-        raise RuntimeError("journal writes of many rows run inside a transaction")
-    _query, sql, values = statement.compiled(db)
-    names = [value.name for value in values]
-    db.cursor().executemany(sql, [[row[name] for name in names] for row in rows])
-
-
 def _timezone() -> str:
     return core_settings()["timezone"]
 
@@ -654,10 +638,10 @@ def save_cells(assignment: TeachingAssignment, lessons: dict[int, GridLesson],
         Mark.delete().where(Mark.id.in_(gone_marks)).execute()
     if gone_codes:
         Attendance.delete().where(Attendance.id.in_(gone_codes)).execute()
-    _run_many(_update_mark, mark_updates)
-    _run_many(_update_attendance, code_updates)
-    _run_many(_insert_mark, new_marks)
-    _run_many(_insert_attendance, new_codes)
+    _update_mark.many(mark_updates)
+    _update_attendance.many(code_updates)
+    _insert_mark.many(new_marks)
+    _insert_attendance.many(new_codes)
     if new_marks or new_codes:  # the ids of the rows just inserted, for their history
         marks, codes = _marks_now(lesson_ids, student_ids, column_ids), _codes_now(lesson_ids, student_ids)
     rows = []
@@ -665,7 +649,7 @@ def save_cells(assignment: TeachingAssignment, lessons: dict[int, GridLesson],
         if isinstance(obj, tuple):
             obj = (marks if kind == "mark" else codes)[obj][0]
         rows.append(_change_row(kind, obj, field, old, new, by, **ids))
-    _run_many(_insert_change, rows)
+    _insert_change.many(rows)
     for row in rows:
         _announce(row)
     return changed

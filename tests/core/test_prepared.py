@@ -74,3 +74,22 @@ def test_rows_keep_their_python_types_and_plain_columns_skip_conversion(history)
         assert len(found) == 4
         assert all(type(i) is int and type(p) is str and type(at) is dt.datetime for i, p, at in found)
     assert [c is None for c in kept["converters"]] == [True, True, False]  # id and plugin as the driver gives them
+
+
+def test_a_prepared_write_runs_for_many_rows_in_one_go_inside_a_transaction_only(history):
+    import datetime as dt
+
+    @prepared
+    def record():
+        return MigrationRecord.insert(plugin=Param("plugin"), name=Param("name"), applied_at=dt.datetime(2026, 1, 1))
+
+    with history.app_context():
+        db = history.extensions["eschool_db"]
+        with pytest.raises(RuntimeError, match="transaction"):
+            record.many([{"plugin": "z", "name": "m0"}])
+        with db.atomic():
+            record.many([{"plugin": "z", "name": f"m{i}"} for i in range(3)])
+            record.many([])
+        found = list(MigrationRecord.select(MigrationRecord.name, MigrationRecord.applied_at)
+                     .where(MigrationRecord.plugin == "z").order_by(MigrationRecord.name).tuples())
+    assert found == [(f"m{i}", dt.datetime(2026, 1, 1)) for i in range(3)]
