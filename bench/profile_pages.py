@@ -77,6 +77,10 @@ def main(argv=None) -> int:
     parser.add_argument("--top", type=int, default=20)
     parser.add_argument("--width", type=int, default=160, help="characters of each SQL statement shown")
     parser.add_argument("--only", help="profile one page (a name from the list printed)")
+    parser.add_argument("--callers", action="append", default=[],
+                        help="also print who calls the functions matching this pattern (repeatable)")
+    parser.add_argument("--callees", action="append", default=[],
+                        help="also print what the functions matching this pattern call (repeatable)")
     parser.add_argument("--families", type=int, default=50,
                         help="families logged in and drawn from (many: the database's cache is as cold as in the load)")
     args = parser.parse_args(argv)
@@ -169,6 +173,10 @@ def main(argv=None) -> int:
               f"{stats.total_calls / args.requests:,.0f} Python function calls each")
         stats.sort_stats("cumulative").print_stats(args.top)
         stats.sort_stats("tottime").print_stats(args.top)
+        for pattern in args.callers:
+            stats.print_callers(pattern)
+        for pattern in args.callees:
+            stats.print_callees(pattern)
     return 0
 
 

@@ -13,13 +13,14 @@ from typing import Any
 
 import pluggy
 from flask import Flask, send_from_directory
-from flask_babel import Babel, get_translations
+from flask_babel import Babel
 from flask_wtf.csrf import CSRFProtect
-from jinja2 import ChoiceLoader, FileSystemLoader, pass_context
+from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from core import access_log, auth, db, inputs, logs, ratelimit, web
 from core.config import ConfigError, RegionConfig, check_secret_key, load_region, validate_section
+from core.i18n import install_template_gettext
 from core.plugins import CORE_PLUGIN, PluginError, dependency_order, make_manager, per_plugin
 
 __all__ = ["create_app", "ConfigError", "PluginError"]
@@ -91,43 +92,6 @@ def create_app(
     app.extensions["eschool_audit_vocabulary"] = access_log.collect_vocabulary(pm)
     pm.hook.app_ready(app=app)
     return app
-
-
-def install_template_gettext(app: Flask) -> None:
-    """Templates translate through the region's catalogue, looked up once per app rather than on every ``_()``.
-
-    A region speaks one language (``language`` in its config), so the catalogue
-    Flask-Babel would find for each call is the same one; a page of a hundred
-    ``_()`` calls no longer asks for the locale a hundred times.
-    """
-
-    def catalogue():
-        found = app.extensions.get("eschool_catalogue")
-        if found is None:
-            found = app.extensions["eschool_catalogue"] = get_translations()
-        return found
-
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: catalogue().ugettext(s),
-        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
-        pgettext=lambda c, s: catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
-    translate = app.jinja_env.globals["gettext"]  # Jinja's newstyle gettext over the catalogue
-    fixed: dict[str, Any] = {}
-
-    @pass_context
-    def gettext(context, string, **variables):
-        """``_("…")`` without variables gives the same text on every page of the app: made once, then kept."""
-        if variables or not context.eval_ctx.autoescape:
-            return translate(context, string, **variables)
-        found = fixed.get(string)
-        if found is None:
-            found = fixed[string] = translate(context, string)
-        return found
-
-    app.jinja_env.globals.update(gettext=gettext, _=gettext)
 
 
 def validate_plugin_sections(pm: pluggy.PluginManager, region: RegionConfig) -> None:

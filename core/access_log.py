@@ -24,8 +24,8 @@ from zoneinfo import ZoneInfo
 
 import peewee
 from flask import current_app
-from flask_babel import lazy_gettext
 
+from core.i18n import lazy_gettext
 from core.models import AuditRecord, User
 from core.types import AuditVocabulary
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, Literal, overload
 
 from flask import current_app
-from flask_babel import gettext, lazy_gettext, ngettext
 from flask_login import current_user
 
 from core.audit import details_json as audit_details
@@ -39,7 +38,8 @@ from core.auth import (
 from core.auth import resolve as resolve_login
 from core.config import ConfigError, SecretRef
 from core.db import BaseModel, apply_schema, database, migrations_from_package, model_dict, utcnow
-from core.formatting import format_average, format_day, format_percent
+from core.formatting import format_average, format_day, format_number, format_percent, region_language
+from core.i18n import gettext, lazy_gettext, ngettext
 from core.inputs import DecimalText, RecordId, Text, check_text
 from core.jobs import JobContext, JobError, JobKind, JobResult, follow_job, start_job
 from core.models import AuditRecord, LoginIdentity, User
@@ -150,7 +150,9 @@ __all__ = [
     "follow_job",
     "format_average",
     "format_day",
+    "format_number",
     "format_percent",
+    "region_language",
     "get_or_deny",
     "in_scope",
     "hookimpl",

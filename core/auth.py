@@ -29,11 +29,11 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import LoginManager, current_user, login_user, logout_user
 
 from core import audit
 from core.db import database, utcnow
+from core.i18n import gettext as _
 from core.models import ApiToken, LoginIdentity, User, UserSession
 from core.prepared import Param, prepared
 from core.types import Actor, AnonymousActor, Identity, LoginRefused

@@ -5,8 +5,8 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_babel import gettext as _
 
+from core.i18n import gettext as _
 from core.plugins import enabled_names, installed_plugins, plugin_version
 
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext
 from peewee import SQL
 
 from core.access_log import FAMILY_ROLES
 from core.db import migrations_from_package
+from core.i18n import lazy_gettext
 from core.jobs import Job
 from core.models import CORE_MODELS, AuditRecord, LoginIdentity
 from core.plugins import hookimpl

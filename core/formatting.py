@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal, InvalidOperation
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -62,22 +62,24 @@ def region_zone() -> ZoneInfo:
     return zone_of(current_app.extensions["eschool"].core_settings["timezone"])
 
 
-def format_number(value: Any, digits: int = 2, grouping: bool = True) -> str:
+def format_number(value: Any, digits: int = 2, grouping: bool = True, *, language: str | None = None) -> str:
     """A number with up to ``digits`` places, as the region writes it («3,82», «1 234,5»); «—» for none.
 
     ``grouping=False`` leaves out the thousands' separator (a CSV cell that Russian Excel reads as a number).
+    ``language`` (here and below): the region's, when the caller already knows it — a chart of many points,
+    or a template filter, which is bound to its app's language once.
     """
     if value is None or value == "":
         return NONE
     pattern = ("#,##0" if grouping else "0") + ("." + "#" * digits if digits else "")
-    return _decimal(value, pattern, region_language())
+    return _decimal(value, pattern, language or region_language())
 
 
-def format_average(value: Any) -> str:
+def format_average(value: Any, *, language: str | None = None) -> str:
     """A weighted average with its two places («3,80»); «—» for none."""
     if value is None or value == "":
         return NONE
-    return _decimal(value, "#,##0.00", region_language())
+    return _decimal(value, "#,##0.00", language or region_language())
 
 
 def format_percent(value: Any, digits: int = 1) -> str:
@@ -88,11 +90,11 @@ def format_percent(value: Any, digits: int = 1) -> str:
     return numbers.format_percent(Decimal(str(value)) / 100, format=pattern, locale=region_locale())
 
 
-def format_day(value: dt.date | None, pattern: str = "d MMMM") -> str:
+def format_day(value: dt.date | None, pattern: str = "d MMMM", *, language: str | None = None) -> str:
     """A date as the region writes it («2 декабря»; ``"EEEE, d MMMM"``: «среда, 2 декабря»); "" for none."""
     if not value:
         return ""
-    return _day(value, pattern, region_language())
+    return _day(value, pattern, language or region_language())
 
 
 def format_moment(value: dt.datetime | None, pattern: str = "d MMMM, HH:mm") -> str:
@@ -138,6 +140,11 @@ FILTERS = {
 }
 
 
+BOUND_TO_LANGUAGE = {"ru_number", "ru_average", "ru_day"}  # the filters a page calls per cell
+
+
 def init_app(app: Flask) -> None:
+    """The filters; the per-cell ones know the app's language (a region speaks one) instead of asking for it."""
+    language = app.extensions["eschool"].core_settings["language"]
     for name, function in FILTERS.items():
-        app.add_template_filter(function, name)
+        app.add_template_filter(partial(function, language=language) if name in BOUND_TO_LANGUAGE else function, name)

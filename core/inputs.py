@@ -20,13 +20,13 @@ from functools import cached_property
 from typing import Any
 
 from flask import Request
-from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError, fields, validate
 from werkzeug.datastructures import CombinedMultiDict, ImmutableMultiDict, MultiDict, iter_multi_items
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter
 
 from core.formatting import parse_decimal
+from core.i18n import lazy_gettext as _l
 
 # PostgreSQL's ``integer`` (ids, foreign keys, counts); SQLite's limit is wider.
 DB_INT_MAX = 2**31 - 1

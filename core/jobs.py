@@ -41,9 +41,9 @@ from typing import Any
 
 import peewee
 from flask import Flask, current_app, g, has_request_context, redirect, request, url_for
-from flask_babel import lazy_gettext
 
 from core.db import BaseModel, database, utcnow
+from core.i18n import lazy_gettext
 
 log = logging.getLogger("eschool.jobs")
 

@@ -19,9 +19,9 @@ import math
 
 import peewee
 from flask import Flask, current_app, jsonify, request
-from flask_babel import gettext as _
 
 from core.db import BaseModel, database, utcnow
+from core.i18n import gettext as _
 from core.prepared import Param, prepared
 
 WINDOW = 60  # seconds

@@ -21,8 +21,6 @@ from flask import (
     send_file,
     url_for,
 )
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from markupsafe import Markup
 from playhouse.pool import MaxConnectionsExceeded
@@ -30,6 +28,8 @@ from werkzeug.exceptions import HTTPException
 
 from core import access_log, audit, auth, formatting, policy
 from core.auth import login_required, public
+from core.i18n import gettext as _
+from core.i18n import lazy_gettext as _l
 from core.inputs import CONTROL_RE
 from core.models import AuditRecord, User
 
@@ -403,8 +403,8 @@ def region_today() -> dt.date:
 
 def printable(value):
     """Jinja's ``finalize``: control characters already stored never reach a page (or a printed slip)."""
-    if not isinstance(value, str) or CONTROL_RE.search(value) is None:  # nearly always: as it is
-        return value
+    if not isinstance(value, str) or value.isprintable() or CONTROL_RE.search(value) is None:
+        return value  # nearly always: as it is (a printable text has no control character by definition)
     cleaned = CONTROL_RE.sub("", value)
     return Markup(cleaned) if isinstance(value, Markup) else cleaned
 

@@ -15,9 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import gettext as _
-
-from core.api import Workbook, service
+from core.api import Workbook, _, service
 from plugins.gradebook import queries
 from plugins.gradebook.models import AcademicYear, Subject, TeachingAssignment
 

@@ -27,7 +27,7 @@ from core.api import (
     settings,
     utcnow,
 )
-from plugins.gradebook import charts, journal, queries
+from plugins.gradebook import charts, journal, marks_html, queries
 from plugins.gradebook.models import Lesson, Period, TeachingAssignment, WorkType
 from plugins.gradebook.rules import GradeRule
 from plugins.gradebook.views import bp, int_arg, reg, send_attachment, today
@@ -106,7 +106,8 @@ def progress(student_id: int):
     audit("progress.read", "student", student.id, details={"page": "progress", "period": period.id})
     return render_template("gradebook/progress.html", student=student, data=data, trends=trends,
                            years=queries.periods_for_student(student, years), seen=seen, news=news,
-                           fresh=queries.fresh_marks(data.subjects, seen), children=children)
+                           fresh=queries.fresh_marks(data.subjects, seen), children=children,
+                           mark_rows=marks_html.mark_rows)
 
 
 def _student_and_children(student_id: int, limit: int = 20) -> tuple[Any, list[tuple[int, str]]]:

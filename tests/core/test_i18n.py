@@ -36,3 +36,35 @@ def test_times_are_shown_in_the_regions_time_zone(make_app):
             assert render_template_string("{{ t|local_time }}", t=late_evening_utc) == shown
             assert render_template_string("{{ t|local_time('%d.%m') }}|{{ none|local_time }}",
                                           t=late_evening_utc) == shown[:5] + "|"
+
+
+def test_python_and_templates_translate_through_the_same_catalogue(make_app, tmp_path):
+    """core.i18n answers as Flask-Babel would — variables, plural forms, no app — from one catalogue per app."""
+    import flask_babel
+
+    from core import i18n
+
+    folder = tmp_path / "translations" / "ba" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    catalog = Catalog(locale="ba")
+    catalog.add("Привет, %(name)s", "Сәләм, %(name)s")
+    catalog.add(("%(num)d отметка", "%(num)d отметок"), ("%(num)d билдә", "%(num)d билдәләр"))
+    with open(folder / "messages.mo", "wb") as fh:
+        write_mo(fh, catalog)
+    app = make_app([], core={"language": "ba", "translations": str(tmp_path / "translations")})
+    with app.test_request_context():
+        for ours, theirs in ((i18n.gettext("Привет, %(name)s", name="Айгуль"),
+                              flask_babel.gettext("Привет, %(name)s", name="Айгуль")),
+                             (i18n.ngettext("%(num)d отметка", "%(num)d отметок", 1),
+                              flask_babel.ngettext("%(num)d отметка", "%(num)d отметок", 1)),
+                             (i18n.ngettext("%(num)d отметка", "%(num)d отметок", 5),
+                              flask_babel.ngettext("%(num)d отметка", "%(num)d отметок", 5)),
+                             (i18n.gettext("Не переведено"), flask_babel.gettext("Не переведено"))):
+            assert ours == theirs
+        assert i18n.gettext("Привет, %(name)s", name="Айгуль") == "Сәләм, Айгуль"
+        assert i18n.ngettext("%(num)d отметка", "%(num)d отметок", 5) == "5 билдәләр"
+        assert str(i18n.lazy_gettext("Привет, %(name)s", name="Ай")) == "Сәләм, Ай"
+        assert app.jinja_env.from_string("{{ _('Привет, %(name)s', name='Ай') }}").render() == "Сәләм, Ай"
+    # outside any app: the text as written, as Flask-Babel gives it
+    assert i18n.gettext("Привет, %(name)s", name="Ай") == "Привет, Ай"
+    assert i18n.ngettext("%(num)d отметка", "%(num)d отметок", 2) == "2 отметок"
