@@ -115,7 +115,7 @@ def tables_in(database) -> list[str]:
     return database.get_tables()
 
 
-def sign_sessions(app, tokens: list[str], csrf: bool = False) -> list[tuple[str, str]]:
+def sign_sessions(app, tokens: list[str]) -> list[tuple[str, str]]:
     """Flask session cookies holding each server-side session token (and a CSRF token for forms)."""
     from itsdangerous import URLSafeTimedSerializer
 
@@ -123,17 +123,17 @@ def sign_sessions(app, tokens: list[str], csrf: bool = False) -> list[tuple[str,
     forms = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
     out = []
     for token in tokens:
-        data = {"_user_id": token, "_fresh": True}
-        form = ""
-        if csrf:
-            data["csrf_token"] = hashlib.sha1(os.urandom(32)).hexdigest()
-            form = forms.dumps(data["csrf_token"])
-        out.append((serializer.dumps(data), form))
+        data = {"_user_id": token, "_fresh": True, "csrf_token": hashlib.sha1(os.urandom(32)).hexdigest()}
+        out.append((serializer.dumps(data), forms.dumps(data["csrf_token"])))
     return out
 
 
-def log_in(app, sink, users: list[int], *, seen: dt.datetime, csrf: bool = False, tokens: bool = False) -> dict:
-    """Real sessions (and API tokens) for ``users``, written as eschool's ``open_session`` would; ids and cookies."""
+def log_in(app, sink, users: list[int], *, seen: dt.datetime, tokens: bool = False) -> dict:
+    """Real sessions (and API tokens) for ``users``, written as eschool's ``open_session`` would; ids and cookies.
+
+    Each cookie holds a CSRF token, as a browser's does from the login form on: without one every page would
+    make a token and send a new cookie, which a browser keeps but wrk does not.
+    """
     from core.models import ApiToken, UserSession
 
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -144,7 +144,7 @@ def log_in(app, sink, users: list[int], *, seen: dt.datetime, csrf: bool = False
             for t, uid in zip(plain, users, strict=True)]
     sink.write(UserSession, ["id", "token_hash", "user_id", "provider", "created_at", "expires_at", "last_seen_at",
                              "ip", "user_agent", "provider_data"], rows)
-    out = {"sessions": (first, sink.ids["user_session"]), "cookies": sign_sessions(app, plain, csrf)}
+    out = {"sessions": (first, sink.ids["user_session"]), "cookies": sign_sessions(app, plain)}
     if tokens:
         api = ["esk_" + secrets.token_urlsafe(32) for _ in users]
         first_token = sink.ids["api_token"] + 1
@@ -345,7 +345,7 @@ def main(argv=None) -> int:
         _journal_lessons(teachers, on)
         teachers = [t for t in teachers if len(t["lessons"]) >= 2 and len(t["students"]) >= CELLS // 2]
         with db.atomic():
-            staff = log_in(app, sink, [t["user"] for t in teachers], seen=now, csrf=True)
+            staff = log_in(app, sink, [t["user"] for t in teachers], seen=now)
     db.close()
     print(f"logged in: {len(warm_parents):,} families (a session and an API token each), "
           f"{len(teachers):,} teachers; cold sessions are made after the warm-up", flush=True)
@@ -451,7 +451,7 @@ def main(argv=None) -> int:
                 for r in range(args.rounds):
                     group = [people[(r * need + k) % len(people)] for k in range(need)]
                     with db.atomic():
-                        made = log_in(app, sink, [p["user"] for p in group], seen=seen, csrf=pool == "teachers")
+                        made = log_in(app, sink, [p["user"] for p in group], seen=seen)
                     lines = (parent_lines("progress", made["cookies"], group) if pool == "parents"
                              else teacher_lines(made["cookies"], group, False))
                     cold_files[index].append(write_lines(files / f"cold-{index}-{r}.txt", lines))

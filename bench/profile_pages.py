@@ -55,7 +55,7 @@ def prepare(folder: Path, students: int, database_url: str | None, on: dt.date, 
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         with app.extensions["eschool_db"].atomic():
             family = gradebook_load.log_in(app, sink, [p["user"] for p in parents], seen=now, tokens=True)
-            staff = gradebook_load.log_in(app, sink, [t["user"] for t in teachers], seen=now, csrf=True)
+            staff = gradebook_load.log_in(app, sink, [t["user"] for t in teachers], seen=now)
     school = {s["id"]: s for s in info["schools"]}
     logins = {
         "parents": [(c, t, p["student"], school[p["school"]]["period"])

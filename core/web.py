@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import sqlite3
+from typing import Any
 
+import jinja2
 import peewee
 from flask import (
     Blueprint,
@@ -402,11 +404,23 @@ def region_today() -> dt.date:
 
 
 def printable(value):
-    """Jinja's ``finalize``: control characters already stored never reach a page (or a printed slip)."""
+    """A text without control characters (a ``Markup`` stays one); anything else as it is."""
     if not isinstance(value, str) or value.isprintable() or CONTROL_RE.search(value) is None:
         return value  # nearly always: as it is (a printable text has no control character by definition)
     cleaned = CONTROL_RE.sub("", value)
     return Markup(cleaned) if isinstance(value, Markup) else cleaned
+
+
+class PrintableTemplate(jinja2.Template):
+    """The app's templates: control characters already stored never reach a page (or a printed slip).
+
+    The rendered text is checked once, in C (a page of a thousand values would otherwise make a thousand
+    Python calls of a per-value ``finalize``); the templates' own text holds none, so removing them from the
+    whole is removing them from every value written into it.
+    """
+
+    def render(self, *args: Any, **kwargs: Any) -> str:
+        return printable(super().render(*args, **kwargs))
 
 
 def account_marker(actor) -> str:
@@ -422,7 +436,7 @@ def account_marker(actor) -> str:
 
 
 def init_app(app: Flask) -> None:
-    app.jinja_env.finalize = printable  # set before any template is compiled
+    app.jinja_env.template_class = PrintableTemplate  # set before any template is loaded
     app.register_blueprint(bp)
     formatting.init_app(app)
     app.register_error_handler(HTTPException, render_error)

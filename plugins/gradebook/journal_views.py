@@ -132,7 +132,7 @@ def journal_grid(assignment_id: int):
     grid = _read_grid(assignment, period)
     audit("journal.read", "assignment", assignment.id, details={"period": period.id})
     return render_template("gradebook/journal_grid.html", grid=grid, assignment=assignment, period=period,
-                           heads=_lesson_heads(assignment, grid),
+                           heads=_heads_html(_lesson_heads(assignment, grid)),  # (column headings, popovers)
                            cells=_grid_cells(grid, errors, submitted, writable),
                            periods=periods, writable=writable, errors=errors,
                            can_schedule=can(actor, "lesson.schedule", assignment),
@@ -236,6 +236,35 @@ def _lesson_heads(assignment: TeachingAssignment, grid: Grid) -> list[LessonHead
                                 work_type.short_name if work_type else "", page.format(lesson.id),
                                 roll_call.format(lesson.id), file.format(lesson.id)))
     return heads
+
+
+def _heads_html(heads: list[LessonHead]) -> tuple[Markup, Markup]:
+    """The columns' headings and their popovers (topic, homework, links) as HTML, as :func:`_grid_cells` writes
+    the cells: a quarter has some fifty lessons of a dozen values each. Topic, homework and file names are
+    what people typed and are escaped; days, titles and links are ours."""
+    about, no_topic_mark = escape(_("тема и домашнее задание")), escape(_("Нет темы"))
+    topic_label, no_topic = escape(_("Тема урока")), _("Тема не указана")
+    homework_label, no_homework = escape(_("Домашнее задание")), _("Не задано")
+    open_label, roll_call_label, close_label = escape(_("Открыть урок")), escape(_("Перекличка")), escape(_("Закрыть"))
+    cells, popovers = [], []
+    for h in heads:
+        lesson, pop = h.lesson, f"lp-{h.lesson.id}"
+        work_type = f' <span class="wt">{escape(h.work_type)}</span>' if h.work_type else ""
+        missing = f' <span class="missing" title="{no_topic_mark}">!</span>' if not lesson.topic else ""
+        cells.append(f'<th scope="col" class="lesson-head"><button type="button" class="lesson-date" '
+                     f'popovertarget="{pop}" aria-haspopup="dialog">{escape(h.day)}<span class="visually-hidden"> '
+                     f'— {about}</span></button>{work_type}{missing}</th>')
+        file = (f'<br><a href="{escape(h.file_url)}">{escape(lesson.homework_file_name)}</a>'
+                if lesson.homework_file else "")
+        popovers.append(
+            f'<div id="{pop}" popover class="lesson-pop" role="dialog" aria-labelledby="{pop}-title">'
+            f'<h2 id="{pop}-title">{escape(h.title)}</h2><dl>'
+            f'<dt>{topic_label}</dt><dd class="pop-topic">{escape(lesson.topic or no_topic)}</dd>'
+            f'<dt>{homework_label}</dt><dd class="pop-homework">{escape(lesson.homework or no_homework)}{file}</dd>'
+            f'</dl><p class="pop-actions"><a href="{escape(h.page_url)}">{open_label}</a> '
+            f'<a href="{escape(h.roll_call_url)}">{roll_call_label}</a> '
+            f'<button type="button" popovertarget="{pop}" popovertargetaction="hide">{close_label}</button></p></div>')
+    return Markup("".join(cells)), Markup("\n".join(popovers))
 
 
 def _grid_cells(grid: Grid, errors: dict, submitted: dict, writable: bool) -> list[Markup]:

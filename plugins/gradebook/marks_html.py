@@ -1,10 +1,10 @@
 """A subject's marks as table rows, written in one pass: the progress page's largest part.
 
 A family's progress page lists every mark of the period — about 150 rows of date, mark, kind of work,
-weight and comment. Written by the template, each row costs some seventy Python calls (an escape, a
-finalize and a lookup for each of its seven values); written here it costs about ten, which is half the
-page's rendering. The markup is the template's, unchanged; every stored text is escaped, and the
-template's ``finalize`` still passes over the whole fragment when it is output.
+weight and comment. Written by the template, each row costs some seventy Python calls (an escape and a
+lookup for each of its seven values); written here it costs about ten. The markup is the template's,
+unchanged; every stored text is escaped, and the page it goes into is cleared of control characters as
+every page is (``core.web.PrintableTemplate``).
 """
 
 from __future__ import annotations
