@@ -19,6 +19,7 @@ from flask import Flask, current_app, has_app_context
 from flask_babel import get_translations
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_context
+from markupsafe import Markup
 
 _KEY = "eschool_catalogue"
 
@@ -66,15 +67,25 @@ def install_template_gettext(app: Flask) -> None:
         newstyle=True,
     )
     translate = app.jinja_env.globals["gettext"]  # Jinja's newstyle gettext over the catalogue
-    fixed: dict[str, Any] = {}
+    patterns: dict[str, Markup] = {}
+    fixed: dict[str, Markup] = {}
 
     @pass_context
     def template_gettext(context, string, **variables):
-        if variables or not context.eval_ctx.autoescape:
+        """Jinja's newstyle ``_()``: the translation as ``Markup``, the variables escaped into it with ``%``.
+
+        In an autoescaped template the translated pattern is kept, so a ``_()`` in a loop is a lookup and
+        a ``%``; a text without variables is kept already filled."""
+        if not context.eval_ctx.autoescape:
             return translate(context, string, **variables)
-        found = fixed.get(string)
-        if found is None:
-            found = fixed[string] = translate(context, string)
-        return found
+        if not variables:
+            found = fixed.get(string)
+            if found is None:
+                found = fixed[string] = translate(context, string)
+            return found
+        pattern = patterns.get(string)
+        if pattern is None:
+            pattern = patterns[string] = Markup(catalogue().ugettext(string))
+        return pattern % variables
 
     app.jinja_env.globals.update(gettext=template_gettext, _=template_gettext)

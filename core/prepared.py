@@ -26,6 +26,7 @@ statement is kept per length of the list (an empty list matches nothing).
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import functools
 from collections.abc import Callable
 from typing import Any
@@ -210,16 +211,51 @@ def _as_the_driver_gives(field: peewee.Field) -> bool:
     return kind.python_value is peewee.Field.python_value and kind.adapt in _PLAIN_ADAPTERS
 
 
+def _day_from_text(python_value: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A date column's converter: SQLite's ``"2026-12-03"`` read in C; anything else as peewee reads it."""
+    def convert(value: Any) -> Any:
+        if type(value) is str and len(value) == 10:
+            try:
+                return _date_from_iso(value)
+            except ValueError:
+                pass
+        return python_value(value)
+    return convert
+
+
+def _moment_from_text(python_value: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A date-time column's converter: SQLite's ``"2026-12-03 10:00:00.123456"`` read in C (as peewee's own
+    first attempt does, less its string surgery); anything else as peewee reads it."""
+    def convert(value: Any) -> Any:
+        if type(value) is str:
+            try:
+                return _moment_from_iso(value)
+            except ValueError:
+                pass
+        return python_value(value)
+    return convert
+
+
+_date_from_iso, _moment_from_iso = dt.date.fromisoformat, dt.datetime.fromisoformat
+_LEAN = ((peewee.DateTimeField, _moment_from_text), (peewee.DateField, _day_from_text))
+
+
 def _skip_plain_converters(wrapper: Any) -> None:
-    """Leave out the per-value ``int()`` / ``str()`` calls of integer and text columns (a flat row's wrapper only:
-    the wrapper of a joined query works its column plan out from the converters as they are)."""
+    """Leave out the per-value ``int()`` / ``str()`` calls of integer and text columns, and read dates and
+    moments without peewee's detour (a flat row's wrapper only: the wrapper of a joined query works its column
+    plan out from the converters as they are)."""
     if isinstance(wrapper, peewee.ModelCursorWrapper) or not hasattr(wrapper, "convert"):
         return
     converters = wrapper.converters
     for i, field in enumerate(wrapper.fields):
-        if converters[i] is not None and field is not None and converters[i] == field.python_value \
-                and _as_the_driver_gives(field):
+        if converters[i] is None or field is None or converters[i] != field.python_value:
+            continue
+        if _as_the_driver_gives(field):
             converters[i] = None
+            continue
+        lean = next((make for kind, make in _LEAN if type(field) is kind), None)
+        if lean is not None:
+            converters[i] = lean(field.python_value)
     wrapper.no_convert = [i for i, c in enumerate(converters) if c is None]
     wrapper.convert = [i for i, c in enumerate(converters) if c is not None]
 

@@ -68,3 +68,12 @@ def test_python_and_templates_translate_through_the_same_catalogue(make_app, tmp
     # outside any app: the text as written, as Flask-Babel gives it
     assert i18n.gettext("Привет, %(name)s", name="Ай") == "Привет, Ай"
     assert i18n.ngettext("%(num)d отметка", "%(num)d отметок", 2) == "2 отметок"
+
+
+def test_a_template_text_with_variables_escapes_them_on_every_use(make_app):
+    """The kept pattern is filled anew each time: a value is escaped, and one page's value never sticks."""
+    app = make_app([])
+    template = app.jinja_env.from_string("{{ _('Прошлый просмотр: %(at)s.', at=value) }}")
+    with app.test_request_context():
+        assert template.render(value="<b>") == "Прошлый просмотр: &lt;b&gt;."
+        assert template.render(value="вчера") == "Прошлый просмотр: вчера."

@@ -93,3 +93,44 @@ def test_a_prepared_write_runs_for_many_rows_in_one_go_inside_a_transaction_only
         found = list(MigrationRecord.select(MigrationRecord.name, MigrationRecord.applied_at)
                      .where(MigrationRecord.plugin == "z").order_by(MigrationRecord.name).tuples())
     assert found == [(f"m{i}", dt.datetime(2026, 1, 1)) for i in range(3)]
+
+
+def test_dates_and_moments_come_back_as_peewee_reads_them(app):
+    """The lean converters of date and date-time columns give what peewee's own give, for every stored form."""
+    import datetime as dt
+
+    import peewee
+
+    from core.db import BaseModel, database
+
+    class Sample(BaseModel):
+        day = peewee.DateField(null=True)
+        at = peewee.DateTimeField(null=True)
+
+        class Meta:
+            table_name = "prepared_sample"
+
+    @prepared
+    def samples():
+        return Sample.select(Sample.id, Sample.day, Sample.at).order_by(Sample.id).tuples()
+
+    with app.app_context():
+        Sample.create_table()
+        try:
+            Sample.insert_many([
+                {"day": dt.date(2026, 12, 3), "at": dt.datetime(2026, 12, 3, 10, 0, 0, 123456)},
+                {"day": dt.date(2027, 1, 1), "at": dt.datetime(2027, 1, 1, 0, 0)},
+                {"day": None, "at": None},
+            ]).execute()
+            if isinstance(database.obj, peewee.SqliteDatabase):  # stored text in the other forms peewee accepts
+                database.obj.execute_sql("INSERT INTO prepared_sample (day, at) VALUES (?, ?), (?, ?)",
+                                         ["2026-12-03 00:00:00", "2026-12-03T10:00:00Z",
+                                          "not a day", "2026-12-03 10:00:00+03:00"])
+            found, expected = samples(), list(Sample.select(Sample.id, Sample.day, Sample.at)
+                                             .order_by(Sample.id).tuples())
+            converters = next(iter(samples._columns.values()))["converters"]
+        finally:
+            Sample.drop_table()
+    assert found == expected and [type(v) for v in found[0]] == [int, dt.date, dt.datetime]
+    assert found[0][2] == dt.datetime(2026, 12, 3, 10, 0, 0, 123456) and found[2][1:] == (None, None)
+    assert converters[0] is None and all(c is not None and c.__qualname__.endswith("convert") for c in converters[1:])
