@@ -559,7 +559,7 @@ def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
             codes[lesson_id] = code
     by_date = {d.date: d for d in days}
     for lesson in lessons:
-        a = assignments[lesson.assignment_id]
+        a = assignments[lesson.assignment]
         by_date[lesson.date].lessons.append(DiaryLesson(
             lesson.id, lesson.number, lesson.starts_at, lesson.ends_at, lesson.room, a.subject_name, lesson.topic,
             lesson.homework, bool(lesson.homework_file), marks.get(lesson.id, []), codes.get(lesson.id, "")))
@@ -568,9 +568,11 @@ def diary_week(student: Any, monday: dt.date) -> list[DiaryDay]:
 
 @prepared
 def _lessons_between():
-    return (Lesson.select().where(Lesson.assignment.in_(Param("assignments", many=True))
-                                  & Lesson.date.between(Param("start"), Param("end")))
-            .order_by(Lesson.date, Lesson.number))
+    return (Lesson.select(Lesson.id, Lesson.assignment, Lesson.date, Lesson.number, Lesson.starts_at, Lesson.ends_at,
+                          Lesson.room, Lesson.topic, Lesson.homework, Lesson.homework_file)
+            .where(Lesson.assignment.in_(Param("assignments", many=True))
+                   & Lesson.date.between(Param("start"), Param("end")))
+            .order_by(Lesson.date, Lesson.number).namedtuples())
 
 
 @prepared
