@@ -6,7 +6,9 @@ Same policy and audit as the pages: lists come from the registries service's
 data writes ``progress.read`` with ``{"via": "api"}``. The core authenticates
 ``Authorization: Bearer esk_…`` (or the session cookie) and answers an
 anonymous call with JSON 401; bad query parameters give 422 with Russian
-messages per field. The OpenAPI document is built from ``api_schemas.py``.
+messages per field. The OpenAPI document is built from ``api_schemas.py``;
+answers are dumped by functions compiled once from the same schemas
+(``schema_dump.py``), which give what ``Schema.dump`` gives at a fraction of its cost.
 """
 
 from __future__ import annotations
