@@ -49,6 +49,15 @@ def _text(value: Any) -> str:
     return value if type(value) is str else utils.ensure_text_type(value)
 
 
+def _same(value: Any) -> Any:
+    return value
+
+
+def _unchanged(field: fields.Field) -> Callable[[Any], Any] | None:
+    """A field that sends its value as it is (marshmallow 4's ``Boolean`` and ``Raw``)."""
+    return _same if type(field)._serialize is fields.Field._serialize else None
+
+
 def _decimal_conversion(field: fields.Decimal) -> Callable[[Any], Any] | None:
     if field.places is not None or field.allow_nan:
         return None
@@ -66,21 +75,12 @@ _CONVERSIONS: dict[type, Callable[[Any], Callable[[Any], Any] | None]] = {
     fields.String: lambda field: _text,
     fields.Integer: lambda field: None if field.as_string else int,
     fields.Decimal: _decimal_conversion,
-    fields.Boolean: lambda field: _unchanged(field),
-    fields.Raw: lambda field: _unchanged(field),
+    fields.Boolean: _unchanged,
+    fields.Raw: _unchanged,
     fields.Date: _temporal_conversion,
     fields.DateTime: _temporal_conversion,
     fields.Time: _temporal_conversion,
 }
-
-
-def _same(value: Any) -> Any:
-    return value
-
-
-def _unchanged(field: fields.Field) -> Callable[[Any], Any] | None:
-    """A field that sends its value as it is (marshmallow 4's ``Boolean`` and ``Raw``)."""
-    return _same if type(field)._serialize is fields.Field._serialize else None
 
 
 def compiled_dump(schema: Schema) -> Dump:
