@@ -6,7 +6,9 @@ Same policy and audit as the pages: lists come from the registries service's
 data writes ``progress.read`` with ``{"via": "api"}``. The core authenticates
 ``Authorization: Bearer esk_…`` (or the session cookie) and answers an
 anonymous call with JSON 401; bad query parameters give 422 with Russian
-messages per field. The OpenAPI document is built from ``api_schemas.py``.
+messages per field. The OpenAPI document is built from ``api_schemas.py``;
+answers are dumped by functions compiled once from the same schemas
+(``schema_dump.py``), which give what ``Schema.dump`` gives at a fraction of its cost.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from core.api import audit, current_actor, login_required, public, region_today,
 from plugins.gradebook import api_schemas as s
 from plugins.gradebook import queries
 from plugins.gradebook.models import AcademicYear, Period
+from plugins.gradebook.schema_dump import Dump, compiled_dump
 
 bp = Blueprint("gradebook_api", __name__, url_prefix="/api/v1")
 
@@ -54,8 +57,14 @@ def load_query(schema: type[Schema]) -> dict[str, Any]:
         raise refusal from None
 
 
+@functools.cache
+def dumper(schema: type[Schema]) -> Dump:
+    """``schema``'s dump built into a plain function once (``schema_dump.py``): per field a read and a conversion."""
+    return compiled_dump(_instance(schema))
+
+
 def answer(schema: type[Schema], data: Any):
-    return jsonify(_instance(schema).dump(data))
+    return jsonify(dumper(schema)(data))
 
 
 def student_or_deny(student_id: int) -> Any:
