@@ -228,6 +228,7 @@ def set_mark(lesson: Lesson, student_id: int, value: str, by: int | None, *, wor
     """Put, change or remove (empty ``value``) a student's mark for a lesson; history and late flag kept."""
     assignment = lesson.assignment
     ensure_open(assignment)
+    take_turn(assignment.id)
     now = now or utcnow()
     work_type = work_type or lesson.work_type or default_work_type(assignment.school_id)
     where = (Mark.lesson == lesson.id) & (Mark.student_id == student_id) & (Mark.work_type == work_type.id)
@@ -272,6 +273,7 @@ def set_attendance(lesson: Lesson, student_id: int, code: str, by: int | None,
     """Record, change or clear (empty ``code`` = present) a student's attendance at a lesson."""
     assignment = lesson.assignment
     ensure_open(assignment)
+    take_turn(assignment.id)
     now = now or utcnow()
     existing = Attendance.get_or_none((Attendance.lesson == lesson.id) & (Attendance.student_id == student_id))
     ids = {"lesson_id": lesson.id, "student_id": student_id, "assignment_id": assignment.id, "at": now}
@@ -573,6 +575,21 @@ def _codes_now(lesson_ids: list[int], student_ids: list[int]) -> dict[tuple[int,
             .where(Attendance.lesson.in_(lesson_ids) & Attendance.student_id.in_(student_ids)).tuples()}
 
 
+def take_turn(assignment_id: int) -> None:
+    """Concurrent journal writes of one assignment take turns, to the end of the caller's transaction.
+
+    A write reads what is stored, then inserts what is new: two saves of the same cells at once (two tabs,
+    two teachers) would both find no mark and both insert one, and the second would fail on the unique
+    key. On PostgreSQL the assignment's row is locked (``FOR UPDATE``), so the second save reads what the
+    first wrote; SQLite's transactions already take turns at the write gate (``BEGIN``). Outside a
+    transaction there is nothing to hold the turn to, and nothing is done.
+    """
+    db = database.obj
+    if isinstance(db, peewee.PostgresqlDatabase) and db.in_transaction():
+        list(TeachingAssignment.select(TeachingAssignment.id).where(TeachingAssignment.id == assignment_id)
+             .for_update().tuples())
+
+
 def save_cells(assignment: TeachingAssignment, lessons: dict[int, GridLesson],
                cells: dict[tuple[int, int], CellValue], by: int | None, *, now: dt.datetime | None = None) -> int:
     """Write a page of grid cells (lesson id, student id) → value; returns how many cells changed.
@@ -588,6 +605,7 @@ def save_cells(assignment: TeachingAssignment, lessons: dict[int, GridLesson],
     """
     if not cells:
         return 0
+    take_turn(assignment.id)  # before reading what is stored
     now = now or utcnow()
     act = local_act_for(assignment.school_id)
     types = {w.id: w for w in _work_types_of_school(school=assignment.school_id)}
