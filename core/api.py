@@ -36,6 +36,7 @@ from core.auth import (
     unblock_user,
 )
 from core.auth import resolve as resolve_login
+from core.bulk import Bulk
 from core.config import ConfigError, SecretRef
 from core.db import BaseModel, apply_schema, database, migrations_from_package, model_dict, utcnow
 from core.formatting import format_average, format_day, format_number, format_percent, region_language
@@ -91,6 +92,7 @@ __all__ = [
     "AuditRecord",
     "AuditVocabulary",
     "BaseModel",
+    "Bulk",
     "Change",
     "ChangeDetails",
     "ClassInfo",

@@ -16,8 +16,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-from plugins.auth_esia.emulator.persons import load_persons
-
 OID_BASE = 1_000_000_000
 UNKNOWN_OID = 1_999_000_001
 UNKNOWN_SNILS = "001-001-999 65"  # valid, and below the range the demo registry draws its SNILS from
@@ -100,7 +98,6 @@ def generate(demo) -> None:
     path = Path(demo.instance_path) / "esia-persons.toml"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(lines), encoding="utf-8")
-    load_persons(path)  # the emulator must be able to read what was written
     shared["auth_esia.persons_file"] = str(path)
     shared["auth_esia.oids"] = oids
 

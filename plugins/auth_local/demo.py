@@ -9,7 +9,7 @@ from ``demo.shared``; adds ``auth_local.logins`` (``{role key: login}``).
 
 from __future__ import annotations
 
-from core.api import User
+from core.api import Identity, User, link_identity, utcnow
 from plugins.auth_local import credentials
 from plugins.auth_local.models import LocalCredential
 
@@ -34,15 +34,23 @@ def _person(shared: dict, key: str) -> dict:
 
 
 def generate(demo) -> None:
-    """Give each printed account a login (surname + digits from the seed) and its known password."""
+    """Give each printed account a login (surname + digits from the seed) and its known password.
+
+    Only the kept passwords are hashed (with the region's argon2 parameters, on a thread pool): the
+    accounts are made as they stand after the person's first change, not through a temporary password.
+    """
+    people = [(key, who, password, note, _person(demo.shared, key)) for key, who, password, note in ACCOUNTS]
+    hashes = credentials.hash_many([password for _key, _who, password, _note, _person_row in people])
+    now = utcnow()
     logins = {}
-    for key, who, password, note in ACCOUNTS:
-        person = _person(demo.shared, key)
-        user = User.get_by_id(person["user_id"])
-        wanted = f"{credentials.transliterate(person['last_name'])[:credentials.LOGIN_BASE_MAX]}" \
-                 f"{demo.random.randint(1000, 9999)}"
-        login, _temporary = credentials.issue_for_user(user, wanted, None)
-        credentials.change_password(LocalCredential.get(LocalCredential.user == user.id), password)
+    for (key, who, password, note, person), password_hash in zip(people, hashes, strict=True):
+        login = credentials.normalize_login(
+            f"{credentials.transliterate(person['last_name'])[:credentials.LOGIN_BASE_MAX]}"
+            f"{demo.random.randint(1000, 9999)}")
+        LocalCredential.create(user=person["user_id"], login=login, password_hash=password_hash,
+                               is_temporary=False, expires_at=None, issued_at=now, changed_at=now,
+                               failures_reset_at=now)
+        link_identity(User.get_by_id(person["user_id"]), Identity(provider="local", subject=login))
         logins[key] = login
         demo.add_login(who, "логин и пароль", login, password, f"{person['full_name']}: {note}")
     demo.shared["auth_local.logins"] = logins

@@ -19,16 +19,14 @@ secondary indexes rebuilt after the load). Adds ``gradebook.assignments``
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import functools
-import operator
 from collections import defaultdict
 from zoneinfo import ZoneInfo
 
 import peewee
 
-from core.api import core_settings, database
+from core.api import Bulk, core_settings
 from plugins.gradebook import journal
 from plugins.gradebook.models import (
     Attendance,
@@ -48,7 +46,6 @@ from plugins.gradebook.models import (
 from plugins.gradebook.rules import GradeRule, suggest_period_grade, weighted_average
 from plugins.gradebook.school_calendar import create_year
 
-CHUNK = 20_000
 WEEKDAYS = (1, 2, 3, 4, 5)
 BELLS = ((8, 30), (9, 25), (10, 30), (11, 35), (12, 30), (13, 25), (14, 20), (15, 15))
 LESSON_MINUTES = 45
@@ -113,112 +110,6 @@ HOMEWORK = {
 NO_HOMEWORK = ("Музыка", "Изобразительное искусство", "Труд (технология)", "Физическая культура",
                "Основы безопасности и защиты Родины", "ОРКСЭ")
 NO_WRITTEN = NO_HOMEWORK
-
-
-class Bulk:
-    """Rows written straight to the driver, inside the plugin's transaction (the demo fills an empty region).
-
-    Ids are assigned here (``reserve``) instead of read back per row; each chunk of
-    rows goes as one prepared ``executemany`` on SQLite or one ``COPY`` on
-    PostgreSQL. A row is a dict of field names (``lesson``, not ``lesson_id``) to
-    values in the driver's form (ints for foreign keys; ``day`` and ``moment`` give
-    the stored form of the dates and times repeated in many rows); fields left out
-    get their default, computed once per chunk. ``without_indexes`` drops the
-    secondary indexes (on PostgreSQL also the foreign keys) of the bulk tables for
-    the load and adds them back at the end, as a restore does; ``finish`` moves
-    PostgreSQL's id sequences past the ids assigned here.
-    """
-
-    def __init__(self):
-        self.db = database.obj
-        self.pg = isinstance(self.db, peewee.PostgresqlDatabase)
-        self.last: dict[type, int] = {}
-        self.stored: dict[object, object] = {}
-
-    def day(self, value: dt.date) -> dt.date | str:
-        """A date as the driver stores it: SQLite's text once per distinct date, not once per row."""
-        if self.pg:
-            return value
-        found = self.stored.get(value)
-        if found is None:
-            found = self.stored[value] = value.isoformat()
-        return found
-
-    def moment(self, value: dt.datetime) -> dt.datetime | str:
-        """A timestamp as the driver stores it (the text sqlite3 would make of it)."""
-        if self.pg:
-            return value
-        found = self.stored.get(value)
-        if found is None:
-            found = self.stored[value] = value.isoformat(" ")
-        return found
-
-    @contextlib.contextmanager
-    def without_indexes(self, *models):
-        """Drop the secondary indexes of these tables for the load and build them again afterwards; on
-        PostgreSQL their foreign keys too (checked row by row they cost more than the ``COPY``; added back,
-        they are checked once for the whole table)."""
-        tables = ", ".join(f"'{m._meta.table_name}'" for m in models)
-        keys = []
-        if self.pg:
-            found = self.db.execute_sql(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = current_schema() "
-                f"AND tablename IN ({tables}) AND indexname NOT IN (SELECT conname FROM pg_constraint)")
-            keys = list(self.db.execute_sql(
-                "SELECT c.relname, k.conname, pg_get_constraintdef(k.oid) FROM pg_constraint k "
-                "JOIN pg_class c ON c.oid = k.conrelid WHERE k.contype = 'f' "
-                f"AND c.relnamespace = current_schema()::regnamespace AND c.relname IN ({tables})").fetchall())
-        else:
-            found = self.db.execute_sql(
-                f"SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name IN ({tables}) "
-                "AND sql IS NOT NULL")
-        indexes = list(found.fetchall())
-        for name, _ in indexes:
-            self.db.execute_sql(f'DROP INDEX "{name}"')
-        for table, name, _ in keys:
-            self.db.execute_sql(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-        yield
-        for _, sql in indexes:
-            self.db.execute_sql(sql)
-        for table, name, definition in keys:
-            self.db.execute_sql(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-
-    def reserve(self, model, count: int = 1) -> range:
-        if model not in self.last:
-            self.last[model] = model.select(peewee.fn.MAX(model.id)).scalar() or 0
-        first = self.last[model] + 1
-        self.last[model] += count
-        return range(first, first + count)
-
-    def new_id(self, model) -> int:
-        return self.reserve(model)[0]
-
-    def write(self, model, rows: list[dict]) -> None:
-        if not rows:
-            return
-        names = list(rows[0])
-        rest = [f for f in model._meta.sorted_fields if f.name not in rows[0] and f is not model._meta.primary_key]
-        fields = [model._meta.fields[name] for name in names] + rest
-        columns = ", ".join(f'"{f.column_name}"' for f in fields)
-        table = model._meta.table_name
-        get = operator.itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-        cursor = self.db.cursor()
-        for start in range(0, len(rows), CHUNK):
-            defaults = tuple(f.default() if callable(f.default) else f.default for f in rest)
-            values = [get(row) + defaults for row in rows[start:start + CHUNK]]
-            if self.pg:
-                with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-                    for row in values:
-                        copy.write_row(row)
-            else:
-                marks = ", ".join("?" * len(fields))
-                cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
-
-    def finish(self) -> None:
-        if self.pg:
-            for model, last in self.last.items():
-                self.db.execute_sql("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
-                                    (f'"{model._meta.table_name}"', max(last, 1)))
 
 
 class SchoolYear:

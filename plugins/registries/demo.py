@@ -19,13 +19,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import operator
 from collections import defaultdict
 from typing import Any
 
-import peewee
-
-from core.api import User, database
+from core.api import Bulk, User
 from plugins.registries import demo_names as names
 from plugins.registries import models as m
 from plugins.registries.importer import academic_year
@@ -48,7 +45,6 @@ SPECIALTIES = {
     "pe": ("Учитель физической культуры и ОБЗР", 2.6, 2),
 }
 TEACHER_HOURS = 22
-CHUNK = 20_000
 # the order the rows are written in: every table after the tables it refers to
 TABLES = (User, m.Staff, m.SchoolClass, m.Student, m.Parent, m.ParentLink, m.Consent, m.EnrolmentEvent)
 
@@ -57,28 +53,18 @@ def _pick(rnd, items):
     return items[rnd.randrange(len(items))]
 
 
-class Bulk:
-    """Rows kept until ``write``, then sent straight to the driver (the demo fills an empty region).
-
-    The same writer as the gradebook's demo (plugins do not import one another):
-    ids assigned here instead of read back per row, one prepared ``executemany`` on
-    SQLite or one ``COPY`` on PostgreSQL per chunk, fields left out get their
-    default, and PostgreSQL's id sequences are moved past the ids assigned here.
-    """
+class Rows:
+    """Rows kept until ``write`` (a few are completed later: class teachers, students' users), then written
+    in ``TABLES`` order by the core's ``Bulk`` (the demo fills an empty region)."""
 
     def __init__(self):
-        self.db = database.obj
-        self.pg = isinstance(self.db, peewee.PostgresqlDatabase)
-        self.last: dict[type, int] = {}
+        self.bulk = Bulk()
         self.rows: dict[type, list[dict]] = defaultdict(list)
         self.by_id: dict[type, dict[int, dict]] = defaultdict(dict)
 
     def add(self, model, **row) -> int:
         """Keep a row for ``write``; returns its id (the next after the table's largest)."""
-        if model not in self.last:
-            self.last[model] = model.select(peewee.fn.MAX(model.id)).scalar() or 0
-        self.last[model] += 1
-        row = {"id": self.last[model], **row}
+        row = {"id": self.bulk.new_id(model), **row}
         self.rows[model].append(row)
         self.by_id[model][row["id"]] = row
         return row["id"]
@@ -87,30 +73,9 @@ class Bulk:
         self.by_id[model][row_id].update(values)
 
     def write(self) -> None:
-        cursor = self.db.cursor()
         for model in TABLES:
-            rows = self.rows.pop(model, [])
-            if not rows:
-                continue
-            names = list(rows[0])
-            rest = [f for f in model._meta.sorted_fields if f.name not in rows[0]]
-            fields = [model._meta.fields[name] for name in names] + rest
-            columns = ", ".join(f'"{f.column_name}"' for f in fields)
-            table = model._meta.table_name
-            get = operator.itemgetter(*names)
-            for start in range(0, len(rows), CHUNK):
-                defaults = tuple(f.default() if callable(f.default) else f.default for f in rest)
-                values = [get(row) + defaults for row in rows[start:start + CHUNK]]
-                if self.pg:
-                    with cursor.copy(f'COPY "{table}" ({columns}) FROM STDIN') as copy:
-                        for row in values:
-                            copy.write_row(row)
-                else:
-                    marks = ", ".join("?" * len(fields))
-                    cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', values)
-            if self.pg:
-                cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)",
-                               (f'"{table}"', max(self.last[model], 1)))
+            self.bulk.write(model, self.rows.pop(model, []))
+        self.bulk.finish()
         self.by_id.clear()
 
 
@@ -124,7 +89,7 @@ class Maker:
         self.start_year = academic_year(demo.today)
         pool_size = 4 * demo.students + 400
         self.snils_numbers = iter(self.rnd.sample(range(1_002_000, 999_999_999), pool_size))
-        self.bulk = Bulk()
+        self.bulk = Rows()
         self.staff: list[dict] = []
         self.students: list[dict] = []
         self.parents: list[dict] = []
